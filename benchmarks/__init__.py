@@ -1,0 +1,4 @@
+"""corridorsim's performance harness: ``python -m benchmarks`` (see README.md here).
+
+Not a test suite: it measures and reports, it never asserts a timing.
+"""

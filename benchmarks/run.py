@@ -1,0 +1,78 @@
+"""Run the corridorsim benchmarks and print one table.
+
+From the repository root::
+
+    python -m benchmarks [--quick] [--only GROUP] [--json FILE]
+    python benchmarks/run.py ...            (the same)
+
+This is a report, not a test: nothing here asserts a timing. The exit code is 1 only when a
+benchmark group could not run at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from pathlib import Path
+
+#: Group name -> module with ``run(settings) -> list[Result]``.
+GROUPS = {
+    "load": "benchmarks.bench_load",
+    "routes": "benchmarks.bench_routes",
+    "cli-import": "benchmarks.bench_cli_import",
+}
+REPETITIONS = 7
+QUICK_REPETITIONS = 3
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="corridorsim performance harness: medians of repeated runs, each next to "
+        "a reference timed in the same loop. A report, never a pass/fail test.",
+    )
+    parser.add_argument("--quick", action="store_true",
+                        help=f"{QUICK_REPETITIONS} repetitions instead of {REPETITIONS} "
+                        "(a smoke test)")
+    parser.add_argument("--only", metavar="NAME", choices=list(GROUPS),
+                        help=f"run one benchmark group: {', '.join(GROUPS)}")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("--repetitions", type=int, metavar="N",
+                        help="repetitions per figure (overrides the default and --quick)")
+    args = parser.parse_args(argv)
+    if args.repetitions is not None and args.repetitions < 1:
+        parser.error("--repetitions must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    if __package__ in (None, ""):  # run as a script: benchmarks/run.py
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks.report import environment, render, write_json
+    from benchmarks.timing import Result, Settings
+
+    repetitions = args.repetitions or (QUICK_REPETITIONS if args.quick else REPETITIONS)
+    settings = Settings(repetitions=repetitions, quick=args.quick)
+    results: list[Result] = []
+    failed = []
+    for name in [args.only] if args.only else list(GROUPS):
+        print(f"benchmarks: running {name} ...", file=sys.stderr, flush=True)
+        try:
+            results.extend(importlib.import_module(GROUPS[name]).run(settings))
+        except Exception as exc:  # a report goes on with the other groups
+            traceback.print_exc()
+            failed.append(name)
+            settings.note(f"{name}: FAILED, not measured: {type(exc).__name__}: {exc}")
+    env = environment(repetitions, args.quick)
+    print(render(results, settings.notes, env))
+    if args.json:
+        write_json(args.json, results, settings.notes, env)
+        print(f"benchmarks: wrote {args.json}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

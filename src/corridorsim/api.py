@@ -1,0 +1,37 @@
+"""The library calls behind ``corridorsim.routes`` and friends, taking paths or loaded objects."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from corridorsim.network.io import load_network
+from corridorsim.network.model import Network
+from corridorsim.routing.route import Route
+from corridorsim.routing.search import find_routes
+
+
+def routes(
+    network: Network | str | os.PathLike[str],
+    origin: str,
+    destination: str,
+    *,
+    by: str = "fastest",
+    k: int = 1,
+    avoid: Iterable[str] = (),
+    open_links: Iterable[str] = (),
+    tonnes_per_wagon: float = 68.0,
+    value_of_time_usd_per_tonne_day: float = 0.5,
+) -> list[Route]:
+    """The ``k`` best routes between two nodes (ids or unique names), best first.
+
+    ``by`` is ``fastest`` (expected hours), ``cheapest`` (USD) or ``generalized`` (USD plus
+    value of time). ``avoid`` takes node ids or names, link ids and ISO country codes;
+    ``open_links`` opens planned or closed links by id.
+    """
+    net = network if isinstance(network, Network) else load_network(network)
+    return find_routes(
+        net, origin, destination, by=by, k=k, avoid=avoid, open_links=open_links,
+        tonnes_per_wagon=tonnes_per_wagon,
+        value_of_time_usd_per_tonne_day=value_of_time_usd_per_tonne_day,
+    )

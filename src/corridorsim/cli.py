@@ -1,0 +1,262 @@
+"""The ``corridorsim`` command: parse the command line, call the library, render the result.
+
+Heavy modules (numpy, shapely, matplotlib, simpy, networkx) are imported inside the commands
+that need them, so ``corridorsim --help`` and ``network validate`` answer at once.
+Errors are handled at one point (:class:`_Cli`): bad input exits 2 with one line per problem,
+other deliberate failures exit 1; neither shows a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from corridorsim import __version__
+from corridorsim.errors import CorridorsimError, InputError
+
+EXIT_RUNTIME = 1
+EXIT_BAD_INPUT = 2
+
+
+class _Cli(click.Group):
+    """Turns corridorsim's own errors into exit codes and one-line messages."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            for line in exc.problems:
+                click.echo(line, err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+        except CorridorsimError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(EXIT_RUNTIME)
+
+
+def _split_words(values: Sequence[str]) -> list[str]:
+    """``--avoid RU --avoid GE-POTI,GE-BATUMI`` -> ``["RU", "GE-POTI", "GE-BATUMI"]``."""
+    return [w.strip() for v in values for w in v.split(",") if w.strip()]
+
+
+def _emit_json(document: Any) -> None:
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console()
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="corridorsim")
+def main() -> None:
+    """Freight corridor routing and simulation: the Middle Corridor, TRIPP and the Caucasus."""
+
+
+@main.group()
+def network() -> None:
+    """Check, describe and draw network files (GeoJSON)."""
+
+
+@network.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def network_validate(files: Sequence[str]) -> None:
+    """Check network FILES; print every problem, one line each (exit 2 if any)."""
+    from corridorsim.network.io import load_network
+
+    problems: list[str] = []
+    for path in files:
+        try:
+            net = load_network(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        click.echo(f"{path}: ok ({len(net.nodes)} nodes, {len(net.links)} links)")
+    if problems:
+        raise InputError(problems)
+
+
+@network.command("info")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of tables.")
+def network_info(file: str, as_json: bool) -> None:
+    """Counts by mode, country and status, km by mode, components and facilities."""
+    from corridorsim.network.io import load_network
+    from corridorsim.network.summary import network_summary
+
+    summary = network_summary(load_network(file))
+    if as_json:
+        _emit_json(summary)
+        return
+    from corridorsim.report.tables import print_network_summary
+
+    print_network_summary(_console(), summary)
+
+
+@network.command("plot")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="PNG file to write.")
+@click.option("--title", help="Title of the map (default: the network's name).")
+@click.option("--labels/--no-labels", default=True, show_default=True, help="Label nodes.")
+def network_plot(file: str, output: str, title: str | None, labels: bool) -> None:
+    """Draw the network on a lon/lat map: links by mode, planned dashed, closed faint."""
+    from corridorsim.network.io import load_network
+    from corridorsim.report.maps import plot_network
+
+    plot_network(load_network(file), output, title=title, labels=labels)
+    click.echo(f"wrote {output}")
+
+
+@main.command("routes")
+@click.argument("source", metavar="NETWORK|SCENARIO", type=click.Path(dir_okay=False))
+@click.option("--from", "origin", required=True, help="Origin node: id or unique name.")
+@click.option("--to", "destination", required=True, help="Destination node: id or unique name.")
+@click.option("--by", "policy", type=click.Choice(["fastest", "cheapest", "generalized"]),
+              default="fastest", show_default=True, help="What 'best' means.")
+@click.option("-k", "k", type=click.IntRange(min=1), default=3, show_default=True,
+              help="How many physically distinct routes.")
+@click.option("--avoid", multiple=True, metavar="ID|NAME|CC",
+              help="Nodes, links or ISO countries to avoid (repeat or separate with commas).")
+@click.option("--open", "open_links", multiple=True, metavar="LINK",
+              help="Open planned or closed links by id (repeat or separate with commas).")
+@click.option("--tonnes-per-wagon", type=click.FloatRange(min=0, min_open=True), default=68.0,
+              show_default=True, help="Net load per wagon, for USD and CO2 per tonne.")
+@click.option("--value-of-time", "value_of_time", type=click.FloatRange(min=0), default=0.5,
+              show_default=True, help="USD per tonne per day, for --by generalized.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of tables.")
+def routes_command(
+    source: str,
+    origin: str,
+    destination: str,
+    policy: str,
+    k: int,
+    avoid: Sequence[str],
+    open_links: Sequence[str],
+    tonnes_per_wagon: float,
+    value_of_time: float,
+    as_json: bool,
+) -> None:
+    """The k best routes from --from to --to, with a per-leg breakdown."""
+    from corridorsim.network.lookup import resolve_node
+    from corridorsim.routing import CostModel, Router, links_that_would_connect, resolve_avoid
+    from corridorsim.routing.search import check_open_links
+    from corridorsim.inputs import network_for
+
+    net, scenario_open = network_for(source)
+    opened = check_open_links(net, [*scenario_open, *_split_words(open_links)])
+    avoided = resolve_avoid(net, _split_words(avoid))
+    start = resolve_node(net, origin, what="--from")
+    end = resolve_node(net, destination, what="--to")
+    router = Router(net, open_links=opened, avoid=avoided,
+                    cost=CostModel(tonnes_per_wagon, value_of_time))
+    found = router.routes(start, end, by=policy, k=k)
+    if as_json:
+        _emit_json({"from": start, "to": end, "policy": policy,
+                    "routes": [r.to_dict(rank) for rank, r in enumerate(found, 1)]})
+    elif found:
+        from corridorsim.report.tables import print_routes
+
+        print_routes(_console(), found, net)
+    if not found:
+        missing = links_that_would_connect(net, start, end, avoid=avoided)
+        hint = f"; opening {', '.join(missing)} would connect them (--open)" if missing else ""
+        click.echo(f"no open route from {start} to {end}{hint}", err=True)
+        sys.exit(EXIT_RUNTIME)
+
+
+class _ProgressBar:
+    """A rich progress bar on stderr that appears only once a job has run for a second."""
+
+    def __init__(self, label: str, enabled: bool) -> None:
+        import time
+
+        self._label = label
+        self._enabled = enabled
+        self._started = time.monotonic()
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        import time
+
+        if not self._enabled:
+            return
+        if self._bar is None:
+            if time.monotonic() - self._started < 1.0 and done < total:
+                return
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TimeRemainingColumn,
+            )
+
+            self._bar = Progress("{task.description}", BarColumn(), MofNCompleteColumn(),
+                                 TimeRemainingColumn(), console=Console(stderr=True),
+                                 transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task(self._label, total=total)
+        self._bar.update(self._task, completed=done)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def _progress_enabled(quiet: bool) -> bool:
+    return not quiet and sys.stderr.isatty()
+
+
+@main.command("run")
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.option("-r", "--replications", type=click.IntRange(min=1),
+              help="Replications (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed (default: the scenario's).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: all cores).")
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False),
+              help="Write summary.json, shipments.csv, legs.csv, facilities.csv, manifest.json.")
+@click.option("--plots", is_flag=True, help="With -o: also write PNG charts.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def run_command(scenario_file: str, replications: int | None, seed: int | None,
+                jobs: int | None, out_dir: str | None, plots: bool, as_json: bool,
+                quiet: bool) -> None:
+    """Simulate SCENARIO: transit times, costs and where the time goes, with 95% CIs."""
+    from corridorsim.experiment.replications import default_jobs, simulate
+    from corridorsim.scenario.load import load_scenario
+
+    if plots and not out_dir:
+        raise InputError("--plots: needs -o DIR to write the charts into")
+    scenario = load_scenario(scenario_file)
+    bar = _ProgressBar("replications", _progress_enabled(quiet))
+    try:
+        result = simulate(scenario, replications=replications, seed=seed,
+                          jobs=jobs or default_jobs(), progress=bar)
+    finally:
+        bar.close()
+    summary = result.summary()
+    if out_dir:
+        from corridorsim.report.outputs import write_run_outputs
+
+        write_run_outputs(result, out_dir)
+        if plots:
+            from corridorsim.report.charts import write_run_charts
+
+            write_run_charts(result, out_dir)
+    if as_json:
+        _emit_json(summary)
+        return
+    from corridorsim.report.tables import run_tables
+
+    console = _console()
+    console.print(run_tables(summary))
+    if out_dir:
+        console.print(f"wrote {out_dir}/")

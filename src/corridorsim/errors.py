@@ -1,0 +1,28 @@
+"""The exceptions corridorsim raises on purpose.
+
+Every problem with what a user gave us (a file, a flag, a value) is an :class:`InputError`
+carrying one line per problem, each naming the file and the place in it. The CLI turns it into
+exit code 2; library users catch it like any ``ValueError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class CorridorsimError(Exception):
+    """Base class of every error corridorsim raises deliberately."""
+
+
+class InputError(CorridorsimError, ValueError):
+    """Bad input: one message line per problem found (all of them, not just the first)."""
+
+    def __init__(self, problems: str | Iterable[str]) -> None:
+        self.problems: tuple[str, ...] = (
+            (problems,) if isinstance(problems, str) else tuple(problems)
+        )
+        super().__init__("\n".join(self.problems))
+
+
+class UnknownNameError(InputError):
+    """A node (or other id) that names nothing, or names more than one thing."""

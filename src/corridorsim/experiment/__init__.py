@@ -1,0 +1,1 @@
+"""Many runs: replications, seeds, confidence intervals, comparisons, sweeps and executors."""

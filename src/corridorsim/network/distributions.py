@@ -1,0 +1,334 @@
+"""Durations: a number of hours, or a distribution in the user's own terms.
+
+One definition per distribution gives ``mean()`` (what routing uses), ``variance()`` (what the
+analytic checks use) and ``sample(rng, size)`` (what the engine uses, drawing in bulk from a
+``numpy.random.Generator``). Parameters are those a planner states (mean and standard deviation
+of the duration itself, or min/mode/max), never those of an underlying transformed variable.
+
+numpy is imported only inside ``sample`` so that loading and validating a network stays fast.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_serializer,
+    model_validator,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+#: Below this probability mass a truncated normal is a mistake, not a distribution.
+_MIN_TRUNCATED_MASS = 1e-4
+
+
+class _Dist(BaseModel):
+    """Common base: frozen, unknown keys rejected, parameters addressed by their file names."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def mean(self) -> float:
+        raise NotImplementedError
+
+    def variance(self) -> float:
+        raise NotImplementedError
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
+        """One draw (``size=None``) or an array of ``size`` draws."""
+        raise NotImplementedError
+
+    def scaled(self, factor: float) -> _Dist:
+        """The same shape with every duration multiplied by ``factor`` (> 0)."""
+        raise NotImplementedError
+
+    @property
+    def is_deterministic(self) -> bool:
+        return self.variance() == 0.0
+
+
+class Fixed(_Dist):
+    """A deterministic duration; written in files as a bare number."""
+
+    dist: Literal["fixed"] = "fixed"
+    value: float = Field(ge=0)
+
+    @model_serializer(mode="plain")
+    def _as_number(self) -> float:
+        return self.value
+
+    def mean(self) -> float:
+        return self.value
+
+    def variance(self) -> float:
+        return 0.0
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
+        if size is None:
+            return self.value
+        import numpy as np
+
+        return np.full(size, self.value)
+
+    def scaled(self, factor: float) -> Fixed:
+        return Fixed(value=self.value * factor)
+
+
+class Exponential(_Dist):
+    dist: Literal["exponential"]
+    mean_h: float = Field(alias="mean", gt=0)
+
+    def mean(self) -> float:
+        return self.mean_h
+
+    def variance(self) -> float:
+        return self.mean_h**2
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
+        return rng.exponential(self.mean_h, size)
+
+    def scaled(self, factor: float) -> Exponential:
+        return Exponential(dist="exponential", mean=self.mean_h * factor)
+
+
+class _MeanSd(_Dist):
+    """Shared parameters of the two-moment families (lognormal, gamma)."""
+
+    mean_h: float = Field(alias="mean", gt=0)
+    sd: float = Field(ge=0)
+
+    def mean(self) -> float:
+        return self.mean_h
+
+    def variance(self) -> float:
+        return self.sd**2
+
+    def scaled(self, factor: float) -> _MeanSd:
+        return type(self)(dist=self.dist, mean=self.mean_h * factor, sd=self.sd * factor)
+
+
+class Lognormal(_MeanSd):
+    dist: Literal["lognormal"]
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
+        if self.sd == 0:
+            return Fixed(value=self.mean_h).sample(rng, size)
+        sigma2 = math.log1p((self.sd / self.mean_h) ** 2)
+        mu = math.log(self.mean_h) - sigma2 / 2
+        return rng.lognormal(mu, math.sqrt(sigma2), size)
+
+
+class Gamma(_MeanSd):
+    dist: Literal["gamma"]
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
+        if self.sd == 0:
+            return Fixed(value=self.mean_h).sample(rng, size)
+        shape = (self.mean_h / self.sd) ** 2
+        return rng.gamma(shape, self.sd**2 / self.mean_h, size)
+
+
+class Triangular(_Dist):
+    dist: Literal["triangular"]
+    lo: float = Field(alias="min", ge=0)
+    mode_h: float = Field(alias="mode")
+    hi: float = Field(alias="max")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not self.lo <= self.mode_h <= self.hi:
+            raise ValueError("needs min <= mode <= max")
+        if self.lo == self.hi:
+            raise ValueError("needs min < max (use a number for a fixed duration)")
+        return self
+
+    def mean(self) -> float:
+        return (self.lo + self.mode_h + self.hi) / 3
+
+    def variance(self) -> float:
+        a, c, b = self.lo, self.mode_h, self.hi
+        return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
+        return rng.triangular(self.lo, self.mode_h, self.hi, size)
+
+    def scaled(self, factor: float) -> Triangular:
+        return Triangular(
+            dist="triangular", min=self.lo * factor, mode=self.mode_h * factor, max=self.hi * factor
+        )
+
+
+class Uniform(_Dist):
+    dist: Literal["uniform"]
+    lo: float = Field(alias="min", ge=0)
+    hi: float = Field(alias="max")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.hi <= self.lo:
+            raise ValueError("needs min < max (use a number for a fixed duration)")
+        return self
+
+    def mean(self) -> float:
+        return (self.lo + self.hi) / 2
+
+    def variance(self) -> float:
+        return (self.hi - self.lo) ** 2 / 12
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
+        return rng.uniform(self.lo, self.hi, size)
+
+    def scaled(self, factor: float) -> Uniform:
+        return Uniform(dist="uniform", min=self.lo * factor, max=self.hi * factor)
+
+
+def _phi(x: float) -> float:
+    return math.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+
+
+def _cdf(x: float) -> float:
+    return 0.5 * math.erfc(-x / math.sqrt(2))
+
+
+class NormalTrunc(_Dist):
+    """A normal of location ``mean`` and scale ``sd``, truncated to ``[min, max]``.
+
+    Its actual mean differs from the ``mean`` parameter whenever the truncation bites; routing
+    uses the actual one so that static and simulated times agree.
+    """
+
+    dist: Literal["normal_trunc"]
+    loc: float = Field(alias="mean")
+    sd: float = Field(gt=0)
+    lo: float = Field(0.0, alias="min", ge=0)
+    hi: float | None = Field(None, alias="max")
+
+    @model_validator(mode="after")
+    def _has_mass(self) -> NormalTrunc:
+        if self.hi is not None and self.hi <= self.lo:
+            raise ValueError("needs min < max")
+        if self._mass() < _MIN_TRUNCATED_MASS:
+            raise ValueError(
+                f"almost no probability lies in [min, max] for mean {self.loc:g} and sd {self.sd:g}"
+            )
+        return self
+
+    def _bounds(self) -> tuple[float, float]:
+        a = (self.lo - self.loc) / self.sd
+        b = math.inf if self.hi is None else (self.hi - self.loc) / self.sd
+        return a, b
+
+    def _mass(self) -> float:
+        a, b = self._bounds()
+        return _cdf(b) - _cdf(a)
+
+    def mean(self) -> float:
+        a, b = self._bounds()
+        phi_b = 0.0 if math.isinf(b) else _phi(b)
+        return self.loc + self.sd * (_phi(a) - phi_b) / self._mass()
+
+    def variance(self) -> float:
+        a, b = self._bounds()
+        z = self._mass()
+        phi_b = 0.0 if math.isinf(b) else _phi(b)
+        b_phi_b = 0.0 if math.isinf(b) else b * phi_b
+        ratio = (_phi(a) - phi_b) / z
+        return self.sd**2 * (1 + (a * _phi(a) - b_phi_b) / z - ratio**2)
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
+        import numpy as np
+
+        n = 1 if size is None else size
+        hi = np.inf if self.hi is None else self.hi
+        out = np.empty(n)
+        filled = 0
+        # Rejection in bulk: draw enough for the expected acceptance rate, repeat for the rest.
+        while filled < n:
+            want = n - filled
+            draws = rng.normal(self.loc, self.sd, int(want / self._mass()) + 8)
+            kept = draws[(draws >= self.lo) & (draws <= hi)][:want]
+            out[filled : filled + kept.size] = kept
+            filled += kept.size
+        return float(out[0]) if size is None else out
+
+    def scaled(self, factor: float) -> NormalTrunc:
+        return NormalTrunc(
+            dist="normal_trunc",
+            mean=self.loc * factor,
+            sd=self.sd * factor,
+            min=self.lo * factor,
+            max=None if self.hi is None else self.hi * factor,
+        )
+
+
+class Empirical(_Dist):
+    dist: Literal["empirical"]
+    values: tuple[Annotated[float, Field(ge=0)], ...] = Field(min_length=1)
+    weights: tuple[Annotated[float, Field(ge=0)], ...] | None = None
+
+    @model_validator(mode="after")
+    def _weights_fit(self) -> Empirical:
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError(
+                    f"needs as many weights as values ({len(self.weights)} != {len(self.values)})"
+                )
+            if sum(self.weights) <= 0:
+                raise ValueError("weights must not all be zero")
+        return self
+
+    def _probabilities(self) -> list[float]:
+        if self.weights is None:
+            return [1 / len(self.values)] * len(self.values)
+        total = sum(self.weights)
+        return [w / total for w in self.weights]
+
+    def mean(self) -> float:
+        return sum(v * p for v, p in zip(self.values, self._probabilities(), strict=True))
+
+    def variance(self) -> float:
+        m = self.mean()
+        return sum((v - m) ** 2 * p for v, p in zip(self.values, self._probabilities(), strict=True))
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
+        import numpy as np
+
+        return rng.choice(np.asarray(self.values), size=size, p=self._probabilities())
+
+    def scaled(self, factor: float) -> Empirical:
+        return Empirical(
+            dist="empirical", values=[v * factor for v in self.values], weights=self.weights
+        )
+
+
+def _number_to_fixed(value: Any) -> Any:
+    # A bare number is the common case in files; bool is an int in Python but never a duration.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"dist": "fixed", "value": value}
+    return value
+
+
+DIST_NAMES = ("fixed", "exponential", "lognormal", "gamma", "triangular", "uniform",
+              "normal_trunc", "empirical")
+
+Distribution = Fixed | Exponential | Lognormal | Gamma | Triangular | Uniform | NormalTrunc | Empirical
+
+#: The field type of every duration in network and scenario files.
+Duration = Annotated[
+    Distribution,
+    Field(discriminator="dist"),
+    BeforeValidator(_number_to_fixed),
+]
+
+
+def parse_duration(value: Any) -> Distribution:
+    """Validate one duration spec (number or mapping) outside a larger model."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Duration).validate_python(value)

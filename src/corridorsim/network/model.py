@@ -1,0 +1,287 @@
+"""The network model: nodes with their facilities, links with their tariffs and ferry services.
+
+The models are frozen pydantic models: they are what a network file's feature properties
+validate into (unknown keys rejected), and what routing and the engine read. Geometry rides
+along as plain (lon, lat) tuples; shapely is only brought in where geometry is analysed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from corridorsim.network.distributions import Duration
+from corridorsim.network.geometry import line_length_km
+
+Mode = Literal["rail", "road", "ferry", "sea"]
+FacilityType = Literal["border", "yard", "port", "gauge_change", "terminal"]
+NodeKind = Literal["station", "junction", "port", "border", "terminal", "city"]
+Status = Literal["open", "planned", "closed"]
+
+MODES: tuple[str, ...] = ("rail", "road", "ferry", "sea")
+#: Facility types every consignment passing the node goes through (not only those changing carrier).
+PASSING_FACILITIES = frozenset({"border", "yard"})
+
+#: Running speeds when a link gives none. Rail: CAREC CPMM speed without delay, 42.2-53.9 km/h
+#: (2020-2022), rounded; delays come from facilities. Road and sea: estimates (free-flow truck
+#: speed on trunk roads; a 13-14 knot coaster).
+DEFAULT_SPEED_KMH: Mapping[str, float] = {"rail": 50.0, "road": 60.0, "sea": 25.0}
+
+#: CO2 (well-to-wheel, g per tonne-km) when a link gives none: estimates within the ranges of the
+#: GLEC Framework default intensities (Smart Freight Centre): rail freight mixed traction ~25,
+#: heavy truck ~80, ro-ro / rail ferry ~50, bulk sea ~10.
+DEFAULT_EMISSIONS_G_PER_TONNE_KM: Mapping[str, float] = {
+    "rail": 25.0,
+    "road": 80.0,
+    "ferry": 50.0,
+    "sea": 10.0,
+}
+
+#: Ids are used in dotted paths (``links.ID.speed_kmh``), so they must not contain dots.
+Slug = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", max_length=120)
+]
+Source = str | dict[str, str]
+PositiveFloat = Annotated[float, Field(gt=0)]
+Probability = Annotated[float, Field(ge=0, lt=1)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _one_or_many(value: Any) -> Any:
+    # A node may hold one facility (an object) or several (a list); inside, always a tuple.
+    return [value] if isinstance(value, dict) else value
+
+
+class Facility(_Frozen):
+    """Processing at a node: customs, a port, a gauge change, a yard or a rail-road terminal."""
+
+    type: FacilityType
+    dwell_h: Duration
+    servers: int = Field(1, ge=1)
+    fee_usd_per_wagon: float = Field(0.0, ge=0)
+    fee_usd_per_tonne: float = Field(0.0, ge=0)
+    capacity_per_day: PositiveFloat | None = None
+    modes: tuple[Mode, ...] | None = Field(None, min_length=1)
+    source: Source | None = None
+    note: str | None = None
+
+    @property
+    def is_passing(self) -> bool:
+        """True when every consignment passing the node is processed, not only transfers."""
+        return self.type in PASSING_FACILITIES
+
+    def serves(self, mode: str) -> bool:
+        return self.modes is None or mode in self.modes
+
+    def fee_usd(self, wagons: float, tonnes: float) -> float:
+        return self.fee_usd_per_wagon * wagons + self.fee_usd_per_tonne * tonnes
+
+
+class Tariff(_Frozen):
+    usd_per_wagon_km: float = Field(0.0, ge=0)
+    usd_per_tonne_km: float = Field(0.0, ge=0)
+    usd_per_wagon: float = Field(0.0, ge=0)
+    source: Source | None = None
+    note: str | None = None
+
+    def cost_usd(self, km: float, wagons: float, tonnes: float) -> float:
+        return (
+            self.usd_per_wagon_km * km * wagons
+            + self.usd_per_tonne_km * km * tonnes
+            + self.usd_per_wagon * wagons
+        )
+
+
+class Ferry(_Frozen):
+    """A ferry (or liner) service on a link: sailings every ``every_h`` hours, or when full."""
+
+    capacity_wagons: int = Field(ge=1)
+    sailing_h: Duration
+    every_h: PositiveFloat
+    depart_when_full: bool = False
+    cancel_prob: Probability | tuple[Probability, ...] = 0.0
+    carries: tuple[Literal["rail", "road"], ...] = Field(("rail", "road"), min_length=1)
+    source: Source | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _twelve_months(self) -> Ferry:
+        if isinstance(self.cancel_prob, tuple) and len(self.cancel_prob) != 12:
+            raise ValueError(
+                f"cancel_prob needs one number or 12 monthly values (got {len(self.cancel_prob)})"
+            )
+        return self
+
+    def cancel_prob_in_month(self, month: int) -> float:
+        """Probability that a sailing is cancelled in ``month`` (1 = January)."""
+        if isinstance(self.cancel_prob, tuple):
+            return self.cancel_prob[month - 1]
+        return self.cancel_prob
+
+    @property
+    def mean_cancel_prob(self) -> float:
+        if isinstance(self.cancel_prob, tuple):
+            return sum(self.cancel_prob) / 12
+        return self.cancel_prob
+
+    def expected_wait_h(self) -> float:
+        """Expected wait for a sailing, arriving at a random time, with nothing else on board.
+
+        Half an interval to the next departure, plus one interval per cancelled sailing: with
+        independent cancellations of probability p the number cancelled is geometric, p/(1-p)
+        on average. Departures of full ships come from congestion and are left to the engine.
+        """
+        p = self.mean_cancel_prob
+        return self.every_h / 2 + self.every_h * p / (1 - p)
+
+
+class Node(_Frozen):
+    id: Slug
+    name: str = Field(min_length=1)
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    kind: NodeKind
+    aliases: tuple[Annotated[str, StringConstraints(min_length=1)], ...] = ()
+    facility: Annotated[tuple[Facility, ...], BeforeValidator(_one_or_many)] = ()
+    source: Source | None = None
+    note: str | None = None
+    coords: tuple[
+        Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]
+    ]
+
+    @property
+    def facilities(self) -> tuple[Facility, ...]:
+        return self.facility
+
+    def facilities_of(self, type_: str) -> tuple[Facility, ...]:
+        return tuple(f for f in self.facility if f.type == type_)
+
+    def passing_facilities(self, mode: str) -> tuple[Facility, ...]:
+        """Facilities that process every consignment passing the node in ``mode``."""
+        return tuple(f for f in self.facility if f.is_passing and f.serves(mode))
+
+
+class Link(_Frozen):
+    id: Slug
+    from_: Slug = Field(alias="from")
+    to: Slug
+    mode: Mode
+    name: str | None = None
+    bidirectional: bool = True
+    length_km: PositiveFloat | None = None
+    speed_kmh: PositiveFloat | None = None
+    gauge_mm: int | None = Field(None, gt=0)
+    status: Status = "open"
+    opens_year: int | None = Field(None, ge=1800, le=2200)
+    capacity_per_day: PositiveFloat | None = None
+    tariff: Tariff = Tariff()
+    ferry: Ferry | None = None
+    emissions_g_per_tonne_km: float | None = Field(None, ge=0)
+    source: Source | None = None
+    note: str | None = None
+    coords: tuple[tuple[float, float], ...] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _mode_fields(self) -> Link:
+        if self.mode == "rail" and self.gauge_mm is None:
+            raise ValueError("a rail link needs gauge_mm (1520 or 1435)")
+        if self.mode != "rail" and self.gauge_mm is not None:
+            raise ValueError(f"gauge_mm is only for rail links, this one is {self.mode}")
+        if self.mode == "ferry" and self.ferry is None:
+            raise ValueError("a ferry link needs a ferry block (capacity_wagons, sailing_h, every_h)")
+        if self.mode in ("rail", "road") and self.ferry is not None:
+            raise ValueError(f"a {self.mode} link cannot have a ferry block")
+        if self.mode == "ferry" and self.speed_kmh is not None:
+            raise ValueError("a ferry link's time at sea is ferry.sailing_h, not speed_kmh")
+        if self.from_ == self.to:
+            raise ValueError("a link must join two different nodes")
+        return self
+
+    @property
+    def km(self) -> float:
+        """Length in km: as given, else the geodesic length of the geometry."""
+        return self.length_km if self.length_km is not None else line_length_km(self.coords)
+
+    @property
+    def speed(self) -> float | None:
+        """Running speed in km/h (mode default when not given); None for ferries."""
+        if self.mode == "ferry":
+            return None
+        return self.speed_kmh if self.speed_kmh is not None else DEFAULT_SPEED_KMH[self.mode]
+
+    @property
+    def carrier(self) -> str:
+        """What moves on the link: ``rail-1520``, ``road``, ``ferry``, ``sea``."""
+        return f"rail-{self.gauge_mm}" if self.mode == "rail" else self.mode
+
+    @property
+    def co2_g_per_tonne_km(self) -> float:
+        if self.emissions_g_per_tonne_km is not None:
+            return self.emissions_g_per_tonne_km
+        return DEFAULT_EMISSIONS_G_PER_TONNE_KM[self.mode]
+
+    def run_h(self) -> float:
+        """Expected time on the link itself: at sea for a ferry service, else km / speed."""
+        if self.ferry is not None:
+            return self.ferry.sailing_h.mean()
+        speed = self.speed
+        assert speed is not None
+        return self.km / speed
+
+    def headway_h(self) -> float:
+        """Minimum time between two consignments entering the link (0: no limit)."""
+        return 24.0 / self.capacity_per_day if self.capacity_per_day else 0.0
+
+    def endpoints(self) -> tuple[str, str]:
+        return self.from_, self.to
+
+
+@dataclass(frozen=True)
+class Network:
+    """A validated network: nodes and links by id, in file order."""
+
+    nodes: Mapping[str, Node]
+    links: Mapping[str, Link]
+    name: str = ""
+    description: str = ""
+    sources: tuple[str, ...] = ()
+    path: str | None = field(default=None, compare=False)
+
+    def node(self, node_id: str) -> Node:
+        return self.nodes[node_id]
+
+    def link(self, link_id: str) -> Link:
+        return self.links[link_id]
+
+    def links_by_status(self, *statuses: str) -> Iterator[Link]:
+        return (link for link in self.links.values() if link.status in statuses)
+
+    def source_keys(self) -> dict[str, str]:
+        """The keyed sources of the collection: ``"KEY: reference"`` -> {KEY: reference}."""
+        keyed = {}
+        for entry in self.sources:
+            key, sep, ref = entry.partition(":")
+            if sep and key.strip() and " " not in key.strip() and key.strip() != "estimate":
+                keyed[key.strip()] = ref.strip()
+        return keyed
+
+    def with_links_status(self, status_by_link: Mapping[str, str]) -> Network:
+        """A copy with some links' status changed (opening planned links, closing others)."""
+        links = dict(self.links)
+        for link_id, status in status_by_link.items():
+            links[link_id] = links[link_id].model_copy(update={"status": status})
+        return Network(links=links, nodes=self.nodes, name=self.name,
+                       description=self.description, sources=self.sources, path=self.path)
+

@@ -1,0 +1,1 @@
+"""Everything users read: rich tables, JSON documents, CSV files, charts and maps."""

@@ -1,0 +1,165 @@
+"""Rich tables for the terminal: routes and network summaries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from corridorsim.network.model import Network
+from corridorsim.routing.route import Route
+
+
+def _money(usd: float) -> str:
+    return f"{usd:,.0f}" if abs(usd) >= 100 else f"{usd:,.2f}"
+
+
+def human_carrier(carrier: str) -> str:
+    """``rail-1520`` -> ``rail 1520``; ``ferry:rail-1520`` -> ``ferry, wagons``; ``a->b`` both."""
+    if "->" in carrier:
+        return " -> ".join(human_carrier(c) for c in carrier.split("->"))
+    if carrier.startswith("ferry:"):
+        return "ferry, trucks" if carrier == "ferry:road" else "ferry, wagons"
+    return carrier.replace("-", " ")
+
+
+def routes_overview(routes: Sequence[Route], network: Network) -> Table:
+    table = Table(title=f"{len(routes)} route(s), best by {routes[0].policy}",
+                  title_justify="left", caption_justify="left",
+                  caption="\n".join(f"{rank}: {describe_path(r, network)}"
+                                     for rank, r in enumerate(routes, 1)))
+    for header in ("#", "km", "hours", "days", "USD/wagon", "USD/t", "kg CO2/t", "borders",
+                   "changes"):
+        table.add_column(header, justify="right")
+    for rank, route in enumerate(routes, 1):
+        table.add_row(
+            str(rank), f"{route.km:,.0f}", f"{route.hours:,.1f}", f"{route.days:,.1f}",
+            _money(route.usd_per_wagon), _money(route.usd_per_tonne),
+            f"{route.co2_kg_per_tonne:,.1f}", str(len(route.borders)), str(len(route.transfers)),
+        )
+    return table
+
+
+def describe_path(route: Route, network: Network, *, most: int = 7) -> str:
+    """The route's key places: ends, borders and carrier changes, in order, shortened."""
+    keep = {route.nodes[0], route.nodes[-1], *route.borders, *(leg.id for leg in route.transfers)}
+    names = list(dict.fromkeys(network.nodes[n].name for n in route.nodes if n in keep))
+    if len(names) > most:
+        names = [*names[: most - 2], "...", names[-1]]
+    modes = "/".join(dict.fromkeys(route.modes))
+    return f"{' - '.join(names)} ({modes})"
+
+
+def route_legs(route: Route, rank: int, network: Network) -> Table:
+    table = Table(
+        title=(f"Route {rank}: {route.km:,.0f} km, {route.hours:,.1f} h ({route.days:.1f} days), "
+               f"USD {_money(route.usd_per_wagon)}/wagon, {route.co2_kg_per_tonne:.1f} kg CO2/t"),
+        title_justify="left",
+    )
+    for header, justify in (("#", "right"), ("leg", "left"), ("what", "left"), ("km", "right"),
+                            ("run h", "right"), ("wait h", "right"), ("USD/wagon", "right")):
+        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    for seq, leg in enumerate(route.legs, 1):
+        if leg.kind == "link":
+            place = f"{network.nodes[leg.from_node].name} -> {network.nodes[leg.to_node].name}"
+            what = human_carrier(leg.carrier)
+            km = f"{leg.km:,.0f}"
+        else:
+            place = network.nodes[leg.id].name
+            what = leg.type.replace("_", " ")
+            if leg.is_transfer:
+                what += f": {human_carrier(leg.carrier)}"
+            km = ""
+        table.add_row(str(seq), place, what, km, f"{leg.run_h:,.1f}",
+                      f"{leg.wait_h:,.1f}" if leg.wait_h else "", _money(leg.usd_per_wagon))
+    return table
+
+
+def print_routes(console: Console, routes: Sequence[Route], network: Network) -> None:
+    console.print(routes_overview(routes, network))
+    for rank, route in enumerate(routes, 1):
+        console.print()
+        console.print(route_legs(route, rank, network))
+
+
+def print_network_summary(console: Console, summary: dict[str, Any]) -> None:
+    console.print(Text(f"{summary['name'] or summary['file']}", style="bold"))
+    console.print(f"{summary['nodes']} nodes, {summary['links']} links; "
+                  f"{summary['components_open']} connected component(s) on open links, "
+                  f"{summary['components_all']} with planned and closed links")
+    counts = Table(title="Links", title_justify="left")
+    counts.add_column("mode")
+    counts.add_column("links", justify="right")
+    counts.add_column("km", justify="right")
+    for mode, n in summary["links_by_mode"].items():
+        counts.add_row(mode, str(n), f"{summary['km_by_mode'][mode]:,.0f}")
+    status = Table(title="Status", title_justify="left")
+    status.add_column("status")
+    status.add_column("links", justify="right")
+    status.add_column("km", justify="right")
+    for name, n in summary["links_by_status"].items():
+        status.add_row(name, str(n), f"{summary['km_by_status'][name]:,.0f}")
+    countries = Table(title="Nodes by country", title_justify="left")
+    countries.add_column("country")
+    countries.add_column("nodes", justify="right")
+    for code, n in summary["nodes_by_country"].items():
+        countries.add_row(code, str(n))
+    facilities = Table(title="Facilities", title_justify="left")
+    for header in ("type", "count", "nodes"):
+        facilities.add_column(header)
+    for kind, items in summary["facilities"].items():
+        facilities.add_row(kind, str(len(items)), ", ".join(i["node"] for i in items))
+    console.print(Group(counts, status, countries, facilities))
+    if summary["planned"] or summary["closed"]:
+        future = Table(title="Planned and closed links", title_justify="left")
+        for header in ("link", "status", "km", "opens"):
+            future.add_column(header)
+        for item in summary["planned"]:
+            future.add_row(item["id"], "planned", f"{item['km']:,.0f}", str(item["opens_year"] or "-"))
+        for item in summary["closed"]:
+            future.add_row(item["id"], "closed", f"{item['km']:,.0f}", "")
+        console.print(future)
+    for part in summary["isolated_when_open_only"]:
+        console.print(f"[yellow]not connected on open links:[/] {', '.join(part)}")
+
+
+def _num(value: Any, fmt: str = ",.1f") -> str:
+    return "-" if value is None else format(value, fmt)
+
+
+def run_tables(summary: dict[str, Any]) -> Group:
+    """The summary of a run: one row per shipment, then where the time goes."""
+    head = Table(
+        title=(f"{summary['scenario']}: {summary['replications']} replications, "
+               f"seed {summary['seed']}"),
+        title_justify="left",
+        caption="transit in days; mean with its 95% CI over replications, percentiles over "
+                "consignments",
+        caption_justify="left",
+    )
+    for header in ("shipment", "arrived", "mean days", "95% CI", "p50", "p90", "p95",
+                   "P(on time)", "USD/t", "kg CO2/t"):
+        head.add_column(header, justify="left" if header == "shipment" else "right")
+    waits = Table(title="Where the time goes (mean hours per consignment)", title_justify="left")
+    for header in ("shipment", "facility queue", "ferry", "headway", "disruption",
+                   "top places"):
+        waits.add_column(header, justify="left" if header in ("shipment", "top places")
+                         else "right")
+    for shipment_id, s in summary["shipments"].items():
+        t = s["transit_days"]
+        lo, hi = t["ci95"]
+        ci = f"{lo:,.2f} - {hi:,.2f}" if lo is not None else "-"
+        target = (f"{s['p_within_target']:.0%} ≤ {s['target_days']:g} d"
+                  if s.get("p_within_target") is not None else "-")
+        head.add_row(shipment_id, f"{s['arrived']}/{s['consignments']}", _num(t["mean"], ",.2f"),
+                     ci, _num(t["p50"]), _num(t["p90"]), _num(t["p95"]), target,
+                     _num(s["usd_per_tonne"]["mean"], ",.2f"),
+                     _num(s["co2_kg_per_tonne"]["mean"]))
+        w = s["wait_h_by_cause"]
+        places = "; ".join(f"{p['place']} {p['wait_h']:,.1f} h" for p in s["top_waits"][:3])
+        waits.add_row(shipment_id, _num(w["facility"]), _num(w["ferry"]), _num(w["headway"]),
+                      _num(w["disruption"]), places or "-")
+    return Group(head, waits)

@@ -1,0 +1,24 @@
+"""Static analysis: the expanded (node, carrier) graph, route costs and the k best routes."""
+
+from corridorsim.routing.graph import POLICIES, CostModel, ExpandedGraph
+from corridorsim.routing.route import Leg, Route
+from corridorsim.routing.search import (
+    Avoid,
+    Router,
+    find_routes,
+    links_that_would_connect,
+    resolve_avoid,
+)
+
+__all__ = [
+    "POLICIES",
+    "Avoid",
+    "CostModel",
+    "ExpandedGraph",
+    "Leg",
+    "Route",
+    "Router",
+    "find_routes",
+    "links_that_would_connect",
+    "resolve_avoid",
+]

@@ -1,0 +1,166 @@
+"""The expanded routing graph: vertices are ``(node, carrier)`` states.
+
+An arc either runs a link (the carrier stays the same) or changes carrier at a node through a
+transfer facility. Every arc carries the legs it stands for, with expected hours, USD and CO2
+per wagon; the facilities every passing consignment meets at a node (borders, yards) ride on the
+arcs that enter the node. A policy is then just a choice of arc weight.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+import networkx as nx
+
+from corridorsim.network.model import Facility, Link, Network
+from corridorsim.routing.carriers import (
+    TRANSFER_FACILITIES,
+    link_carriers,
+    mode_of,
+    transfer_allowed,
+)
+from corridorsim.routing.route import Leg
+
+POLICIES = ("fastest", "cheapest", "generalized")
+Vertex = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """What turns legs into a weight: the wagon's load and the cargo's value of time."""
+
+    tonnes_per_wagon: float = 68.0
+    value_of_time_usd_per_tonne_day: float = 0.5
+
+    def weight(self, policy: str, hours: float, usd: float) -> float:
+        if policy == "fastest":
+            return hours
+        if policy == "cheapest":
+            return usd
+        return usd + self.value_of_time_usd_per_tonne_day * self.tonnes_per_wagon * hours / 24
+
+
+def facility_leg(
+    node_id: str, index: int, facility: Facility, carrier: str, cost: CostModel
+) -> Leg:
+    return Leg(
+        kind="facility", id=node_id, type=facility.type, carrier=carrier,
+        from_node=node_id, to_node=node_id, km=0.0,
+        run_h=facility.dwell_h.mean(), wait_h=0.0,
+        usd_per_wagon=facility.fee_usd(1, cost.tonnes_per_wagon),
+        co2_kg_per_wagon=0.0, facility_index=index,
+    )
+
+
+def link_leg(link: Link, a: str, b: str, carrier: str, cost: CostModel) -> Leg:
+    km = link.km
+    return Leg(
+        kind="link", id=link.id, type=link.mode, carrier=carrier, from_node=a, to_node=b,
+        km=km, run_h=link.run_h(),
+        wait_h=link.ferry.expected_wait_h() if link.ferry is not None else 0.0,
+        usd_per_wagon=link.tariff.cost_usd(km, 1, cost.tonnes_per_wagon),
+        co2_kg_per_wagon=link.co2_g_per_tonne_km * km * cost.tonnes_per_wagon / 1000,
+    )
+
+
+class ExpandedGraph:
+    """The ``(node, carrier)`` graph of a network's usable links."""
+
+    def __init__(
+        self,
+        network: Network,
+        *,
+        cost: CostModel | None = None,
+        open_links: Collection[str] = (),
+        avoid_nodes: Collection[str] = (),
+        avoid_links: Collection[str] = (),
+        only_links: Collection[str] | None = None,
+    ) -> None:
+        self.network = network
+        self.cost = cost or CostModel()
+        self.graph = nx.DiGraph()
+        self.carriers_at: dict[str, set[str]] = defaultdict(set)
+        self._avoid_nodes = set(avoid_nodes)
+        usable = [
+            link for link in network.links.values()
+            if (link.status == "open" or link.id in open_links)
+            and link.id not in avoid_links
+            and (only_links is None or link.id in only_links)
+            and link.from_ not in self._avoid_nodes
+            and link.to not in self._avoid_nodes
+        ]
+        # Which carriers a node can hold comes from its infrastructure (every link touching it,
+        # whatever its status): a port whose rail siding is not on today's route still lets
+        # wagons roll off a ferry before they are transloaded to trucks.
+        gauges: dict[str, set[int]] = defaultdict(set)
+        for link in network.links.values():
+            if link.gauge_mm is not None:
+                gauges[link.from_].add(link.gauge_mm)
+                gauges[link.to].add(link.gauge_mm)
+        for link in network.links.values():
+            for carrier in link_carriers(link, gauges[link.from_] & gauges[link.to]):
+                self.carriers_at[link.from_].add(carrier)
+                self.carriers_at[link.to].add(carrier)
+        for link in usable:
+            carriers = link_carriers(link, gauges[link.from_] & gauges[link.to])
+            directions = [(link.from_, link.to)]
+            if link.bidirectional:
+                directions.append((link.to, link.from_))
+            for a, b in directions:
+                for carrier in carriers:
+                    legs = (link_leg(link, a, b, carrier, self.cost),
+                            *self.passing_legs(b, carrier))
+                    self._add_arc((a, carrier), (b, carrier), legs)
+        for node_id, carriers in self.carriers_at.items():
+            if node_id not in self._avoid_nodes:
+                self._add_transfers(node_id, carriers)
+
+    def passing_legs(self, node_id: str, carrier: str) -> tuple[Leg, ...]:
+        """Borders and yards at ``node_id`` that a consignment arriving in ``carrier`` meets."""
+        node = self.network.nodes[node_id]
+        mode = mode_of(carrier)
+        return tuple(
+            facility_leg(node_id, i, f, carrier, self.cost)
+            for i, f in enumerate(node.facility)
+            if f.is_passing and f.serves(mode)
+        )
+
+    def _add_transfers(self, node_id: str, carriers: Iterable[str]) -> None:
+        node = self.network.nodes[node_id]
+        for index, facility in enumerate(node.facility):
+            if facility.type not in TRANSFER_FACILITIES:
+                continue
+            for a in sorted(carriers):
+                for b in sorted(carriers):
+                    if (
+                        transfer_allowed(facility.type, a, b)
+                        and facility.serves(mode_of(a))
+                        and facility.serves(mode_of(b))
+                    ):
+                        leg = facility_leg(node_id, index, facility, f"{a}->{b}", self.cost)
+                        self._add_arc((node_id, a), (node_id, b), (leg,))
+
+    def _add_arc(self, u: Vertex, v: Vertex, legs: tuple[Leg, ...]) -> None:
+        hours = sum(leg.hours for leg in legs)
+        usd = sum(leg.usd_per_wagon for leg in legs)
+        weights = {f"w_{p}": self.cost.weight(p, hours, usd) for p in POLICIES}
+        if self.graph.has_edge(u, v):
+            if legs[0].kind == "facility":
+                # Two facilities offering the same carrier change: keep the quicker one.
+                if hours < sum(leg.hours for leg in self.graph.edges[u, v]["legs"]):
+                    self.graph.add_edge(u, v, legs=legs, **weights)
+                return
+            # A second link between the same nodes in the same carrier: route it through a
+            # vertex of its own so that both stay in the graph (a DiGraph has one arc per pair).
+            via: Vertex = ("via", legs[0].id, u[0])
+            self.graph.add_edge(u, via, legs=legs, **weights)
+            self.graph.add_edge(via, v, legs=(), **dict.fromkeys(weights, 0.0))
+            return
+        self.graph.add_edge(u, v, legs=legs, **weights)
+
+    def vertices_of(self, node_id: str) -> list[Vertex]:
+        """The node's states that are in the graph (reachable by some usable arc)."""
+        return [(node_id, c) for c in sorted(self.carriers_at.get(node_id, ()))
+                if (node_id, c) in self.graph]

@@ -1,0 +1,209 @@
+"""Finding the k best routes between two nodes on the expanded graph.
+
+Candidates come from networkx's ``shortest_simple_paths`` (Yen's algorithm) on the expanded
+graph, in order of the policy's weight. Two candidates that run the same links and differ only
+in carrier labels are one physical route, so only the first is kept; candidates that pass a node
+twice are dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+
+import networkx as nx
+
+from corridorsim.errors import InputError
+from corridorsim.network.lookup import resolve_node
+from corridorsim.network.model import Network
+from corridorsim.routing.graph import POLICIES, CostModel, ExpandedGraph, Vertex
+from corridorsim.routing.route import Leg, Route
+
+_SOURCE: Vertex = ("<source>",)
+_SINK: Vertex = ("<sink>",)
+#: How many expanded paths to look at per route asked for before giving up on finding more
+#: physically distinct ones (carrier-label variants of one path come in runs).
+CANDIDATES_PER_ROUTE = 40
+
+
+@dataclass(frozen=True)
+class Avoid:
+    """What a route must not touch."""
+
+    nodes: frozenset[str] = frozenset()
+    links: frozenset[str] = frozenset()
+    countries: frozenset[str] = frozenset()
+
+
+def resolve_avoid(network: Network, tokens: Iterable[str]) -> Avoid:
+    """Sort ``--avoid`` words into node ids (or names), link ids and ISO country codes."""
+    nodes, links, countries = set(), set(), set()
+    known_countries = {n.country for n in network.nodes.values()}
+    for token in tokens:
+        token = token.strip()
+        if token in network.links:
+            links.add(token)
+        elif token.upper() in known_countries and len(token) == 2:
+            countries.add(token.upper())
+        else:
+            nodes.add(resolve_node(network, token, what="node, link or country to avoid"))
+    return Avoid(frozenset(nodes), frozenset(links), frozenset(countries))
+
+
+def check_open_links(network: Network, link_ids: Iterable[str]) -> frozenset[str]:
+    unknown = [i for i in link_ids if i not in network.links]
+    if unknown:
+        raise InputError([f"--open: no link '{i}'" for i in unknown])
+    return frozenset(link_ids)
+
+
+class Router:
+    """Routes on one network state (which links are open, what is avoided, the cargo)."""
+
+    def __init__(
+        self,
+        network: Network,
+        *,
+        open_links: Collection[str] = (),
+        avoid: Avoid | None = None,
+        cost: CostModel | None = None,
+        only_links: Collection[str] | None = None,
+    ) -> None:
+        avoid = avoid or Avoid()
+        self.network = network
+        self.avoid = avoid
+        avoid_nodes = set(avoid.nodes) | {
+            n.id for n in network.nodes.values() if n.country in avoid.countries
+        }
+        self.expanded = ExpandedGraph(
+            network,
+            cost=cost,
+            open_links=open_links,
+            avoid_nodes=avoid_nodes,
+            avoid_links=avoid.links,
+            only_links=only_links,
+        )
+        self._avoided_nodes = avoid_nodes
+
+    @property
+    def cost(self) -> CostModel:
+        return self.expanded.cost
+
+    def routes(
+        self,
+        origin: str,
+        destination: str,
+        *,
+        by: str = "fastest",
+        k: int = 1,
+        start_carrier: str | None = None,
+        origin_facilities: bool = True,
+    ) -> list[Route]:
+        """Up to ``k`` physically distinct routes, best first; [] when none exists.
+
+        ``start_carrier`` pins the carrier at the origin (a consignment re-planning on its
+        way keeps the wagons it is in); ``origin_facilities=False`` leaves out the borders
+        and yards at the origin (already passed).
+        """
+        if by not in POLICIES:
+            raise InputError(f"--by: unknown policy '{by}' (one of {', '.join(POLICIES)})")
+        if k < 1:
+            raise InputError(f"-k: must be at least 1 (got {k})")
+        for end, node_id in (("origin", origin), ("destination", destination)):
+            if node_id not in self.network.nodes:
+                raise InputError(f"{end}: no node '{node_id}'")
+            if node_id in self._avoided_nodes:
+                raise InputError(f"{end} {node_id} is among the nodes to avoid")
+        if origin == destination:
+            raise InputError(f"origin and destination are the same node ({origin})")
+        found = self._distinct(origin, destination, by, start_carrier, origin_facilities)
+        return list(islice(found, k))
+
+    def _distinct(self, origin: str, destination: str, by: str, start_carrier: str | None,
+                  origin_facilities: bool) -> Iterator[Route]:
+        graph = self.expanded.graph
+        weight = f"w_{by}"
+        starts = self.expanded.vertices_of(origin)
+        if start_carrier is not None:
+            starts = [v for v in starts if v[1] == start_carrier]
+        ends = self.expanded.vertices_of(destination)
+        if not starts or not ends:
+            return
+        for vertex in starts:
+            legs = self.expanded.passing_legs(origin, vertex[1]) if origin_facilities else ()
+            hours = sum(leg.hours for leg in legs)
+            usd = sum(leg.usd_per_wagon for leg in legs)
+            graph.add_edge(_SOURCE, vertex, legs=legs,
+                           **{f"w_{p}": self.cost.weight(p, hours, usd) for p in POLICIES})
+        for vertex in ends:
+            graph.add_edge(vertex, _SINK, legs=(), **{f"w_{p}": 0.0 for p in POLICIES})
+        try:
+            seen: set[tuple[str, ...]] = set()
+            budget = CANDIDATES_PER_ROUTE
+            try:
+                paths = nx.shortest_simple_paths(graph, _SOURCE, _SINK, weight=weight)
+                for path in paths:
+                    budget -= 1
+                    legs = tuple(
+                        leg for u, v in zip(path, path[1:], strict=False)
+                        for leg in graph.edges[u, v]["legs"]
+                    )
+                    route = self._route(origin, destination, by, legs)
+                    key = route.links
+                    if key in seen or len(set(route.nodes)) != len(route.nodes):
+                        if budget <= 0:
+                            return
+                        continue
+                    seen.add(key)
+                    budget = CANDIDATES_PER_ROUTE
+                    yield route
+            except nx.NetworkXNoPath:
+                return
+        finally:
+            graph.remove_nodes_from([_SOURCE, _SINK])
+
+    def _route(self, origin: str, destination: str, by: str, legs: tuple[Leg, ...]) -> Route:
+        hours = sum(leg.hours for leg in legs)
+        usd = sum(leg.usd_per_wagon for leg in legs)
+        return Route(origin=origin, destination=destination, policy=by, legs=legs,
+                     tonnes_per_wagon=self.cost.tonnes_per_wagon,
+                     score=self.cost.weight(by, hours, usd))
+
+
+def find_routes(
+    network: Network,
+    origin: str,
+    destination: str,
+    *,
+    by: str = "fastest",
+    k: int = 1,
+    avoid: Iterable[str] = (),
+    open_links: Iterable[str] = (),
+    tonnes_per_wagon: float = 68.0,
+    value_of_time_usd_per_tonne_day: float = 0.5,
+) -> list[Route]:
+    """The ``k`` best routes from ``origin`` to ``destination`` (ids or unique names)."""
+    router = Router(
+        network,
+        open_links=check_open_links(network, open_links),
+        avoid=resolve_avoid(network, avoid),
+        cost=CostModel(tonnes_per_wagon, value_of_time_usd_per_tonne_day),
+    )
+    return router.routes(
+        resolve_node(network, origin, what="origin"),
+        resolve_node(network, destination, what="destination"),
+        by=by,
+        k=k,
+    )
+
+
+def links_that_would_connect(
+    network: Network, origin: str, destination: str, *, avoid: Avoid | None = None
+) -> tuple[str, ...]:
+    """Planned or closed links on the fastest route once every link is open (() if none)."""
+    everything = [link.id for link in network.links.values() if link.status != "open"]
+    found = Router(network, open_links=everything, avoid=avoid).routes(origin, destination)
+    if not found:
+        return ()
+    return tuple(i for i in found[0].links if network.links[i].status != "open")

@@ -1,0 +1,171 @@
+"""Dotted paths: the one way to address a parameter of a network or a scenario.
+
+``links.AKTAU-ALAT.ferry.every_h``, ``nodes.GE-SADAKHLO.facility.dwell_h.mean``,
+``nodes.XC-BORDER.facility.gauge_change.servers`` (a facility by type), ``facility[1]`` or
+``facility.1`` (by position), ``shipments.pilot.wagons`` or ``shipments[0].wagons``.
+
+A path is checked against what the file format allows, not only against what a file happens to
+contain: ``links.X.speed_kmh`` may be set on a link that relies on its mode's default. A wrong
+path is an error naming the closest valid ones.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any, get_args
+
+from pydantic import BaseModel
+
+from corridorsim.errors import InputError
+from corridorsim.network.distributions import Distribution
+from corridorsim.network.io import network_to_geojson, parse_network
+from corridorsim.network.model import Facility, Ferry, Link, Network, Node, Tariff
+
+Part = str | int
+_INDEX = re.compile(r"\[(\d+)\]")
+#: Keys that identify a feature; changing them is not a what-if but a different network.
+_FIXED_KEYS = {"id", "from", "to", "coords", "source", "note"}
+_NESTED = {"tariff": Tariff, "ferry": Ferry}
+#: The parameters a set may address inside each kind of distribution (``dwell_h.mean``).
+_DIST_PARAMS = {
+    get_args(cls.model_fields["dist"].annotation)[0]: tuple(
+        info.alias or key for key, info in cls.model_fields.items() if key != "dist"
+    )
+    for cls in get_args(Distribution)
+}
+
+
+def split_path(path: str) -> list[Part]:
+    """``a.b[2].c`` -> ``["a", "b", 2, "c"]``; ``a.2`` -> ``["a", 2]``."""
+    parts: list[Part] = []
+    for chunk in _INDEX.sub(r".\1", path).split("."):
+        if chunk == "":
+            raise ValueError("empty part")
+        parts.append(int(chunk) if chunk.isdigit() else chunk)
+    return parts
+
+
+def join_path(parts: list[Part]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _settable(props: Mapping[str, Any], model: type[BaseModel], prefix: list[Part]) -> Iterator[list[Part]]:
+    """Every path below a feature (or nested block) that a set may address."""
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        if key in _FIXED_KEYS:
+            continue
+        here = [*prefix, key]
+        value = props.get(key)
+        if key == "facility":
+            facilities = [value] if isinstance(value, dict) else list(value or [])
+            for i, facility in enumerate(facilities):
+                yield from _settable(facility, Facility, [*here, i])
+        elif key in _NESTED:
+            yield here
+            yield from _settable(value or {}, _NESTED[key], here)
+        elif key.endswith("_h"):
+            yield here
+            if isinstance(value, dict):
+                yield from ([*here, p] for p in _DIST_PARAMS.get(value.get("dist"), ()))
+        elif key == "cancel_prob" and isinstance(value, list):
+            yield here
+            yield from ([*here, i] for i in range(len(value)))
+        else:
+            yield here
+
+
+def _normalise_facility(parts: list[Part], props: Mapping[str, Any]) -> list[Part]:
+    """``facility.dwell_h`` (one facility) and ``facility.border`` (by type) -> ``facility[i]``."""
+    if not parts or parts[0] != "facility":
+        return parts
+    value = props.get("facility")
+    facilities = [value] if isinstance(value, dict) else list(value or [])
+    rest = parts[1:]
+    if rest and isinstance(rest[0], int):
+        return parts
+    if rest and isinstance(rest[0], str):
+        matches = [i for i, f in enumerate(facilities) if f.get("type") == rest[0]]
+        if len(matches) == 1:
+            return ["facility", matches[0], *rest[1:]]
+    if len(facilities) == 1:
+        return ["facility", 0, *rest]
+    return parts
+
+
+def _assign(props: dict[str, Any], parts: list[Part], value: Any) -> None:
+    if parts[0] == "facility" and isinstance(props.get("facility"), dict):
+        props["facility"] = [props["facility"]]
+    target: Any = props
+    for part in parts[:-1]:
+        if isinstance(target, dict) and part not in target:
+            target[part] = {}
+        target = target[part]
+    target[parts[-1]] = value
+
+
+def apply_network_sets(network: Network, sets: Mapping[str, Any], *, where: str) -> Network:
+    """A copy of ``network`` with each ``path: value`` applied and the result re-validated.
+
+    ``where`` names the place of the sets in the user's file, for the messages.
+    """
+    if not sets:
+        return network
+    doc = copy.deepcopy(network_to_geojson(network))
+    props_by_id = {f["properties"]["id"]: f["properties"] for f in doc["features"]}
+    problems = []
+    for path, value in sets.items():
+        try:
+            _apply_one(network, props_by_id, str(path), value)
+        except InputError as exc:
+            problems.extend(f"{where}.{path}: {p}" for p in exc.problems)
+    if problems:
+        raise InputError(problems)
+    try:
+        return parse_network(doc, filename=network.path or "<network>")
+    except InputError as exc:
+        raise InputError(
+            [f"{where}: after the changes, {p}" for p in exc.problems]
+        ) from None
+
+
+def _apply_one(network: Network, props_by_id: dict[str, Any], path: str, value: Any) -> None:
+    try:
+        parts = split_path(path)
+    except ValueError:
+        raise InputError("not a dotted path like links.ID.speed_kmh") from None
+    if len(parts) < 3 or parts[0] not in ("links", "nodes"):
+        raise InputError("must start with links.<link id>. or nodes.<node id>.")
+    kind, feature_id = parts[0], str(parts[1])
+    table: Mapping[str, Node | Link] = network.links if kind == "links" else network.nodes
+    if feature_id not in table:
+        close = difflib.get_close_matches(feature_id, list(table), n=3, cutoff=0.5)
+        hint = f" (closest: {', '.join(close)})" if close else ""
+        raise InputError(f"no {kind[:-1]} '{feature_id}'{hint}")
+    props = props_by_id[feature_id]
+    model = Link if kind == "links" else Node
+    rest = _normalise_facility(parts[2:], props)
+    valid = [join_path(p) for p in _settable(props, model, [])]
+    if join_path(rest) not in valid:
+        prefix = f"{kind}.{feature_id}."
+        close = difflib.get_close_matches(join_path(rest), valid, n=3, cutoff=0.4)
+        hint = f"; closest valid: {', '.join(prefix + c for c in close)}" if close else ""
+        raise InputError(f"not a settable parameter{hint}")
+    _assign(props, rest, value)
+
+
+def settable_network_paths(network: Network) -> list[str]:
+    """Every dotted path a scenario may set on ``network`` (for help and suggestions)."""
+    doc = network_to_geojson(network)
+    out = []
+    for feature in doc["features"]:
+        props = feature["properties"]
+        kind, model = ("nodes", Node) if feature["geometry"]["type"] == "Point" else ("links", Link)
+        out.extend(f"{kind}.{props['id']}.{join_path(p)}" for p in _settable(props, model, []))
+    return out

@@ -1,0 +1,177 @@
+"""The scenario file format (YAML), validated with pydantic: unknown keys are errors.
+
+See DESIGN section 4 and ``../../../README.md``. Everything here is frozen; the loader
+(:mod:`corridorsim.scenario.load`) checks what needs the network (node ids, routes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from corridorsim.network.distributions import Distribution, Duration, Exponential, Fixed
+from corridorsim.network.model import Slug
+
+PositiveFloat = Annotated[float, Field(gt=0)]
+Policy = Literal["fastest", "cheapest", "generalized"]
+HOURS_PER_YEAR = 8760.0
+HOURS_PER_MONTH = HOURS_PER_YEAR / 12
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Cargo(_Frozen):
+    tonnes_per_wagon: PositiveFloat
+    value_usd_per_tonne: float = Field(0.0, ge=0)
+    value_of_time_usd_per_tonne_day: float = Field(0.0, ge=0)
+    note: str | None = None
+
+
+class RouteChoice(_Frozen):
+    """How a shipment's route is chosen: by a policy, or as a fixed list of nodes."""
+
+    policy: Policy | None = None
+    fixed: tuple[str, ...] | None = Field(None, min_length=2)
+    avoid: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_way(self) -> RouteChoice:
+        if self.policy is not None and self.fixed is not None:
+            raise ValueError("give either policy or fixed, not both")
+        return self
+
+    @property
+    def effective_policy(self) -> str:
+        return self.policy or "fastest"
+
+
+class Shipment(_Frozen):
+    """One consignment, or a recurring flow of them, from origin to destination."""
+
+    id: Slug
+    cargo: str
+    origin: str
+    destination: str
+    wagons: int = Field(ge=1, le=10_000)
+    depart_h: float = Field(0.0, ge=0)
+    interarrival_h: Duration | None = None
+    count: int | None = Field(None, ge=1, le=1_000_000)
+    tonnes_per_year: PositiveFloat | None = None
+    tonnes_per_month: PositiveFloat | None = None
+    arrivals: Literal["regular", "poisson"] = "regular"
+    until_h: PositiveFloat | None = None
+    route: RouteChoice = RouteChoice()
+    target_days: PositiveFloat | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_pattern(self) -> Shipment:
+        patterns = [k for k in ("interarrival_h", "tonnes_per_year", "tonnes_per_month")
+                    if getattr(self, k) is not None]
+        if len(patterns) > 1:
+            raise ValueError(f"give one of interarrival_h, tonnes_per_year, tonnes_per_month "
+                             f"(got {', '.join(patterns)})")
+        if not patterns and (self.count is not None or self.until_h is not None):
+            raise ValueError("count and until_h need a recurring flow "
+                             "(interarrival_h, tonnes_per_year or tonnes_per_month)")
+        if self.arrivals != "regular" and not (self.tonnes_per_year or self.tonnes_per_month):
+            raise ValueError("arrivals applies to tonnes_per_year / tonnes_per_month flows")
+        if self.until_h is not None and self.until_h <= self.depart_h:
+            raise ValueError("until_h must be after depart_h")
+        return self
+
+    @property
+    def is_recurring(self) -> bool:
+        return any(v is not None for v in
+                   (self.interarrival_h, self.tonnes_per_year, self.tonnes_per_month))
+
+    def tonnes_per_hour(self) -> float | None:
+        if self.tonnes_per_year:
+            return self.tonnes_per_year / HOURS_PER_YEAR
+        if self.tonnes_per_month:
+            return self.tonnes_per_month / HOURS_PER_MONTH
+        return None
+
+
+def tonnage_gap(shipment: Shipment, tonnes_per_wagon: float) -> Distribution:
+    """Time between trains of ``wagons`` wagons that carry the flow's yearly/monthly tonnage."""
+    rate = shipment.tonnes_per_hour()
+    assert rate is not None
+    mean_h = shipment.wagons * tonnes_per_wagon / rate
+    if shipment.arrivals == "poisson":
+        return Exponential(dist="exponential", mean=mean_h)
+    return Fixed(value=mean_h)
+
+
+class Effect(_Frozen):
+    capacity_factor: float | None = Field(None, gt=0, le=1)
+    extra_dwell_h: Duration | None = None
+
+    @model_validator(mode="after")
+    def _one_effect(self) -> Effect:
+        if (self.capacity_factor is None) == (self.extra_dwell_h is None):
+            raise ValueError("give one of capacity_factor or extra_dwell_h")
+        return self
+
+
+class Disruption(_Frozen):
+    """A node or link closed or degraded between ``from_h`` and ``to_h``."""
+
+    target: str
+    from_h: float = Field(ge=0)
+    to_h: float
+    effect: Literal["closed"] | Effect = "closed"
+    reroute: bool = False
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> Disruption:
+        if self.to_h <= self.from_h:
+            raise ValueError("to_h must be after from_h")
+        if self.reroute and self.effect != "closed":
+            raise ValueError("reroute applies to closures (effect: closed)")
+        return self
+
+    @property
+    def closes(self) -> bool:
+        return self.effect == "closed"
+
+
+class NetworkChanges(_Frozen):
+    open: tuple[str, ...] = ()
+    close: tuple[str, ...] = ()
+    set: dict[str, Any] = Field(default_factory=dict)
+
+
+class ScenarioFile(_Frozen):
+    """A scenario file as written; see :class:`corridorsim.scenario.load.Scenario`."""
+
+    name: str = Field(min_length=1)
+    description: str | None = None
+    network: str = Field(min_length=1)
+    start: dt.date | None = None
+    horizon_days: PositiveFloat
+    replications: int = Field(30, ge=1, le=100_000)
+    seed: int = Field(0, ge=0)
+    target_days: PositiveFloat | None = None
+    network_changes: NetworkChanges = NetworkChanges()
+    cargo: dict[Slug, Cargo] = Field(min_length=1)
+    shipments: tuple[Shipment, ...] = Field(min_length=1)
+    disruptions: tuple[Disruption, ...] = ()
+
+    @model_validator(mode="after")
+    def _references(self) -> ScenarioFile:
+        seen: set[str] = set()
+        for shipment in self.shipments:
+            if shipment.id in seen:
+                raise ValueError(f"two shipments have the id '{shipment.id}'")
+            seen.add(shipment.id)
+        return self
+
+    @property
+    def horizon_h(self) -> float:
+        return self.horizon_days * 24

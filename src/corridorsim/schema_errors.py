@@ -1,0 +1,146 @@
+"""Turning pydantic validation errors into the one-line messages users read.
+
+Each error becomes ``PATH: what is wrong (got VALUE)``, where PATH is the place in the file
+(``properties.facility[1].dwell_h.sd``). Unknown keys come with the closest known key.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from corridorsim.network.distributions import DIST_NAMES
+
+
+#: What the regular expressions of the models ask for, in words.
+PATTERN_MEANINGS = {
+    r"^[A-Z]{2}$": "must be an ISO 3166-1 alpha-2 country code in capitals, like 'KZ'",
+    r"^[A-Za-z0-9][A-Za-z0-9_\-]*$": "must be letters, digits, '-' or '_' (ids are used in dotted paths, so no dots or spaces)",
+}
+
+
+def dotted(loc: Sequence[str | int]) -> str:
+    """``("facility", 1, "dwell_h")`` -> ``facility[1].dwell_h``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _clean_loc(loc: Sequence[str | int]) -> list[str | int]:
+    # Discriminated unions put the tag in the location (dwell_h.lognormal.sd); durations are
+    # the fields ending in _h, so a distribution name right after one is a tag, not a key.
+    cleaned: list[str | int] = []
+    for i, part in enumerate(loc):
+        prev = loc[i - 1] if i else None
+        if isinstance(prev, str) and prev.endswith("_h") and part in DIST_NAMES:
+            if part == "fixed":
+                return cleaned  # a bare number: the error is about the duration itself
+            continue
+        if isinstance(part, str) and part.startswith("function-"):
+            continue
+        cleaned.append(part)
+    return cleaned
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _message(error: Any, vocabulary: Iterable[str]) -> str:
+    kind = error["type"]
+    msg: str = error["msg"]
+    if kind == "extra_forbidden":
+        key = error["loc"][-1]
+        close = difflib.get_close_matches(str(key), list(vocabulary), n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"unknown key{hint}"
+    if kind == "missing":
+        return "missing (required)"
+    ctx = error.get("ctx") or {}
+    if kind == "union_tag_invalid":
+        return f"unknown {ctx.get('discriminator', 'kind')} {ctx.get('tag')!r} (known: {ctx.get('expected_tags')})"
+    if kind == "union_tag_not_found":
+        return f"needs {ctx.get('discriminator', 'a kind')}: a number or an object with it"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") in PATTERN_MEANINGS:
+        return f"{PATTERN_MEANINGS[ctx['pattern']]} (got {_short(error.get('input'))})"
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    elif msg.startswith("Input should be"):
+        msg = "must be" + msg[len("Input should be") :]
+    elif msg.startswith("Assertion failed, "):
+        msg = msg[len("Assertion failed, ") :]
+    value = error.get("input")
+    if not isinstance(value, dict | list) and kind not in ("value_error", "assertion_error"):
+        msg += f" (got {_short(value)})"
+    return msg
+
+
+def field_vocabulary(*models: type[BaseModel]) -> set[str]:
+    """Every key (by its file name) the given models and their nested models accept."""
+    seen: set[type[BaseModel]] = set()
+    words: set[str] = set()
+
+    def visit(model: type[BaseModel]) -> None:
+        if model in seen:
+            return
+        seen.add(model)
+        for name, info in model.model_fields.items():
+            words.add(info.alias or name)
+            for sub in _models_in(info.annotation):
+                visit(sub)
+
+    for model in models:
+        visit(model)
+    return words
+
+
+def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        yield from _models_in(arg)
+    for meta in getattr(annotation, "__metadata__", ()) or ():
+        yield from _models_in(meta)
+    origin = getattr(annotation, "__origin__", None)
+    if origin is not None and origin is not annotation:
+        yield from _models_in(origin)
+
+
+def error_line(
+    error: Any,
+    *,
+    vocabulary: Iterable[str] = (),
+    rename: dict[str, str] | None = None,
+    prefix: str = "",
+) -> str:
+    """``path: message`` for one pydantic error (see :func:`error_lines`)."""
+    loc = _clean_loc(error["loc"])
+    path = dotted(loc)
+    if loc and rename and isinstance(loc[0], str) and loc[0] in rename:
+        path = dotted([rename[loc[0]], *loc[1:]])
+    elif path:
+        path = prefix + path
+    message = _message(error, vocabulary)
+    return f"{path}: {message}" if path else message
+
+
+def error_lines(
+    exc: ValidationError,
+    *,
+    vocabulary: Iterable[str] = (),
+    rename: dict[str, str] | None = None,
+    prefix: str = "",
+) -> list[str]:
+    """One ``path: message`` line per error, without repeats.
+
+    ``rename`` maps a first key to its place in the file (``coords`` -> ``geometry.coordinates``);
+    other paths get ``prefix`` (``properties.``).
+    """
+    vocab = list(vocabulary)
+    lines = [error_line(e, vocabulary=vocab, rename=rename, prefix=prefix) for e in exc.errors()]
+    return list(dict.fromkeys(lines))

@@ -1,0 +1,373 @@
+"""One replication of a scenario on SimPy.
+
+Consignments are processes that walk their route's legs: they queue and dwell at facilities,
+keep the minimum headway of each line, run links, and board ferries (which are processes of
+their own). Disruptions close or degrade nodes and links for a time window; consignments wait
+for the reopening, or re-plan around a closure when the disruption says ``reroute``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+
+from corridorsim.network.model import Network
+from corridorsim.routing.route import Leg, Route
+from corridorsim.scenario.load import Scenario, ShipmentPlan, plan_route
+from corridorsim.sim.components import Condition, FacilityRuntime, LineRuntime
+from corridorsim.sim.ferry import FerryService
+from corridorsim.sim.records import (
+    DISRUPTION,
+    FACILITY,
+    FERRY,
+    HEADWAY,
+    NO_CAUSE,
+    ConsignmentBuffer,
+    LegBuffer,
+)
+from corridorsim.sim.streams import Sampler, Uniforms, generator
+
+# Step kinds of a resolved plan.
+_FACILITY, _LINE, _FERRY = range(3)
+
+
+@dataclass
+class ReplicationResult:
+    """Everything one replication recorded, as numpy columns (cheap to pickle and merge)."""
+
+    replication: int
+    consignments: dict[str, np.ndarray]
+    legs: dict[str, np.ndarray]
+    labels: list[str]
+    facilities: list[dict[str, Any]]
+    ferries: list[dict[str, Any]]
+    horizon_h: float
+    events: int
+
+
+class Engine:
+    """The state of one replication: components, routes, records."""
+
+    def __init__(self, scenario: Scenario, replication: int, seed: int | None = None) -> None:
+        self.scenario = scenario
+        self.network: Network = scenario.network
+        self.replication = replication
+        self.seed = scenario.seed if seed is None else seed
+        self.env = simpy.Environment()
+        self.consignments = ConsignmentBuffer()
+        self.legs = LegBuffer()
+        self.labels: list[str] = []
+        self._label_index: dict[str, int] = {}
+        self._conditions: dict[str, Condition] = {}
+        self._facilities: dict[tuple[str, int], FacilityRuntime] = {}
+        self._lines: dict[tuple[str, str], LineRuntime] = {}
+        self._ferries: dict[tuple[str, str], FerryService] = {}
+        self._plans: dict[Any, tuple[tuple[Any, ...], ...]] = {}
+        self._routes: dict[tuple[Any, ...], Route | None] = {}
+        #: Targets closed now by disruptions that ask consignments to re-plan around them.
+        self.reroute_closed: frozenset[str] = frozenset()
+        self._start = scenario.spec.start
+
+    # -- components, created on first use ------------------------------------------------
+
+    def stream(self, component_id: str) -> np.random.Generator:
+        return generator(self.seed, self.replication, component_id)
+
+    def condition(self, target: str) -> Condition:
+        found = self._conditions.get(target)
+        if found is None:
+            found = self._conditions[target] = Condition(self.env)
+        return found
+
+    def label(self, text: str) -> int:
+        index = self._label_index.get(text)
+        if index is None:
+            index = self._label_index[text] = len(self.labels)
+            self.labels.append(text)
+        return index
+
+    def _facility(self, node_id: str, index: int) -> FacilityRuntime:
+        key = (node_id, index)
+        found = self._facilities.get(key)
+        if found is None:
+            facility = self.network.nodes[node_id].facility[index]
+            component = f"facility:{node_id}:{index}:{facility.type}"
+            found = self._facilities[key] = FacilityRuntime(
+                self.env, facility.servers, Sampler(facility.dwell_h, self.stream(component)),
+                facility.capacity_per_day, self.condition(node_id),
+                label=f"{node_id}:{facility.type}",
+            )
+        return found
+
+    def _line(self, leg: Leg) -> LineRuntime:
+        key = (leg.id, leg.from_node)
+        found = self._lines.get(key)
+        if found is None:
+            link = self.network.links[leg.id]
+            found = self._lines[key] = LineRuntime(leg.run_h, link.headway_h(),
+                                                   self.condition(leg.id))
+        return found
+
+    def _ferry(self, leg: Leg) -> FerryService:
+        key = (leg.id, leg.from_node)
+        found = self._ferries.get(key)
+        if found is None:
+            link = self.network.links[leg.id]
+            assert link.ferry is not None
+            component = f"ferry:{leg.id}:{leg.from_node}"
+            found = self._ferries[key] = FerryService(
+                self.env, link.ferry,
+                Sampler(link.ferry.sailing_h, self.stream(component + ":sailing")),
+                Uniforms(self.stream(component + ":weather")),
+                self.condition(leg.id), self._cancel_prob(link.ferry),
+            )
+        return found
+
+    def _cancel_prob(self, ferry: Any) -> Callable[[float], float]:
+        if not isinstance(ferry.cancel_prob, tuple):
+            p = ferry.cancel_prob
+            return lambda _now: p
+        if self._start is None:
+            # Without a calendar anchor a month cannot be named: use the year's mean.
+            mean = ferry.mean_cancel_prob
+            return lambda _now: mean
+        start = dt.datetime.combine(self._start, dt.time())
+        monthly = ferry.cancel_prob
+        return lambda now: monthly[(start + dt.timedelta(hours=now)).month - 1]
+
+    # -- plans ------------------------------------------------------------------------------
+
+    def plan(self, key: Any, route: Route) -> tuple[tuple[Any, ...], ...]:
+        """The route's legs resolved to components: (kind, component, leg, label), by key."""
+        found = self._plans.get(key)
+        if found is None:
+            steps = []
+            for leg in route.legs:
+                if leg.kind == "facility":
+                    component: Any = self._facility(leg.id, leg.facility_index)
+                    kind = _FACILITY
+                elif leg.type == "ferry" or self.network.links[leg.id].ferry is not None:
+                    component, kind = self._ferry(leg), _FERRY
+                else:
+                    component, kind = self._line(leg), _LINE
+                steps.append((kind, component, leg, self.label(f"{leg.kind}:{leg.id}")))
+            found = self._plans[key] = tuple(steps)
+        return found
+
+    def reroute(self, shipment: ShipmentPlan, node_id: str, carrier: str,
+                origin_facilities: bool) -> tuple[Any, Route | None]:
+        """A new route from ``node_id`` around what is closed for re-planning now (cached)."""
+        key = (shipment.spec.cargo, shipment.destination, shipment.spec.route, node_id, carrier,
+               origin_facilities, self.reroute_closed)
+        if key not in self._routes:
+            route = None
+            if node_id not in self.reroute_closed and node_id != shipment.destination:
+                route = plan_route(
+                    self.network, shipment.cargo, node_id, shipment.destination,
+                    shipment.spec.route.effective_policy, fixed=None,
+                    avoid_tokens=shipment.avoid, avoid_extra=self.reroute_closed,
+                    start_carrier=carrier, origin_facilities=origin_facilities,
+                )
+            self._routes[key] = route
+        return key, self._routes[key]
+
+    # -- processes ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        for index, shipment in enumerate(self.scenario.shipments):
+            self.env.process(self._departures(index, shipment))
+        for disruption in self.scenario.disruptions:
+            self.env.process(self._disruption(disruption))
+
+    def _departures(self, index: int, shipment: ShipmentPlan) -> Iterator[simpy.Event]:
+        spec = shipment.spec
+        horizon = self.scenario.horizon_h
+        until = min(spec.until_h or horizon, horizon)
+        gap = (Sampler(shipment.gap_h, self.stream(f"shipment:{spec.id}:departures"))
+               if shipment.gap_h is not None else None)
+        count = spec.count if gap is not None else 1
+        env = self.env
+        t = spec.depart_h
+        number = 0
+        while t <= until and (count is None or number < count):
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            row = self.consignments.new(index, number, shipment.wagons, shipment.tonnes, env.now)
+            env.process(self._consignment(row, shipment))
+            number += 1
+            if gap is None:
+                return
+            t += gap()
+
+    def _disruption(self, disruption: Any) -> Iterator[simpy.Event]:
+        env = self.env
+        if disruption.from_h > env.now:
+            yield env.timeout(disruption.from_h - env.now)
+        condition = self.condition(disruption.target)
+        effect = disruption.effect
+        extra = None
+        if effect == "closed":
+            condition.close()
+            if disruption.reroute:
+                self.reroute_closed = self.reroute_closed | {disruption.target}
+        elif effect.capacity_factor is not None:
+            condition.capacity_factor *= effect.capacity_factor
+        else:
+            extra = Sampler(effect.extra_dwell_h,
+                            self.stream(f"disruption:{disruption.target}:{disruption.from_h}"))
+            condition.extra_dwell.append(extra)
+        yield env.timeout(disruption.to_h - env.now)
+        if effect == "closed":
+            if disruption.reroute:
+                self.reroute_closed = self.reroute_closed - {disruption.target}
+            condition.reopen()
+        elif effect.capacity_factor is not None:
+            condition.capacity_factor /= effect.capacity_factor
+        else:
+            condition.extra_dwell.remove(extra)
+
+    def _consignment(self, row: int, shipment: ShipmentPlan) -> Iterator[simpy.Event]:
+        env = self.env
+        wagons = shipment.wagons
+        waits = self.consignments.waits
+        add_leg = self.legs.add
+        steps = self.plan(shipment.id, shipment.route)
+        seen_closed: frozenset[str] = frozenset()
+        seq = 0
+        i = 0
+        cost = co2 = km = 0.0
+        while i < len(steps):
+            if self.reroute_closed is not seen_closed:
+                seen_closed = self.reroute_closed
+                new_steps = self._replan(shipment, steps, i)
+                if new_steps is not None:
+                    steps, i = new_steps, 0
+                    self.consignments.reroutes[row] += 1
+            kind, component, leg, label = steps[i]
+            arrive = env.now
+            blocked = 0.0
+            condition = component.condition
+            while condition.closed:
+                yield condition.reopened
+            if kind == _LINE and self._node_closed(leg.from_node):
+                yield from self._wait_node(leg.from_node)
+            blocked = env.now - arrive
+            if kind == _FACILITY:
+                request = component.resource.request()
+                queued_at = env.now
+                yield request
+                queue = env.now - queued_at
+                headway = 0.0
+                if component.headway_h:
+                    headway = max(0.0, component.next_start - env.now)
+                    component.next_start = env.now + headway + component.headway_h
+                    if headway:
+                        yield env.timeout(headway)
+                start = env.now
+                dwell = component.dwell() / condition.capacity_factor + condition.extra_h()
+                yield env.timeout(dwell)
+                component.resource.release(request)
+                stats = component.stats
+                stats.served += 1
+                stats.busy_h += dwell + headway
+                stats.wait_h += queue
+                waits[FACILITY][row] += queue
+                waits[HEADWAY][row] += headway
+                wait, cause = queue + headway, (FACILITY if queue >= headway else HEADWAY)
+            elif kind == _LINE:
+                headway = max(0.0, component.next_free - env.now)
+                spacing = component.headway_h / condition.capacity_factor
+                component.next_free = env.now + headway + spacing
+                start = env.now + headway
+                run = component.run_h + condition.extra_h()
+                if spacing == 0.0 and condition.capacity_factor != 1.0:
+                    run /= condition.capacity_factor  # no capacity set: a slow order instead
+                yield env.timeout(headway + run)
+                waits[HEADWAY][row] += headway
+                wait, cause = headway, HEADWAY
+            else:
+                boarding = component.board(wagons)
+                yield boarding.done
+                start = env.now - boarding.last_sailing_h
+                wait = start - arrive - blocked
+                waits[FERRY][row] += wait
+                cause = FERRY
+            if blocked:
+                waits[DISRUPTION][row] += blocked
+                if blocked >= wait:
+                    cause = DISRUPTION
+                wait += blocked
+            add_leg(row, seq, label, arrive, start, env.now, wait, cause if wait > 0 else NO_CAUSE)
+            cost += leg.usd_per_wagon * wagons
+            co2 += leg.co2_kg_per_wagon * wagons
+            km += leg.km
+            seq += 1
+            i += 1
+        self.consignments.arrive[row] = env.now
+        self.consignments.cost_usd[row] = cost
+        self.consignments.co2_kg[row] = co2
+        self.consignments.km[row] = km
+
+    def _node_closed(self, node_id: str) -> bool:
+        found = self._conditions.get(node_id)
+        return found is not None and found.closed
+
+    def _wait_node(self, node_id: str) -> Iterator[simpy.Event]:
+        condition = self._conditions[node_id]
+        while condition.closed:
+            yield condition.reopened
+
+    def _replan(self, shipment: ShipmentPlan, steps: Any, i: int) -> Any:
+        """New steps when the rest of the route runs into a closure asking for re-planning."""
+        closed = self.reroute_closed
+        rest = steps[i:]
+        if not closed or not any(
+            s[2].id in closed or s[2].to_node in closed for s in rest
+        ):
+            return None
+        leg = rest[0][2]
+        node_id = leg.from_node
+        carrier = leg.carrier.split("->")[0]
+        # Borders and yards at this node are still ahead only if the next leg is one of them.
+        ahead = leg.kind == "facility" and not leg.is_transfer
+        key, route = self.reroute(shipment, node_id, carrier, ahead)
+        if route is None:
+            return None  # nowhere else to go: wait for the reopening
+        return self.plan(key, route)
+
+    def run(self) -> ReplicationResult:
+        self.start()
+        self.env.run(until=self.scenario.horizon_h)
+        facilities = []
+        for (node_id, index), runtime in self._facilities.items():
+            stats = runtime.stats
+            facilities.append({
+                "node": node_id, "index": index, "label": stats.label,
+                "servers": stats.servers, "served": stats.served,
+                "busy_h": stats.busy_h, "wait_h": stats.wait_h,
+            })
+        ferries = [
+            {"link": link_id, "from": node, "sailings": f.sailings, "cancelled": f.cancelled}
+            for (link_id, node), f in self._ferries.items()
+        ]
+        return ReplicationResult(
+            replication=self.replication,
+            consignments=self.consignments.freeze(),
+            legs=self.legs.freeze(),
+            labels=list(self.labels),
+            facilities=facilities,
+            ferries=ferries,
+            horizon_h=self.scenario.horizon_h,
+            events=next(self.env._eid),  # type: ignore[attr-defined]
+        )
+
+
+def run_replication(scenario: Scenario, replication: int, seed: int | None = None
+                    ) -> ReplicationResult:
+    """Run replication number ``replication`` of ``scenario`` (streams keyed by seed, rep)."""
+    return Engine(scenario, replication, seed).run()
