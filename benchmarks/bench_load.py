@@ -16,7 +16,7 @@ def run(settings: Settings) -> list[Result]:
     results: list[Result] = []
     for source in (shipped(), synthetic()):
         if source.note:
-            settings.note(f"{GROUP}: {source.note}")
+            settings.note(source.note)
         results.extend(_measure(source, settings.repetitions))
     return results
 

@@ -61,7 +61,7 @@ def run(settings: Settings) -> list[Result]:
         (synthetic(), lambda _net: far_pairs(synthetic_doc(), PAIRS_PER_NETWORK)),
     ):
         if source.note:
-            settings.note(f"{GROUP}: {source.note}")
+            settings.note(source.note)
         results.extend(_measure(source, candidates(source.network), settings))
     return results
 
@@ -115,10 +115,10 @@ def _measure(
     label = f"{len(pairs)} pairs"
     return [
         *results,
-        Result(GROUP, benchmark, f"nx.shortest_simple_paths, first {K} ({label}) (reference)",
+        Result(GROUP, benchmark, f"nx.shortest_simple_paths, first {K}, {label} (reference)",
                per_second(len(pairs), seconds["nx"]), "queries/s", is_reference=True,
                extra=extra),
-        Result(GROUP, benchmark, f"Router.routes(by={POLICY!r}, k={K}) ({label})",
+        Result(GROUP, benchmark, f"Router.routes(by={POLICY!r}, k={K}), {label}",
                per_second(len(pairs), seconds["ours"]), "queries/s",
                ratio=paired_ratio(seconds["ours"], seconds["nx"]), extra=extra),
     ]

@@ -52,7 +52,7 @@ def shipped() -> NetworkInput:
         except InputError as exc:
             more = f" (+{len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
             why = f"does not load: {exc.problems[0]}{more}"
-    note = f"{relative(SHIPPED)} {why}; used {relative(FALLBACK)} in its place"
+    note = f"{relative(SHIPPED)} {why}; {relative(FALLBACK)} used in its place"
     return NetworkInput(f"{FALLBACK.name} (fallback)", FALLBACK, load_network(FALLBACK), note)
 
 

@@ -6,6 +6,9 @@ The public API, for library users (the CLI calls the same functions)::
     net = corridorsim.load_network("networks/caucasus-caspian.geojson")
     for route in corridorsim.routes(net, "Kostanay", "Ayrum", by="fastest", k=3):
         print(route.days, route.usd_per_tonne)
+    scenario = corridorsim.load_scenario("scenarios/kz-wheat-ayrum-2025.yaml")
+    result = corridorsim.simulate(scenario, replications=30, seed=1)
+    print(result.summary()["shipments"]["pilot"]["transit_days"])
 
 Names are imported on first use, so ``import corridorsim`` (and the CLI's ``--help``) stays fast.
 """
@@ -22,6 +25,8 @@ _API = {
     "load_network": "corridorsim.network.io:load_network",
     "write_network": "corridorsim.network.io:write_network",
     "routes": "corridorsim.api:routes",
+    "load_scenario": "corridorsim.scenario.load:load_scenario",
+    "simulate": "corridorsim.api:simulate",
     "Network": "corridorsim.network.model:Network",
     "Route": "corridorsim.routing.route:Route",
     "CorridorsimError": "corridorsim.errors:CorridorsimError",

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from corridorsim.network.io import load_network
 from corridorsim.network.model import Network
 from corridorsim.routing.route import Route
 from corridorsim.routing.search import find_routes
+from corridorsim.scenario.load import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    from corridorsim.experiment.results import SimulationResult
 
 
 def routes(
@@ -31,7 +36,28 @@ def routes(
     """
     net = network if isinstance(network, Network) else load_network(network)
     return find_routes(
-        net, origin, destination, by=by, k=k, avoid=avoid, open_links=open_links,
+        net,
+        origin,
+        destination,
+        by=by,
+        k=k,
+        avoid=avoid,
+        open_links=open_links,
         tonnes_per_wagon=tonnes_per_wagon,
         value_of_time_usd_per_tonne_day=value_of_time_usd_per_tonne_day,
     )
+
+
+def simulate(
+    scenario: Scenario | str | os.PathLike[str],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int = 1,
+) -> SimulationResult:
+    """Run a scenario's replications; ``result.summary()`` is what ``corridorsim run --json``
+    prints. ``jobs`` > 1 uses a local process pool; the numbers do not depend on it."""
+    from corridorsim.experiment.replications import simulate as run
+
+    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    return run(loaded, replications=replications, seed=seed, jobs=jobs)

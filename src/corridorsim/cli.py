@@ -100,8 +100,9 @@ def network_info(file: str, as_json: bool) -> None:
 
 @network.command("plot")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="PNG file to write.")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="PNG file to write."
+)
 @click.option("--title", help="Title of the map (default: the network's name).")
 @click.option("--labels/--no-labels", default=True, show_default=True, help="Label nodes.")
 def network_plot(file: str, output: str, title: str | None, labels: bool) -> None:
@@ -117,18 +118,50 @@ def network_plot(file: str, output: str, title: str | None, labels: bool) -> Non
 @click.argument("source", metavar="NETWORK|SCENARIO", type=click.Path(dir_okay=False))
 @click.option("--from", "origin", required=True, help="Origin node: id or unique name.")
 @click.option("--to", "destination", required=True, help="Destination node: id or unique name.")
-@click.option("--by", "policy", type=click.Choice(["fastest", "cheapest", "generalized"]),
-              default="fastest", show_default=True, help="What 'best' means.")
-@click.option("-k", "k", type=click.IntRange(min=1), default=3, show_default=True,
-              help="How many physically distinct routes.")
-@click.option("--avoid", multiple=True, metavar="ID|NAME|CC",
-              help="Nodes, links or ISO countries to avoid (repeat or separate with commas).")
-@click.option("--open", "open_links", multiple=True, metavar="LINK",
-              help="Open planned or closed links by id (repeat or separate with commas).")
-@click.option("--tonnes-per-wagon", type=click.FloatRange(min=0, min_open=True), default=68.0,
-              show_default=True, help="Net load per wagon, for USD and CO2 per tonne.")
-@click.option("--value-of-time", "value_of_time", type=click.FloatRange(min=0), default=0.5,
-              show_default=True, help="USD per tonne per day, for --by generalized.")
+@click.option(
+    "--by",
+    "policy",
+    type=click.Choice(["fastest", "cheapest", "generalized"]),
+    default="fastest",
+    show_default=True,
+    help="What 'best' means.",
+)
+@click.option(
+    "-k",
+    "k",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="How many physically distinct routes.",
+)
+@click.option(
+    "--avoid",
+    multiple=True,
+    metavar="ID|NAME|CC",
+    help="Nodes, links or ISO countries to avoid (repeat or separate with commas).",
+)
+@click.option(
+    "--open",
+    "open_links",
+    multiple=True,
+    metavar="LINK",
+    help="Open planned or closed links by id (repeat or separate with commas).",
+)
+@click.option(
+    "--tonnes-per-wagon",
+    type=click.FloatRange(min=0, min_open=True),
+    default=68.0,
+    show_default=True,
+    help="Net load per wagon, for USD and CO2 per tonne.",
+)
+@click.option(
+    "--value-of-time",
+    "value_of_time",
+    type=click.FloatRange(min=0),
+    default=0.5,
+    show_default=True,
+    help="USD per tonne per day, for --by generalized.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of tables.")
 def routes_command(
     source: str,
@@ -140,25 +173,33 @@ def routes_command(
     open_links: Sequence[str],
     tonnes_per_wagon: float,
     value_of_time: float,
+    max_overlap: float | None,
     as_json: bool,
 ) -> None:
     """The k best routes from --from to --to, with a per-leg breakdown."""
+    from corridorsim.inputs import network_for
     from corridorsim.network.lookup import resolve_node
     from corridorsim.routing import CostModel, Router, links_that_would_connect, resolve_avoid
     from corridorsim.routing.search import check_open_links
-    from corridorsim.inputs import network_for
 
     net, scenario_open = network_for(source)
     opened = check_open_links(net, [*scenario_open, *_split_words(open_links)])
     avoided = resolve_avoid(net, _split_words(avoid))
     start = resolve_node(net, origin, what="--from")
     end = resolve_node(net, destination, what="--to")
-    router = Router(net, open_links=opened, avoid=avoided,
-                    cost=CostModel(tonnes_per_wagon, value_of_time))
-    found = router.routes(start, end, by=policy, k=k)
+    router = Router(
+        net, open_links=opened, avoid=avoided, cost=CostModel(tonnes_per_wagon, value_of_time)
+    )
+    found = router.routes(start, end, by=policy, k=k, max_overlap=max_overlap)
     if as_json:
-        _emit_json({"from": start, "to": end, "policy": policy,
-                    "routes": [r.to_dict(rank) for rank, r in enumerate(found, 1)]})
+        _emit_json(
+            {
+                "from": start,
+                "to": end,
+                "policy": policy,
+                "routes": [r.to_dict(rank) for rank, r in enumerate(found, 1)],
+            }
+        )
     elif found:
         from corridorsim.report.tables import print_routes
 
@@ -198,9 +239,14 @@ class _ProgressBar:
                 TimeRemainingColumn,
             )
 
-            self._bar = Progress("{task.description}", BarColumn(), MofNCompleteColumn(),
-                                 TimeRemainingColumn(), console=Console(stderr=True),
-                                 transient=True)
+            self._bar = Progress(
+                "{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
             self._bar.start()
             self._task = self._bar.add_task(self._label, total=total)
         self._bar.update(self._task, completed=done)
@@ -216,19 +262,39 @@ def _progress_enabled(quiet: bool) -> bool:
 
 @main.command("run")
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
-@click.option("-r", "--replications", type=click.IntRange(min=1),
-              help="Replications (default: the scenario's).")
+@click.option(
+    "-r",
+    "--replications",
+    type=click.IntRange(min=1),
+    help="Replications (default: the scenario's).",
+)
 @click.option("--seed", type=click.IntRange(min=0), help="Seed (default: the scenario's).")
-@click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: all cores).")
-@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False),
-              help="Write summary.json, shipments.csv, legs.csv, facilities.csv, manifest.json.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: all cores).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Write summary.json, shipments.csv, legs.csv, facilities.csv, manifest.json.",
+)
 @click.option("--plots", is_flag=True, help="With -o: also write PNG charts.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def run_command(scenario_file: str, replications: int | None, seed: int | None,
-                jobs: int | None, out_dir: str | None, plots: bool, as_json: bool,
-                quiet: bool) -> None:
+def run_command(
+    scenario_file: str,
+    replications: int | None,
+    seed: int | None,
+    jobs: int | None,
+    out_dir: str | None,
+    plots: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
     """Simulate SCENARIO: transit times, costs and where the time goes, with 95% CIs."""
     from corridorsim.experiment.replications import default_jobs, simulate
     from corridorsim.scenario.load import load_scenario
@@ -238,8 +304,13 @@ def run_command(scenario_file: str, replications: int | None, seed: int | None,
     scenario = load_scenario(scenario_file)
     bar = _ProgressBar("replications", _progress_enabled(quiet))
     try:
-        result = simulate(scenario, replications=replications, seed=seed,
-                          jobs=jobs or default_jobs(), progress=bar)
+        result = simulate(
+            scenario,
+            replications=replications,
+            seed=seed,
+            jobs=jobs or default_jobs(),
+            progress=bar,
+        )
     finally:
         bar.close()
     summary = result.summary()

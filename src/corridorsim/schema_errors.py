@@ -14,11 +14,12 @@ from pydantic import BaseModel, ValidationError
 
 from corridorsim.network.distributions import DIST_NAMES
 
-
 #: What the regular expressions of the models ask for, in words.
 PATTERN_MEANINGS = {
     r"^[A-Z]{2}$": "must be an ISO 3166-1 alpha-2 country code in capitals, like 'KZ'",
-    r"^[A-Za-z0-9][A-Za-z0-9_\-]*$": "must be letters, digits, '-' or '_' (ids are used in dotted paths, so no dots or spaces)",
+    r"^[A-Za-z0-9][A-Za-z0-9_\-]*$": (
+        "must be letters, digits, '-' or '_' (ids are used in dotted paths, so no dots or spaces)"
+    ),
 }
 
 
@@ -63,7 +64,8 @@ def _message(error: Any, vocabulary: Iterable[str]) -> str:
         return "missing (required)"
     ctx = error.get("ctx") or {}
     if kind == "union_tag_invalid":
-        return f"unknown {ctx.get('discriminator', 'kind')} {ctx.get('tag')!r} (known: {ctx.get('expected_tags')})"
+        known = ctx.get("expected_tags")
+        return f"unknown {ctx.get('discriminator', 'kind')} {ctx.get('tag')!r} (known: {known})"
     if kind == "union_tag_not_found":
         return f"needs {ctx.get('discriminator', 'a kind')}: a number or an object with it"
     if kind == "string_pattern_mismatch" and ctx.get("pattern") in PATTERN_MEANINGS:

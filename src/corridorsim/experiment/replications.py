@@ -19,8 +19,9 @@ from corridorsim.sim.engine import ReplicationResult, run_replication
 Progress = Callable[[int, int], None]
 
 
-def _run_chunk(scenario: Scenario, seed: int, replications: Sequence[int]
-               ) -> list[ReplicationResult]:
+def _run_chunk(
+    scenario: Scenario, seed: int, replications: Sequence[int]
+) -> list[ReplicationResult]:
     return [run_replication(scenario, r, seed) for r in replications]
 
 
@@ -32,7 +33,7 @@ def chunks(items: Sequence[int], jobs: int) -> list[list[int]]:
     """Split replications into about four chunks per worker: big enough that sending the
     scenario and results costs little, small enough to balance the load."""
     size = max(1, math.ceil(len(items) / (jobs * 4)))
-    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
 def simulate(
@@ -64,8 +65,9 @@ def simulate(
                 progress(len(results), count)
     else:
         with ProcessPoolExecutor(max_workers=min(jobs, count)) as pool:
-            futures = [pool.submit(_run_chunk, scenario, seed, chunk)
-                       for chunk in chunks(wanted, jobs)]
+            futures = [
+                pool.submit(_run_chunk, scenario, seed, chunk) for chunk in chunks(wanted, jobs)
+            ]
             for future in as_completed(futures):
                 results.extend(future.result())
                 if progress:

@@ -68,17 +68,23 @@ class SimulationResult:
                 waits_by_cause += c["waits"][done].sum(axis=0)
                 legs = rep.legs
                 mask = np.isin(legs["consignment"], done) & (legs["wait"] > 0)
-                by_label = np.bincount(legs["label"][mask], weights=legs["wait"][mask],
-                                       minlength=len(rep.labels))
+                by_label = np.bincount(
+                    legs["label"][mask], weights=legs["wait"][mask], minlength=len(rep.labels)
+                )
                 for label in np.flatnonzero(by_label):
                     wait_by_place[rep.labels[label]] += float(by_label[label])
             if target_days is not None:
-                late_in_transit = rows[np.isnan(c["arrive"][rows])
-                                       & ((rep.horizon_h - c["depart"][rows]) / 24 > target_days)]
+                late_in_transit = rows[
+                    np.isnan(c["arrive"][rows])
+                    & ((rep.horizon_h - c["depart"][rows]) / 24 > target_days)
+                ]
                 on_time = int(((c["arrive"][done] - c["depart"][done]) / 24 <= target_days).sum())
                 within += on_time
                 judged += done.size + late_in_transit.size
-        pool = (lambda parts: np.concatenate(parts) if parts else np.zeros(0))
+
+        def pool(parts):
+            return np.concatenate(parts) if parts else np.zeros(0)
+
         per_consignment = max(arrived, 1)
         top = sorted(wait_by_place.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_WAITS]
         return {
@@ -87,12 +93,17 @@ class SimulationResult:
             "co2_kg_per_tonne": describe(np.asarray(rep_co2), pool(pooled_co2)),
             "target_days": target_days,
             "p_within_target": (within / judged if judged else math.nan)
-            if target_days is not None else None,
-            "wait_h_by_cause": {cause: waits_by_cause[i] / per_consignment
-                                for i, cause in enumerate(CAUSES)},
+            if target_days is not None
+            else None,
+            "wait_h_by_cause": {
+                cause: waits_by_cause[i] / per_consignment for i, cause in enumerate(CAUSES)
+            },
             "top_waits": [
-                {"place": label.split(":", 1)[1], "kind": label.split(":", 1)[0],
-                 "wait_h": total / per_consignment}
+                {
+                    "place": label.split(":", 1)[1],
+                    "kind": label.split(":", 1)[0],
+                    "wait_h": total / per_consignment,
+                }
                 for label, total in top
             ],
             "route": list(plan.route.nodes),
@@ -107,18 +118,20 @@ class SimulationResult:
     def summary(self) -> dict[str, Any]:
         """The ``summary.json`` / ``run --json`` document (stable keys, rounded floats)."""
         spec = self.scenario.spec
-        return clean({
-            "scenario": spec.name,
-            "file": self.scenario.path,
-            "seed": self.seed,
-            "replications": len(self.replications),
-            "horizon_days": spec.horizon_days,
-            "start": spec.start.isoformat() if spec.start else None,
-            "shipments": {
-                plan.id: self.shipment_summary(i)
-                for i, plan in enumerate(self.scenario.shipments)
-            },
-        })
+        return clean(
+            {
+                "scenario": spec.name,
+                "file": self.scenario.path,
+                "seed": self.seed,
+                "replications": len(self.replications),
+                "horizon_days": spec.horizon_days,
+                "start": spec.start.isoformat() if spec.start else None,
+                "shipments": {
+                    plan.id: self.shipment_summary(i)
+                    for i, plan in enumerate(self.scenario.shipments)
+                },
+            }
+        )
 
     # -- rows for the CSV files --------------------------------------------------------------
 
@@ -131,10 +144,14 @@ class SimulationResult:
                 arrive = float(c["arrive"][row])
                 done = not math.isnan(arrive)
                 out = {
-                    "shipment": plan.id, "replication": rep.replication,
-                    "consignment": int(c["number"][row]), "wagons": int(c["wagons"][row]),
-                    "tonnes": float(c["tonnes"][row]), "origin": plan.origin,
-                    "destination": plan.destination, "depart_h": float(c["depart"][row]),
+                    "shipment": plan.id,
+                    "replication": rep.replication,
+                    "consignment": int(c["number"][row]),
+                    "wagons": int(c["wagons"][row]),
+                    "tonnes": float(c["tonnes"][row]),
+                    "origin": plan.origin,
+                    "destination": plan.destination,
+                    "depart_h": float(c["depart"][row]),
                     "arrive_h": arrive if done else "",
                     "transit_h": arrive - float(c["depart"][row]) if done else "",
                     "cost_usd": float(c["cost_usd"][row]) if done else "",
@@ -158,9 +175,13 @@ class SimulationResult:
                     "shipment": plans[int(c["shipment"][row])].id,
                     "replication": rep.replication,
                     "consignment": int(c["number"][row]),
-                    "seq": int(legs["seq"][j]), "kind": kind, "id": place,
-                    "arrive_h": float(legs["arrive"][j]), "start_h": float(legs["start"][j]),
-                    "end_h": float(legs["end"][j]), "wait_h": float(legs["wait"][j]),
+                    "seq": int(legs["seq"][j]),
+                    "kind": kind,
+                    "id": place,
+                    "arrive_h": float(legs["arrive"][j]),
+                    "start_h": float(legs["start"][j]),
+                    "end_h": float(legs["end"][j]),
+                    "wait_h": float(legs["wait"][j]),
                     "cause": CAUSES[cause] if cause != NO_CAUSE else "",
                 }
 
@@ -170,21 +191,33 @@ class SimulationResult:
         horizon = self.scenario.horizon_h
         for rep in self.replications:
             for f in rep.facilities:
-                t = totals.setdefault(f["label"], {"node": f["node"], "servers": f["servers"],
-                                                   "served": 0, "busy_h": 0.0, "wait_h": 0.0})
+                t = totals.setdefault(
+                    f["label"],
+                    {
+                        "node": f["node"],
+                        "servers": f["servers"],
+                        "served": 0,
+                        "busy_h": 0.0,
+                        "wait_h": 0.0,
+                    },
+                )
                 t["served"] += f["served"]
                 t["busy_h"] += f["busy_h"]
                 t["wait_h"] += f["wait_h"]
         n = max(len(self.replications), 1)
         rows = []
         for label, t in sorted(totals.items()):
-            rows.append({
-                "facility": label, "node": t["node"], "type": label.rsplit(":", 1)[1],
-                "servers": t["servers"], "served_per_replication": t["served"] / n,
-                # Little's law: mean number waiting = total waiting time / time observed.
-                "utilisation": t["busy_h"] / (t["servers"] * horizon * n),
-                "mean_queue": t["wait_h"] / (horizon * n),
-                "mean_wait_h": t["wait_h"] / t["served"] if t["served"] else 0.0,
-            })
+            rows.append(
+                {
+                    "facility": label,
+                    "node": t["node"],
+                    "type": label.rsplit(":", 1)[1],
+                    "servers": t["servers"],
+                    "served_per_replication": t["served"] / n,
+                    # Little's law: mean number waiting = total waiting time / time observed.
+                    "utilisation": t["busy_h"] / (t["servers"] * horizon * n),
+                    "mean_queue": t["wait_h"] / (horizon * n),
+                    "mean_wait_h": t["wait_h"] / t["served"] if t["served"] else 0.0,
+                }
+            )
         return rows
-

@@ -19,8 +19,9 @@ def t_quantile(confidence: float, dof: int) -> float:
     return float(t.ppf(0.5 + confidence / 2, dof))
 
 
-def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = 0.95
-            ) -> tuple[float, float, float]:
+def mean_ci(
+    values: Sequence[float] | np.ndarray, confidence: float = 0.95
+) -> tuple[float, float, float]:
     """(mean, lo, hi) of independent values; lo = hi = nan with fewer than two values."""
     data = np.asarray(values, dtype=float)
     if data.size == 0:

@@ -294,7 +294,9 @@ class Empirical(_Dist):
 
     def variance(self) -> float:
         m = self.mean()
-        return sum((v - m) ** 2 * p for v, p in zip(self.values, self._probabilities(), strict=True))
+        return sum(
+            (v - m) ** 2 * p for v, p in zip(self.values, self._probabilities(), strict=True)
+        )
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
         import numpy as np
@@ -314,10 +316,20 @@ def _number_to_fixed(value: Any) -> Any:
     return value
 
 
-DIST_NAMES = ("fixed", "exponential", "lognormal", "gamma", "triangular", "uniform",
-              "normal_trunc", "empirical")
+DIST_NAMES = (
+    "fixed",
+    "exponential",
+    "lognormal",
+    "gamma",
+    "triangular",
+    "uniform",
+    "normal_trunc",
+    "empirical",
+)
 
-Distribution = Fixed | Exponential | Lognormal | Gamma | Triangular | Uniform | NormalTrunc | Empirical
+Distribution = (
+    Fixed | Exponential | Lognormal | Gamma | Triangular | Uniform | NormalTrunc | Empirical
+)
 
 #: The field type of every duration in network and scenario files.
 Duration = Annotated[

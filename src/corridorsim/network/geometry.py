@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -24,4 +25,4 @@ def haversine_km(a: Coord, b: Coord) -> float:
 
 def line_length_km(coords: Sequence[Coord]) -> float:
     """Length in km of a polyline of (lon, lat) vertices."""
-    return sum(haversine_km(p, q) for p, q in zip(coords, coords[1:], strict=False))
+    return sum(haversine_km(p, q) for p, q in itertools.pairwise(coords))

@@ -61,7 +61,10 @@ def parse_network(doc: Any, *, filename: str = "<network>") -> Network:
     for key in sorted(set(meta) - _COLLECTION_KEYS):
         fail(f"corridorsim.{key}: ", "unknown key")
     if meta.get("format", FORMAT_VERSION) != FORMAT_VERSION:
-        fail("corridorsim.format: ", f"only format {FORMAT_VERSION} is known (got {meta['format']!r})")
+        fail(
+            "corridorsim.format: ",
+            f"only format {FORMAT_VERSION} is known (got {meta['format']!r})",
+        )
     sources = meta.get("sources", [])
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         fail("corridorsim.sources: ", "must be a list of strings")
@@ -171,8 +174,10 @@ def _cross_check(network: Network, broken_node_ids: set[str]) -> Iterator[str]:
             ):
                 gap_km = haversine_km(coord, network.nodes[node_id].coords)
                 if gap_km > ENDPOINT_TOLERANCE_KM:
-                    yield (f"{where}: geometry {end} {gap_km:.1f} km from node '{node_id}' "
-                           f"(from/to swapped, or the wrong node?)")
+                    yield (
+                        f"{where}: geometry {end} {gap_km:.1f} km from node '{node_id}' "
+                        f"(from/to swapped, or the wrong node?)"
+                    )
 
 
 def _check_sources(where: str, source: Any, keys: dict[str, str]) -> Iterator[str]:
@@ -206,8 +211,11 @@ def network_to_geojson(network: Network) -> dict[str, Any]:
 
 
 def _feature(kind: str, coordinates: Any, props: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "Feature", "geometry": {"type": kind, "coordinates": coordinates},
-            "properties": props}
+    return {
+        "type": "Feature",
+        "geometry": {"type": kind, "coordinates": coordinates},
+        "properties": props,
+    }
 
 
 def write_network(network: Network, path: str | os.PathLike[str]) -> None:

@@ -33,9 +33,7 @@ def resolve_node(network: Network, text: str, *, what: str = "node") -> str:
         n.id
         for n in network.nodes.values()
         if any(
-            word.startswith(wanted)
-            for s in _names(n)[1:]
-            for word in _word_starts(s.casefold())
+            word.startswith(wanted) for s in _names(n)[1:] for word in _word_starts(s.casefold())
         )
     ]
     if len(words) == 1:

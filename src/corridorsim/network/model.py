@@ -48,9 +48,7 @@ DEFAULT_EMISSIONS_G_PER_TONNE_KM: Mapping[str, float] = {
 }
 
 #: Ids are used in dotted paths (``links.ID.speed_kmh``), so they must not contain dots.
-Slug = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", max_length=120)
-]
+Slug = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", max_length=120)]
 Source = str | dict[str, str]
 PositiveFloat = Annotated[float, Field(gt=0)]
 Probability = Annotated[float, Field(ge=0, lt=1)]
@@ -157,9 +155,7 @@ class Node(_Frozen):
     facility: Annotated[tuple[Facility, ...], BeforeValidator(_one_or_many)] = ()
     source: Source | None = None
     note: str | None = None
-    coords: tuple[
-        Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]
-    ]
+    coords: tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]
 
     @property
     def facilities(self) -> tuple[Facility, ...]:
@@ -200,7 +196,9 @@ class Link(_Frozen):
         if self.mode != "rail" and self.gauge_mm is not None:
             raise ValueError(f"gauge_mm is only for rail links, this one is {self.mode}")
         if self.mode == "ferry" and self.ferry is None:
-            raise ValueError("a ferry link needs a ferry block (capacity_wagons, sailing_h, every_h)")
+            raise ValueError(
+                "a ferry link needs a ferry block (capacity_wagons, sailing_h, every_h)"
+            )
         if self.mode in ("rail", "road") and self.ferry is not None:
             raise ValueError(f"a {self.mode} link cannot have a ferry block")
         if self.mode == "ferry" and self.speed_kmh is not None:
@@ -282,6 +280,11 @@ class Network:
         links = dict(self.links)
         for link_id, status in status_by_link.items():
             links[link_id] = links[link_id].model_copy(update={"status": status})
-        return Network(links=links, nodes=self.nodes, name=self.name,
-                       description=self.description, sources=self.sources, path=self.path)
-
+        return Network(
+            links=links,
+            nodes=self.nodes,
+            name=self.name,
+            description=self.description,
+            sources=self.sources,
+            path=self.path,
+        )

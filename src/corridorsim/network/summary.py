@@ -30,28 +30,36 @@ def network_summary(network: Network) -> dict[str, Any]:
     facilities: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for node in network.nodes.values():
         for facility in node.facility:
-            facilities[facility.type].append({
-                "node": node.id,
-                "servers": facility.servers,
-                "dwell_h_mean": round(facility.dwell_h.mean(), 3),
-                "fee_usd_per_wagon": facility.fee_usd_per_wagon,
-                "fee_usd_per_tonne": facility.fee_usd_per_tonne,
-                "modes": list(facility.modes) if facility.modes else None,
-            })
+            facilities[facility.type].append(
+                {
+                    "node": node.id,
+                    "servers": facility.servers,
+                    "dwell_h_mean": round(facility.dwell_h.mean(), 3),
+                    "fee_usd_per_wagon": facility.fee_usd_per_wagon,
+                    "fee_usd_per_tonne": facility.fee_usd_per_tonne,
+                    "modes": list(facility.modes) if facility.modes else None,
+                }
+            )
     return {
         "name": network.name,
         "file": network.path,
         "nodes": len(network.nodes),
         "links": len(network.links),
-        "nodes_by_country": dict(sorted(Counter(n.country for n in network.nodes.values()).items())),
+        "nodes_by_country": dict(
+            sorted(Counter(n.country for n in network.nodes.values()).items())
+        ),
         "nodes_by_kind": dict(sorted(Counter(n.kind for n in network.nodes.values()).items())),
         "links_by_mode": dict(sorted(Counter(x.mode for x in network.links.values()).items())),
         "links_by_status": dict(sorted(Counter(x.status for x in network.links.values()).items())),
         "km_by_mode": {m: round(km, 1) for m, km in sorted(km_by_mode.items())},
         "km_by_status": {s: round(km, 1) for s, km in sorted(km_by_status.items())},
         "rail_links_by_gauge_mm": {
-            str(g): n for g, n in sorted(Counter(
-                x.gauge_mm for x in network.links.values() if x.gauge_mm is not None).items())
+            str(g): n
+            for g, n in sorted(
+                Counter(
+                    x.gauge_mm for x in network.links.values() if x.gauge_mm is not None
+                ).items()
+            )
         },
         "components_open": len(open_parts),
         "components_all": len(all_parts),

@@ -56,8 +56,9 @@ def prepare_output_dir(path: str | os.PathLike[str]) -> Path:
     return out
 
 
-def manifest(input_hashes: Mapping[str, str], seed: int, replications: int,
-             argv: Sequence[str] | None = None) -> dict[str, Any]:
+def manifest(
+    input_hashes: Mapping[str, str], seed: int, replications: int, argv: Sequence[str] | None = None
+) -> dict[str, Any]:
     return {
         "corridorsim": __version__,
         "python": platform.python_version(),
@@ -68,8 +69,9 @@ def manifest(input_hashes: Mapping[str, str], seed: int, replications: int,
     }
 
 
-def write_run_outputs(result: Any, out_dir: str | os.PathLike[str],
-                      argv: Sequence[str] | None = None) -> list[Path]:
+def write_run_outputs(
+    result: Any, out_dir: str | os.PathLike[str], argv: Sequence[str] | None = None
+) -> list[Path]:
     """Write the five files of a run into ``out_dir``; return their paths."""
     out = prepare_output_dir(out_dir)
     files = {
@@ -77,8 +79,9 @@ def write_run_outputs(result: Any, out_dir: str | os.PathLike[str],
         "shipments.csv": csv_text(result.shipment_rows()),
         "legs.csv": csv_text(result.leg_rows(), LEG_COLUMNS),
         "facilities.csv": csv_text(result.facility_rows(), FACILITY_COLUMNS),
-        "manifest.json": json_text(manifest(result.scenario.input_hashes, result.seed,
-                                            len(result.replications), argv)),
+        "manifest.json": json_text(
+            manifest(result.scenario.input_hashes, result.seed, len(result.replications), argv)
+        ),
     }
     written = []
     for name, text in files.items():
@@ -87,7 +90,26 @@ def write_run_outputs(result: Any, out_dir: str | os.PathLike[str],
     return written
 
 
-LEG_COLUMNS = ("shipment", "replication", "consignment", "seq", "kind", "id", "arrive_h",
-               "start_h", "end_h", "wait_h", "cause")
-FACILITY_COLUMNS = ("facility", "node", "type", "servers", "served_per_replication",
-                    "utilisation", "mean_queue", "mean_wait_h")
+LEG_COLUMNS = (
+    "shipment",
+    "replication",
+    "consignment",
+    "seq",
+    "kind",
+    "id",
+    "arrive_h",
+    "start_h",
+    "end_h",
+    "wait_h",
+    "cause",
+)
+FACILITY_COLUMNS = (
+    "facility",
+    "node",
+    "type",
+    "servers",
+    "served_per_replication",
+    "utilisation",
+    "mean_queue",
+    "mean_wait_h",
+)

@@ -27,18 +27,37 @@ def human_carrier(carrier: str) -> str:
 
 
 def routes_overview(routes: Sequence[Route], network: Network) -> Table:
-    table = Table(title=f"{len(routes)} route(s), best by {routes[0].policy}",
-                  title_justify="left", caption_justify="left",
-                  caption="\n".join(f"{rank}: {describe_path(r, network)}"
-                                     for rank, r in enumerate(routes, 1)))
-    for header in ("#", "km", "hours", "days", "USD/wagon", "USD/t", "kg CO2/t", "borders",
-                   "changes"):
+    table = Table(
+        title=f"{len(routes)} route(s), best by {routes[0].policy}",
+        title_justify="left",
+        caption_justify="left",
+        caption="\n".join(
+            f"{rank}: {describe_path(r, network)}" for rank, r in enumerate(routes, 1)
+        ),
+    )
+    for header in (
+        "#",
+        "km",
+        "hours",
+        "days",
+        "USD/wagon",
+        "USD/t",
+        "kg CO2/t",
+        "borders",
+        "changes",
+    ):
         table.add_column(header, justify="right")
     for rank, route in enumerate(routes, 1):
         table.add_row(
-            str(rank), f"{route.km:,.0f}", f"{route.hours:,.1f}", f"{route.days:,.1f}",
-            _money(route.usd_per_wagon), _money(route.usd_per_tonne),
-            f"{route.co2_kg_per_tonne:,.1f}", str(len(route.borders)), str(len(route.transfers)),
+            str(rank),
+            f"{route.km:,.0f}",
+            f"{route.hours:,.1f}",
+            f"{route.days:,.1f}",
+            _money(route.usd_per_wagon),
+            _money(route.usd_per_tonne),
+            f"{route.co2_kg_per_tonne:,.1f}",
+            str(len(route.borders)),
+            str(len(route.transfers)),
         )
     return table
 
@@ -55,12 +74,21 @@ def describe_path(route: Route, network: Network, *, most: int = 7) -> str:
 
 def route_legs(route: Route, rank: int, network: Network) -> Table:
     table = Table(
-        title=(f"Route {rank}: {route.km:,.0f} km, {route.hours:,.1f} h ({route.days:.1f} days), "
-               f"USD {_money(route.usd_per_wagon)}/wagon, {route.co2_kg_per_tonne:.1f} kg CO2/t"),
+        title=(
+            f"Route {rank}: {route.km:,.0f} km, {route.hours:,.1f} h ({route.days:.1f} days), "
+            f"USD {_money(route.usd_per_wagon)}/wagon, {route.co2_kg_per_tonne:.1f} kg CO2/t"
+        ),
         title_justify="left",
     )
-    for header, justify in (("#", "right"), ("leg", "left"), ("what", "left"), ("km", "right"),
-                            ("run h", "right"), ("wait h", "right"), ("USD/wagon", "right")):
+    for header, justify in (
+        ("#", "right"),
+        ("leg", "left"),
+        ("what", "left"),
+        ("km", "right"),
+        ("run h", "right"),
+        ("wait h", "right"),
+        ("USD/wagon", "right"),
+    ):
         table.add_column(header, justify=justify)  # type: ignore[arg-type]
     for seq, leg in enumerate(route.legs, 1):
         if leg.kind == "link":
@@ -73,8 +101,15 @@ def route_legs(route: Route, rank: int, network: Network) -> Table:
             if leg.is_transfer:
                 what += f": {human_carrier(leg.carrier)}"
             km = ""
-        table.add_row(str(seq), place, what, km, f"{leg.run_h:,.1f}",
-                      f"{leg.wait_h:,.1f}" if leg.wait_h else "", _money(leg.usd_per_wagon))
+        table.add_row(
+            str(seq),
+            place,
+            what,
+            km,
+            f"{leg.run_h:,.1f}",
+            f"{leg.wait_h:,.1f}" if leg.wait_h else "",
+            _money(leg.usd_per_wagon),
+        )
     return table
 
 
@@ -87,9 +122,11 @@ def print_routes(console: Console, routes: Sequence[Route], network: Network) ->
 
 def print_network_summary(console: Console, summary: dict[str, Any]) -> None:
     console.print(Text(f"{summary['name'] or summary['file']}", style="bold"))
-    console.print(f"{summary['nodes']} nodes, {summary['links']} links; "
-                  f"{summary['components_open']} connected component(s) on open links, "
-                  f"{summary['components_all']} with planned and closed links")
+    console.print(
+        f"{summary['nodes']} nodes, {summary['links']} links; "
+        f"{summary['components_open']} connected component(s) on open links, "
+        f"{summary['components_all']} with planned and closed links"
+    )
     counts = Table(title="Links", title_justify="left")
     counts.add_column("mode")
     counts.add_column("links", justify="right")
@@ -118,7 +155,9 @@ def print_network_summary(console: Console, summary: dict[str, Any]) -> None:
         for header in ("link", "status", "km", "opens"):
             future.add_column(header)
         for item in summary["planned"]:
-            future.add_row(item["id"], "planned", f"{item['km']:,.0f}", str(item["opens_year"] or "-"))
+            future.add_row(
+                item["id"], "planned", f"{item['km']:,.0f}", str(item["opens_year"] or "-")
+            )
         for item in summary["closed"]:
             future.add_row(item["id"], "closed", f"{item['km']:,.0f}", "")
         console.print(future)
@@ -133,33 +172,61 @@ def _num(value: Any, fmt: str = ",.1f") -> str:
 def run_tables(summary: dict[str, Any]) -> Group:
     """The summary of a run: one row per shipment, then where the time goes."""
     head = Table(
-        title=(f"{summary['scenario']}: {summary['replications']} replications, "
-               f"seed {summary['seed']}"),
+        title=(
+            f"{summary['scenario']}: {summary['replications']} replications, seed {summary['seed']}"
+        ),
         title_justify="left",
         caption="transit in days; mean with its 95% CI over replications, percentiles over "
-                "consignments",
+        "consignments",
         caption_justify="left",
     )
-    for header in ("shipment", "arrived", "mean days", "95% CI", "p50", "p90", "p95",
-                   "P(on time)", "USD/t", "kg CO2/t"):
+    for header in (
+        "shipment",
+        "arrived",
+        "mean days",
+        "95% CI",
+        "p50",
+        "p90",
+        "p95",
+        "P(on time)",
+        "USD/t",
+        "kg CO2/t",
+    ):
         head.add_column(header, justify="left" if header == "shipment" else "right")
     waits = Table(title="Where the time goes (mean hours per consignment)", title_justify="left")
-    for header in ("shipment", "facility queue", "ferry", "headway", "disruption",
-                   "top places"):
-        waits.add_column(header, justify="left" if header in ("shipment", "top places")
-                         else "right")
+    for header in ("shipment", "facility queue", "ferry", "headway", "disruption", "top places"):
+        waits.add_column(
+            header, justify="left" if header in ("shipment", "top places") else "right"
+        )
     for shipment_id, s in summary["shipments"].items():
         t = s["transit_days"]
         lo, hi = t["ci95"]
         ci = f"{lo:,.2f} - {hi:,.2f}" if lo is not None else "-"
-        target = (f"{s['p_within_target']:.0%} ≤ {s['target_days']:g} d"
-                  if s.get("p_within_target") is not None else "-")
-        head.add_row(shipment_id, f"{s['arrived']}/{s['consignments']}", _num(t["mean"], ",.2f"),
-                     ci, _num(t["p50"]), _num(t["p90"]), _num(t["p95"]), target,
-                     _num(s["usd_per_tonne"]["mean"], ",.2f"),
-                     _num(s["co2_kg_per_tonne"]["mean"]))
+        target = (
+            f"{s['p_within_target']:.0%} ≤ {s['target_days']:g} d"
+            if s.get("p_within_target") is not None
+            else "-"
+        )
+        head.add_row(
+            shipment_id,
+            f"{s['arrived']}/{s['consignments']}",
+            _num(t["mean"], ",.2f"),
+            ci,
+            _num(t["p50"]),
+            _num(t["p90"]),
+            _num(t["p95"]),
+            target,
+            _num(s["usd_per_tonne"]["mean"], ",.2f"),
+            _num(s["co2_kg_per_tonne"]["mean"]),
+        )
         w = s["wait_h_by_cause"]
         places = "; ".join(f"{p['place']} {p['wait_h']:,.1f} h" for p in s["top_waits"][:3])
-        waits.add_row(shipment_id, _num(w["facility"]), _num(w["ferry"]), _num(w["headway"]),
-                      _num(w["disruption"]), places or "-")
+        waits.add_row(
+            shipment_id,
+            _num(w["facility"]),
+            _num(w["ferry"]),
+            _num(w["headway"]),
+            _num(w["disruption"]),
+            places or "-",
+        )
     return Group(head, waits)

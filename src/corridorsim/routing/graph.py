@@ -46,19 +46,32 @@ def facility_leg(
     node_id: str, index: int, facility: Facility, carrier: str, cost: CostModel
 ) -> Leg:
     return Leg(
-        kind="facility", id=node_id, type=facility.type, carrier=carrier,
-        from_node=node_id, to_node=node_id, km=0.0,
-        run_h=facility.dwell_h.mean(), wait_h=0.0,
+        kind="facility",
+        id=node_id,
+        type=facility.type,
+        carrier=carrier,
+        from_node=node_id,
+        to_node=node_id,
+        km=0.0,
+        run_h=facility.dwell_h.mean(),
+        wait_h=0.0,
         usd_per_wagon=facility.fee_usd(1, cost.tonnes_per_wagon),
-        co2_kg_per_wagon=0.0, facility_index=index,
+        co2_kg_per_wagon=0.0,
+        facility_index=index,
     )
 
 
 def link_leg(link: Link, a: str, b: str, carrier: str, cost: CostModel) -> Leg:
     km = link.km
     return Leg(
-        kind="link", id=link.id, type=link.mode, carrier=carrier, from_node=a, to_node=b,
-        km=km, run_h=link.run_h(),
+        kind="link",
+        id=link.id,
+        type=link.mode,
+        carrier=carrier,
+        from_node=a,
+        to_node=b,
+        km=km,
+        run_h=link.run_h(),
         wait_h=link.ferry.expected_wait_h() if link.ferry is not None else 0.0,
         usd_per_wagon=link.tariff.cost_usd(km, 1, cost.tonnes_per_wagon),
         co2_kg_per_wagon=link.co2_g_per_tonne_km * km * cost.tonnes_per_wagon / 1000,
@@ -84,7 +97,8 @@ class ExpandedGraph:
         self.carriers_at: dict[str, set[str]] = defaultdict(set)
         self._avoid_nodes = set(avoid_nodes)
         usable = [
-            link for link in network.links.values()
+            link
+            for link in network.links.values()
             if (link.status == "open" or link.id in open_links)
             and link.id not in avoid_links
             and (only_links is None or link.id in only_links)
@@ -110,8 +124,10 @@ class ExpandedGraph:
                 directions.append((link.to, link.from_))
             for a, b in directions:
                 for carrier in carriers:
-                    legs = (link_leg(link, a, b, carrier, self.cost),
-                            *self.passing_legs(b, carrier))
+                    legs = (
+                        link_leg(link, a, b, carrier, self.cost),
+                        *self.passing_legs(b, carrier),
+                    )
                     self._add_arc((a, carrier), (b, carrier), legs)
         for node_id, carriers in self.carriers_at.items():
             if node_id not in self._avoid_nodes:
@@ -162,5 +178,8 @@ class ExpandedGraph:
 
     def vertices_of(self, node_id: str) -> list[Vertex]:
         """The node's states that are in the graph (reachable by some usable arc)."""
-        return [(node_id, c) for c in sorted(self.carriers_at.get(node_id, ()))
-                if (node_id, c) in self.graph]
+        return [
+            (node_id, c)
+            for c in sorted(self.carriers_at.get(node_id, ()))
+            if (node_id, c) in self.graph
+        ]

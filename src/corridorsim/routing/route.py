@@ -43,19 +43,25 @@ class Leg:
         return self.kind == "facility" and self.type in TRANSFER_FACILITIES
 
     def to_dict(self, tonnes_per_wagon: float) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": self.kind, "id": self.id, "type": self.type,
-                               "carrier": self.carrier}
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "id": self.id,
+            "type": self.type,
+            "carrier": self.carrier,
+        }
         if self.kind == "link":
             out.update({"from": self.from_node, "to": self.to_node, "km": round(self.km, 3)})
         else:
             out["node"] = self.id
-        out.update({
-            "hours": round(self.hours, 4),
-            "run_h": round(self.run_h, 4),
-            "wait_h": round(self.wait_h, 4),
-            "usd_per_wagon": round(self.usd_per_wagon, 2),
-            "co2_kg_per_tonne": round(self.co2_kg_per_wagon / tonnes_per_wagon, 4),
-        })
+        out.update(
+            {
+                "hours": round(self.hours, 4),
+                "run_h": round(self.run_h, 4),
+                "wait_h": round(self.wait_h, 4),
+                "usd_per_wagon": round(self.usd_per_wagon, 2),
+                "co2_kg_per_tonne": round(self.co2_kg_per_wagon / tonnes_per_wagon, 4),
+            }
+        )
         return out
 
 
@@ -116,9 +122,11 @@ class Route:
 
     @property
     def borders(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(
-            leg.id for leg in self.legs if leg.kind == "facility" and leg.type == "border"
-        ))
+        return tuple(
+            dict.fromkeys(
+                leg.id for leg in self.legs if leg.kind == "facility" and leg.type == "border"
+            )
+        )
 
     @property
     def transfers(self) -> tuple[Leg, ...]:
@@ -142,9 +150,14 @@ class Route:
             "co2_kg_per_tonne": round(self.co2_kg_per_tonne, 4),
             "borders": list(self.borders),
             "transfers": [
-                {"node": leg.id, "type": leg.type, "from": leg.carrier.split("->")[0],
-                 "to": leg.carrier.split("->")[1], "hours": round(leg.hours, 4),
-                 "usd_per_wagon": round(leg.usd_per_wagon, 2)}
+                {
+                    "node": leg.id,
+                    "type": leg.type,
+                    "from": leg.carrier.split("->")[0],
+                    "to": leg.carrier.split("->")[1],
+                    "hours": round(leg.hours, 4),
+                    "usd_per_wagon": round(leg.usd_per_wagon, 2),
+                }
                 for leg in self.transfers
             ],
             "legs": [leg.to_dict(self.tonnes_per_wagon) for leg in self.legs],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import islice, pairwise
 
 import networkx as nx
 
@@ -99,17 +99,22 @@ class Router:
         k: int = 1,
         start_carrier: str | None = None,
         origin_facilities: bool = True,
+        max_overlap: float | None = None,
     ) -> list[Route]:
         """Up to ``k`` physically distinct routes, best first; [] when none exists.
 
         ``start_carrier`` pins the carrier at the origin (a consignment re-planning on its
         way keeps the wagons it is in); ``origin_facilities=False`` leaves out the borders
-        and yards at the origin (already passed).
+        and yards at the origin (already passed). ``max_overlap`` (0-1) keeps only routes
+        sharing at most that fraction of their km with every better route listed, so that
+        the k routes show different corridors rather than small detours of one.
         """
         if by not in POLICIES:
             raise InputError(f"--by: unknown policy '{by}' (one of {', '.join(POLICIES)})")
         if k < 1:
             raise InputError(f"-k: must be at least 1 (got {k})")
+        if max_overlap is not None and not 0 <= max_overlap <= 1:
+            raise InputError(f"--max-overlap: must be between 0 and 1 (got {max_overlap})")
         for end, node_id in (("origin", origin), ("destination", destination)):
             if node_id not in self.network.nodes:
                 raise InputError(f"{end}: no node '{node_id}'")
@@ -118,10 +123,18 @@ class Router:
         if origin == destination:
             raise InputError(f"origin and destination are the same node ({origin})")
         found = self._distinct(origin, destination, by, start_carrier, origin_facilities)
+        if max_overlap is not None:
+            found = _dissimilar(found, max_overlap)
         return list(islice(found, k))
 
-    def _distinct(self, origin: str, destination: str, by: str, start_carrier: str | None,
-                  origin_facilities: bool) -> Iterator[Route]:
+    def _distinct(
+        self,
+        origin: str,
+        destination: str,
+        by: str,
+        start_carrier: str | None,
+        origin_facilities: bool,
+    ) -> Iterator[Route]:
         graph = self.expanded.graph
         weight = f"w_{by}"
         starts = self.expanded.vertices_of(origin)
@@ -134,8 +147,12 @@ class Router:
             legs = self.expanded.passing_legs(origin, vertex[1]) if origin_facilities else ()
             hours = sum(leg.hours for leg in legs)
             usd = sum(leg.usd_per_wagon for leg in legs)
-            graph.add_edge(_SOURCE, vertex, legs=legs,
-                           **{f"w_{p}": self.cost.weight(p, hours, usd) for p in POLICIES})
+            graph.add_edge(
+                _SOURCE,
+                vertex,
+                legs=legs,
+                **{f"w_{p}": self.cost.weight(p, hours, usd) for p in POLICIES},
+            )
         for vertex in ends:
             graph.add_edge(vertex, _SINK, legs=(), **{f"w_{p}": 0.0 for p in POLICIES})
         try:
@@ -146,8 +163,7 @@ class Router:
                 for path in paths:
                     budget -= 1
                     legs = tuple(
-                        leg for u, v in zip(path, path[1:], strict=False)
-                        for leg in graph.edges[u, v]["legs"]
+                        leg for u, v in pairwise(path) for leg in graph.edges[u, v]["legs"]
                     )
                     route = self._route(origin, destination, by, legs)
                     key = route.links
@@ -166,9 +182,28 @@ class Router:
     def _route(self, origin: str, destination: str, by: str, legs: tuple[Leg, ...]) -> Route:
         hours = sum(leg.hours for leg in legs)
         usd = sum(leg.usd_per_wagon for leg in legs)
-        return Route(origin=origin, destination=destination, policy=by, legs=legs,
-                     tonnes_per_wagon=self.cost.tonnes_per_wagon,
-                     score=self.cost.weight(by, hours, usd))
+        return Route(
+            origin=origin,
+            destination=destination,
+            policy=by,
+            legs=legs,
+            tonnes_per_wagon=self.cost.tonnes_per_wagon,
+            score=self.cost.weight(by, hours, usd),
+        )
+
+
+def _dissimilar(routes: Iterator[Route], max_overlap: float) -> Iterator[Route]:
+    """The routes that share at most ``max_overlap`` of their km with each one kept before."""
+    kept: list[dict[str, float]] = []
+    for budget, route in enumerate(routes):
+        if budget > CANDIDATES_PER_ROUTE * 10:
+            return
+        km = {leg.id: leg.km for leg in route.link_legs}
+        total = sum(km.values()) or 1.0
+        if all(sum(v for i, v in km.items() if i in other) / total <= max_overlap
+               for other in kept):
+            kept.append(km)
+            yield route
 
 
 def find_routes(
@@ -182,6 +217,7 @@ def find_routes(
     open_links: Iterable[str] = (),
     tonnes_per_wagon: float = 68.0,
     value_of_time_usd_per_tonne_day: float = 0.5,
+    max_overlap: float | None = None,
 ) -> list[Route]:
     """The ``k`` best routes from ``origin`` to ``destination`` (ids or unique names)."""
     router = Router(
@@ -195,6 +231,7 @@ def find_routes(
         resolve_node(network, destination, what="destination"),
         by=by,
         k=k,
+        max_overlap=max_overlap,
     )
 
 

@@ -7,6 +7,7 @@ are independent), and raised as :class:`~corridorsim.errors.InputError`.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -164,8 +165,9 @@ def _apply_changes(network: Network, spec: ScenarioFile, where: Any) -> Network:
         if target in network.links:
             status[target] = "closed"
         elif target in network.nodes:
-            status.update({x.id: "closed" for x in network.links.values()
-                           if target in x.endpoints()})
+            status.update(
+                {x.id: "closed" for x in network.links.values() if target in x.endpoints()}
+            )
         else:
             problems.append(f"{where(loc)}{dotted(loc)}: no link or node '{target}'")
     if problems:
@@ -174,7 +176,8 @@ def _apply_changes(network: Network, spec: ScenarioFile, where: Any) -> Network:
         network = network.with_links_status(status)
     if changes.set:
         network = apply_network_sets(
-            network, changes.set,
+            network,
+            changes.set,
             where=f"{where(('network_changes', 'set'))}network_changes.set",
         )
     return network
@@ -184,8 +187,10 @@ def _check_references(network: Network, spec: ScenarioFile, where: Any) -> Itera
     for i, shipment in enumerate(spec.shipments):
         loc = ("shipments", i, "cargo")
         if shipment.cargo not in spec.cargo:
-            yield (f"{where(loc)}{dotted(loc)}: no cargo '{shipment.cargo}' "
-                   f"(defined: {', '.join(spec.cargo)})")
+            yield (
+                f"{where(loc)}{dotted(loc)}: no cargo '{shipment.cargo}' "
+                f"(defined: {', '.join(spec.cargo)})"
+            )
         for key in ("origin", "destination"):
             loc = ("shipments", i, key)
             try:
@@ -210,20 +215,36 @@ def _plan(network: Network, spec: ScenarioFile, shipment: Shipment, where: Any) 
         avoid = resolve_avoid(network, shipment.route.avoid)
     except InputError as exc:
         raise InputError(f"{where('route')}route.avoid: {exc.problems[0]}") from None
-    route = plan_route(network, cargo, origin, destination, shipment.route.effective_policy,
-                       fixed=shipment.route.fixed, avoid_tokens=shipment.route.avoid)
+    route = plan_route(
+        network,
+        cargo,
+        origin,
+        destination,
+        shipment.route.effective_policy,
+        fixed=shipment.route.fixed,
+        avoid_tokens=shipment.route.avoid,
+    )
     if route is None:
         missing = links_that_would_connect(network, origin, destination, avoid=avoid)
         hint = f"; opening {', '.join(missing)} would connect them" if missing else ""
         what = "through the fixed nodes" if shipment.route.fixed else "on this network state"
-        raise InputError(f"{where('route')}shipments.{shipment.id}: no route from {origin} to "
-                         f"{destination} {what}{hint}")
+        raise InputError(
+            f"{where('route')}shipments.{shipment.id}: no route from {origin} to "
+            f"{destination} {what}{hint}"
+        )
     if shipment.tonnes_per_year or shipment.tonnes_per_month:
         gap = tonnage_gap(shipment, cargo.tonnes_per_wagon)
     else:
         gap = shipment.interarrival_h
-    return ShipmentPlan(spec=shipment, cargo=cargo, origin=origin, destination=destination,
-                        gap_h=gap, route=route, avoid=shipment.route.avoid)
+    return ShipmentPlan(
+        spec=shipment,
+        cargo=cargo,
+        origin=origin,
+        destination=destination,
+        gap_h=gap,
+        route=route,
+        avoid=shipment.route.avoid,
+    )
 
 
 def plan_route(
@@ -248,9 +269,15 @@ def plan_route(
     avoid = resolve_avoid(network, (*avoid_tokens, *avoid_extra))
     only_links = None
     if fixed:
-        pairs = {frozenset(p) for p in zip(fixed, fixed[1:], strict=False)}
+        pairs = {frozenset(p) for p in itertools.pairwise(fixed)}
         only_links = {x.id for x in network.links.values() if frozenset(x.endpoints()) in pairs}
     router = Router(network, avoid=avoid, cost=cost, only_links=only_links)
-    found = router.routes(origin, destination, by=policy, k=1, start_carrier=start_carrier,
-                          origin_facilities=origin_facilities)
+    found = router.routes(
+        origin,
+        destination,
+        by=policy,
+        k=1,
+        start_carrier=start_carrier,
+        origin_facilities=origin_facilities,
+    )
     return found[0] if found else None

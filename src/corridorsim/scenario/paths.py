@@ -55,7 +55,9 @@ def join_path(parts: list[Part]) -> str:
     return out
 
 
-def _settable(props: Mapping[str, Any], model: type[BaseModel], prefix: list[Part]) -> Iterator[list[Part]]:
+def _settable(
+    props: Mapping[str, Any], model: type[BaseModel], prefix: list[Part]
+) -> Iterator[list[Part]]:
     """Every path below a feature (or nested block) that a set may address."""
     for name, info in model.model_fields.items():
         key = info.alias or name
@@ -130,9 +132,7 @@ def apply_network_sets(network: Network, sets: Mapping[str, Any], *, where: str)
     try:
         return parse_network(doc, filename=network.path or "<network>")
     except InputError as exc:
-        raise InputError(
-            [f"{where}: after the changes, {p}" for p in exc.problems]
-        ) from None
+        raise InputError([f"{where}: after the changes, {p}" for p in exc.problems]) from None
 
 
 def _apply_one(network: Network, props_by_id: dict[str, Any], path: str, value: Any) -> None:

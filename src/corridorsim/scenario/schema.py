@@ -70,14 +70,21 @@ class Shipment(_Frozen):
 
     @model_validator(mode="after")
     def _one_pattern(self) -> Shipment:
-        patterns = [k for k in ("interarrival_h", "tonnes_per_year", "tonnes_per_month")
-                    if getattr(self, k) is not None]
+        patterns = [
+            k
+            for k in ("interarrival_h", "tonnes_per_year", "tonnes_per_month")
+            if getattr(self, k) is not None
+        ]
         if len(patterns) > 1:
-            raise ValueError(f"give one of interarrival_h, tonnes_per_year, tonnes_per_month "
-                             f"(got {', '.join(patterns)})")
+            raise ValueError(
+                f"give one of interarrival_h, tonnes_per_year, tonnes_per_month "
+                f"(got {', '.join(patterns)})"
+            )
         if not patterns and (self.count is not None or self.until_h is not None):
-            raise ValueError("count and until_h need a recurring flow "
-                             "(interarrival_h, tonnes_per_year or tonnes_per_month)")
+            raise ValueError(
+                "count and until_h need a recurring flow "
+                "(interarrival_h, tonnes_per_year or tonnes_per_month)"
+            )
         if self.arrivals != "regular" and not (self.tonnes_per_year or self.tonnes_per_month):
             raise ValueError("arrivals applies to tonnes_per_year / tonnes_per_month flows")
         if self.until_h is not None and self.until_h <= self.depart_h:
@@ -86,8 +93,10 @@ class Shipment(_Frozen):
 
     @property
     def is_recurring(self) -> bool:
-        return any(v is not None for v in
-                   (self.interarrival_h, self.tonnes_per_year, self.tonnes_per_month))
+        return any(
+            v is not None
+            for v in (self.interarrival_h, self.tonnes_per_year, self.tonnes_per_month)
+        )
 
     def tonnes_per_hour(self) -> float | None:
         if self.tonnes_per_year:

@@ -55,7 +55,9 @@ def read_yaml(path: str | os.PathLike[str]) -> YamlDocument:
     except yaml.YAMLError as exc:
         raise InputError(f"{name}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
-        raise InputError(f"{name}: must be a YAML mapping (key: value lines), not {type(data).__name__}")
+        raise InputError(
+            f"{name}: must be a YAML mapping (key: value lines), not {type(data).__name__}"
+        )
     lines: dict[PathKey, int] = {}
     _walk(root, (), lines)
     return YamlDocument(path=name, data=data, lines=lines, text=text)

@@ -47,8 +47,15 @@ class FacilityRuntime:
 
     __slots__ = ("condition", "dwell", "headway_h", "next_start", "resource", "stats")
 
-    def __init__(self, env: simpy.Environment, servers: int, dwell: Sampler,
-                 capacity_per_day: float | None, condition: Condition, label: str) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        servers: int,
+        dwell: Sampler,
+        capacity_per_day: float | None,
+        condition: Condition,
+        label: str,
+    ) -> None:
         self.resource = simpy.Resource(env, capacity=servers)
         self.dwell = dwell
         self.headway_h = 24.0 / capacity_per_day if capacity_per_day else 0.0

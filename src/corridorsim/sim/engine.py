@@ -98,8 +98,11 @@ class Engine:
             facility = self.network.nodes[node_id].facility[index]
             component = f"facility:{node_id}:{index}:{facility.type}"
             found = self._facilities[key] = FacilityRuntime(
-                self.env, facility.servers, Sampler(facility.dwell_h, self.stream(component)),
-                facility.capacity_per_day, self.condition(node_id),
+                self.env,
+                facility.servers,
+                Sampler(facility.dwell_h, self.stream(component)),
+                facility.capacity_per_day,
+                self.condition(node_id),
                 label=f"{node_id}:{facility.type}",
             )
         return found
@@ -109,8 +112,9 @@ class Engine:
         found = self._lines.get(key)
         if found is None:
             link = self.network.links[leg.id]
-            found = self._lines[key] = LineRuntime(leg.run_h, link.headway_h(),
-                                                   self.condition(leg.id))
+            found = self._lines[key] = LineRuntime(
+                leg.run_h, link.headway_h(), self.condition(leg.id)
+            )
         return found
 
     def _ferry(self, leg: Leg) -> FerryService:
@@ -121,10 +125,12 @@ class Engine:
             assert link.ferry is not None
             component = f"ferry:{leg.id}:{leg.from_node}"
             found = self._ferries[key] = FerryService(
-                self.env, link.ferry,
+                self.env,
+                link.ferry,
                 Sampler(link.ferry.sailing_h, self.stream(component + ":sailing")),
                 Uniforms(self.stream(component + ":weather")),
-                self.condition(leg.id), self._cancel_prob(link.ferry),
+                self.condition(leg.id),
+                self._cancel_prob(link.ferry),
             )
         return found
 
@@ -159,19 +165,33 @@ class Engine:
             found = self._plans[key] = tuple(steps)
         return found
 
-    def reroute(self, shipment: ShipmentPlan, node_id: str, carrier: str,
-                origin_facilities: bool) -> tuple[Any, Route | None]:
+    def reroute(
+        self, shipment: ShipmentPlan, node_id: str, carrier: str, origin_facilities: bool
+    ) -> tuple[Any, Route | None]:
         """A new route from ``node_id`` around what is closed for re-planning now (cached)."""
-        key = (shipment.spec.cargo, shipment.destination, shipment.spec.route, node_id, carrier,
-               origin_facilities, self.reroute_closed)
+        key = (
+            shipment.spec.cargo,
+            shipment.destination,
+            shipment.spec.route,
+            node_id,
+            carrier,
+            origin_facilities,
+            self.reroute_closed,
+        )
         if key not in self._routes:
             route = None
             if node_id not in self.reroute_closed and node_id != shipment.destination:
                 route = plan_route(
-                    self.network, shipment.cargo, node_id, shipment.destination,
-                    shipment.spec.route.effective_policy, fixed=None,
-                    avoid_tokens=shipment.avoid, avoid_extra=self.reroute_closed,
-                    start_carrier=carrier, origin_facilities=origin_facilities,
+                    self.network,
+                    shipment.cargo,
+                    node_id,
+                    shipment.destination,
+                    shipment.spec.route.effective_policy,
+                    fixed=None,
+                    avoid_tokens=shipment.avoid,
+                    avoid_extra=self.reroute_closed,
+                    start_carrier=carrier,
+                    origin_facilities=origin_facilities,
                 )
             self._routes[key] = route
         return key, self._routes[key]
@@ -188,8 +208,11 @@ class Engine:
         spec = shipment.spec
         horizon = self.scenario.horizon_h
         until = min(spec.until_h or horizon, horizon)
-        gap = (Sampler(shipment.gap_h, self.stream(f"shipment:{spec.id}:departures"))
-               if shipment.gap_h is not None else None)
+        gap = (
+            Sampler(shipment.gap_h, self.stream(f"shipment:{spec.id}:departures"))
+            if shipment.gap_h is not None
+            else None
+        )
         count = spec.count if gap is not None else 1
         env = self.env
         t = spec.depart_h
@@ -218,8 +241,10 @@ class Engine:
         elif effect.capacity_factor is not None:
             condition.capacity_factor *= effect.capacity_factor
         else:
-            extra = Sampler(effect.extra_dwell_h,
-                            self.stream(f"disruption:{disruption.target}:{disruption.from_h}"))
+            extra = Sampler(
+                effect.extra_dwell_h,
+                self.stream(f"disruption:{disruption.target}:{disruption.from_h}"),
+            )
             condition.extra_dwell.append(extra)
         yield env.timeout(disruption.to_h - env.now)
         if effect == "closed":
@@ -326,9 +351,7 @@ class Engine:
         """New steps when the rest of the route runs into a closure asking for re-planning."""
         closed = self.reroute_closed
         rest = steps[i:]
-        if not closed or not any(
-            s[2].id in closed or s[2].to_node in closed for s in rest
-        ):
+        if not closed or not any(s[2].id in closed or s[2].to_node in closed for s in rest):
             return None
         leg = rest[0][2]
         node_id = leg.from_node
@@ -346,11 +369,17 @@ class Engine:
         facilities = []
         for (node_id, index), runtime in self._facilities.items():
             stats = runtime.stats
-            facilities.append({
-                "node": node_id, "index": index, "label": stats.label,
-                "servers": stats.servers, "served": stats.served,
-                "busy_h": stats.busy_h, "wait_h": stats.wait_h,
-            })
+            facilities.append(
+                {
+                    "node": node_id,
+                    "index": index,
+                    "label": stats.label,
+                    "servers": stats.servers,
+                    "served": stats.served,
+                    "busy_h": stats.busy_h,
+                    "wait_h": stats.wait_h,
+                }
+            )
         ferries = [
             {"link": link_id, "from": node, "sailings": f.sailings, "cancelled": f.cancelled}
             for (link_id, node), f in self._ferries.items()
@@ -367,7 +396,8 @@ class Engine:
         )
 
 
-def run_replication(scenario: Scenario, replication: int, seed: int | None = None
-                    ) -> ReplicationResult:
+def run_replication(
+    scenario: Scenario, replication: int, seed: int | None = None
+) -> ReplicationResult:
     """Run replication number ``replication`` of ``scenario`` (streams keyed by seed, rep)."""
     return Engine(scenario, replication, seed).run()

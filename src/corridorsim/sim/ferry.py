@@ -32,12 +32,32 @@ class Boarding:
 
 
 class FerryService:
-    __slots__ = ("_full", "capacity", "cancel_prob", "condition", "env", "every_h", "queue",
-                 "sailing", "sailings", "cancelled", "weather", "when_full", "waiting_wagons",
-                 "_bad_weather")
+    __slots__ = (
+        "_bad_weather",
+        "_full",
+        "cancel_prob",
+        "cancelled",
+        "capacity",
+        "condition",
+        "env",
+        "every_h",
+        "queue",
+        "sailing",
+        "sailings",
+        "waiting_wagons",
+        "weather",
+        "when_full",
+    )
 
-    def __init__(self, env: simpy.Environment, ferry: Ferry, sailing: Sampler, weather: Uniforms,
-                 condition: Condition, cancel_prob: Callable[[float], float]) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        ferry: Ferry,
+        sailing: Sampler,
+        weather: Uniforms,
+        condition: Condition,
+        cancel_prob: Callable[[float], float],
+    ) -> None:
         self.env = env
         self.capacity = ferry.capacity_wagons
         self.every_h = ferry.every_h
@@ -58,7 +78,11 @@ class FerryService:
         boarding = Boarding(self.env, wagons)
         self.queue.append(boarding)
         self.waiting_wagons += wagons
-        if self.when_full and self._full is not None and self._capacity_now() <= self.waiting_wagons:
+        if (
+            self.when_full
+            and self._full is not None
+            and self._capacity_now() <= self.waiting_wagons
+        ):
             event, self._full = self._full, None
             event.succeed()
         return boarding

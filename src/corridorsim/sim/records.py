@@ -34,8 +34,17 @@ class LegBuffer:
         self.wait = array("d")
         self.cause = array("b")
 
-    def add(self, consignment: int, seq: int, label: int, arrive: float, start: float,
-            end: float, wait: float, cause: int) -> None:
+    def add(
+        self,
+        consignment: int,
+        seq: int,
+        label: int,
+        arrive: float,
+        start: float,
+        end: float,
+        wait: float,
+        cause: int,
+    ) -> None:
         self.consignment.append(consignment)
         self.seq.append(seq)
         self.label.append(label)
@@ -46,8 +55,10 @@ class LegBuffer:
         self.cause.append(cause)
 
     def freeze(self) -> dict[str, np.ndarray]:
-        return {name: np.frombuffer(getattr(self, name), dtype=getattr(self, name).typecode)
-                .copy() for name in self.__slots__}
+        return {
+            name: np.frombuffer(getattr(self, name), dtype=getattr(self, name).typecode).copy()
+            for name in self.__slots__
+        }
 
 
 class ConsignmentBuffer:
@@ -83,12 +94,25 @@ class ConsignmentBuffer:
 
     def freeze(self) -> dict[str, np.ndarray]:
         out: dict[str, Any] = {}
-        for name in ("shipment", "number", "wagons", "tonnes", "depart", "arrive", "cost_usd",
-                     "co2_kg", "km", "reroutes"):
+        for name in (
+            "shipment",
+            "number",
+            "wagons",
+            "tonnes",
+            "depart",
+            "arrive",
+            "cost_usd",
+            "co2_kg",
+            "km",
+            "reroutes",
+        ):
             column = getattr(self, name)
             out[name] = np.frombuffer(column, dtype=column.typecode).copy()
-        out["waits"] = np.vstack([np.frombuffer(c, dtype="d") for c in self.waits]).T.copy() \
-            if len(self.shipment) else np.zeros((0, len(CAUSES)))
+        out["waits"] = (
+            np.vstack([np.frombuffer(c, dtype="d") for c in self.waits]).T.copy()
+            if len(self.shipment)
+            else np.zeros((0, len(CAUSES)))
+        )
         return out
 
 

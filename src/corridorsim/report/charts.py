@@ -1,0 +1,211 @@
+"""Charts of a run (matplotlib, Agg): transit-time distribution, waiting breakdown,
+time-distance diagram and route map, each a PNG written atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corridorsim.report.maps import plot_network, save_figure
+from corridorsim.sim.records import CAUSES
+
+CAUSE_COLOURS = {
+    "facility": "#4c72b0",
+    "ferry": "#0f9d8a",
+    "headway": "#dd8452",
+    "disruption": "#c44e52",
+    "moving": "#b8b8b8",
+}
+CAUSE_LABELS = {
+    "facility": "facility queue",
+    "ferry": "waiting for a ferry",
+    "headway": "line headway",
+    "disruption": "disruption",
+    "moving": "moving and processing",
+}
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    return plt
+
+
+def _transit_days(result: Any, index: int) -> np.ndarray:
+    parts = []
+    for rep in result.replications:
+        c = rep.consignments
+        rows = np.flatnonzero((c["shipment"] == index) & ~np.isnan(c["arrive"]))
+        parts.append((c["arrive"][rows] - c["depart"][rows]) / 24)
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def transit_chart(result: Any, path: str | os.PathLike[str]) -> None:
+    """ECDF (left) and histogram (right) of door-to-door days, one colour per shipment."""
+    plt = _pyplot()
+    fig, (ecdf, hist) = plt.subplots(1, 2, figsize=(13, 5))
+    colours = plt.get_cmap("tab10")
+    for i, plan in enumerate(result.scenario.shipments):
+        days = np.sort(_transit_days(result, i))
+        if days.size == 0:
+            continue
+        colour = colours(i % 10)
+        y = np.arange(1, days.size + 1) / days.size
+        ecdf.step(
+            days,
+            y,
+            where="post",
+            color=colour,
+            label=f"{plan.id} (n={days.size}, mean {days.mean():.1f} d)",
+        )
+        hist.hist(
+            days,
+            bins=min(40, max(8, days.size // 5)),
+            histtype="stepfilled",
+            alpha=0.35,
+            color=colour,
+            edgecolor=colour,
+            label=plan.id,
+        )
+        target = result.scenario.target_days(plan.id)
+        if target:
+            ecdf.axvline(target, color=colour, linestyle=":", linewidth=1)
+            ecdf.annotate(
+                f"target {target:g} d",
+                (target, 0.02),
+                rotation=90,
+                fontsize=7,
+                color=colour,
+                xytext=(3, 0),
+                textcoords="offset points",
+            )
+    for p in (0.5, 0.9):
+        ecdf.axhline(p, color="#999999", linewidth=0.6, linestyle="--")
+    ecdf.set_xlabel("door-to-door transit (days)")
+    ecdf.set_ylabel("share of consignments arrived")
+    ecdf.set_title("Transit time, cumulative", loc="left")
+    ecdf.set_ylim(0, 1.02)
+    ecdf.legend(fontsize=8, loc="lower right")
+    hist.set_xlabel("door-to-door transit (days)")
+    hist.set_ylabel("consignments (all replications)")
+    hist.set_title("Transit time, histogram", loc="left")
+    hist.legend(fontsize=8)
+    for ax in (ecdf, hist):
+        ax.grid(color="#e5e5e5", linewidth=0.6)
+    fig.suptitle(
+        f"{result.scenario.name} - {len(result.replications)} replications, seed {result.seed}",
+        fontsize=11,
+        x=0.01,
+        ha="left",
+    )
+    fig.tight_layout()
+    save_figure(fig, path)
+    plt.close(fig)
+
+
+def waiting_chart(result: Any, path: str | os.PathLike[str], summary: dict[str, Any]) -> None:
+    """Mean hours per consignment by cause, next to the time spent moving and processed."""
+    plt = _pyplot()
+    ids = list(summary["shipments"])
+    fig, ax = plt.subplots(figsize=(11, 1.2 + 0.7 * len(ids)))
+    left = np.zeros(len(ids))
+    parts = {
+        cause: np.array([summary["shipments"][s]["wait_h_by_cause"][cause] or 0.0 for s in ids])
+        for cause in CAUSES
+    }
+    total = np.array([(summary["shipments"][s]["transit_days"]["mean"] or 0.0) * 24 for s in ids])
+    parts["moving"] = np.maximum(total - sum(parts.values()), 0.0)
+    for cause in ("moving", *CAUSES):
+        values = parts[cause]
+        ax.barh(ids, values, left=left, color=CAUSE_COLOURS[cause], label=CAUSE_LABELS[cause])
+        for y, (x0, w) in enumerate(zip(left, values, strict=True)):
+            if w > 0.06 * max(total.max(), 1):
+                ax.text(
+                    x0 + w / 2,
+                    y,
+                    f"{w:,.0f} h",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if cause != "moving" else "#222222",
+                )
+        left += values
+    ax.invert_yaxis()
+    ax.set_xlabel("mean hours per consignment (door to door)")
+    ax.set_title("Where the time goes", loc="left")
+    ax.legend(fontsize=8, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.25 - 0.05 / len(ids)))
+    ax.grid(axis="x", color="#e5e5e5", linewidth=0.6)
+    fig.tight_layout()
+    save_figure(fig, path)
+    plt.close(fig)
+
+
+def time_distance_chart(result: Any, path: str | os.PathLike[str], *, most: int = 60) -> None:
+    """Kilometres covered against time for the first replication's consignments: flat
+    stretches are waits and processing, steep ones are running."""
+    plt = _pyplot()
+    rep = result.replications[0]
+    network = result.scenario.network
+    km_of = np.array(
+        [
+            network.links[label.split(":", 1)[1]].km if label.startswith("link:") else 0.0
+            for label in rep.labels
+        ]
+    )
+    legs, c = rep.legs, rep.consignments
+    fig, ax = plt.subplots(figsize=(12, 6))
+    colours = plt.get_cmap("tab10")
+    drawn: set[int] = set()
+    for row in range(min(c["shipment"].size, most)):
+        mask = legs["consignment"] == row
+        if not mask.any():
+            continue
+        order = np.argsort(legs["seq"][mask])
+        start, end = legs["start"][mask][order], legs["end"][mask][order]
+        arrive = legs["arrive"][mask][order]
+        km = km_of[legs["label"][mask][order]]
+        t, d, covered = [float(c["depart"][row])], [0.0], 0.0
+        for a, s, e, k in zip(arrive, start, end, km, strict=True):
+            t.extend([a, s, e])
+            d.extend([covered, covered, covered + k])
+            covered += k
+        shipment = int(c["shipment"][row])
+        ax.plot(
+            np.array(t) / 24,
+            d,
+            color=colours(shipment % 10),
+            linewidth=1,
+            alpha=0.8,
+            label=result.scenario.shipments[shipment].id if shipment not in drawn else None,
+        )
+        drawn.add(shipment)
+    ax.set_xlabel("time since start (days)")
+    ax.set_ylabel("distance covered (km)")
+    ax.set_title("Time-distance diagram (replication 0; flat = waiting or processing)", loc="left")
+    ax.grid(color="#e5e5e5", linewidth=0.6)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    save_figure(fig, path)
+    plt.close(fig)
+
+
+def write_run_charts(result: Any, out_dir: str | os.PathLike[str]) -> list[Path]:
+    out = Path(out_dir)
+    summary = result.summary()
+    transit_chart(result, out / "transit.png")
+    waiting_chart(result, out / "waiting.png", summary)
+    time_distance_chart(result, out / "time_distance.png")
+    highlight = {link for plan in result.scenario.shipments for link in plan.route.links}
+    plot_network(
+        result.scenario.network,
+        out / "route_map.png",
+        highlight=highlight,
+        title=f"{result.scenario.name}: planned routes",
+    )
+    return [out / n for n in ("transit.png", "waiting.png", "time_distance.png", "route_map.png")]
