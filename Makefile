@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/corridorsim routes networks/caucasus-caspian.geojson --from Kostanay --to Ayrum -k 3
+	$(BIN)/corridorsim run scenarios/kz-wheat-ayrum-2025.yaml
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from netgen import collection, link, node
 
 from corridorsim.network.io import load_network, parse_network
 from corridorsim.network.model import Network
+from netgen import collection, link, node
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from netgen import duration_specs
 from pydantic import ValidationError
 
 from corridorsim.network.distributions import (
@@ -29,6 +28,7 @@ from corridorsim.network.distributions import (
     parse_duration,
 )
 from corridorsim.network.model import Facility
+from netgen import duration_specs
 
 #: Draws per sample check; a standard error of the mean is then sd / ~450.
 N = 200_000
@@ -145,7 +145,8 @@ def test_draws_stay_inside_the_bounds() -> None:
 
 def test_one_draw_without_size_and_an_array_with_it() -> None:
     rng = np.random.default_rng(1)
-    for spec in [3, {"dist": "exponential", "mean": 6}, {"dist": "normal_trunc", "mean": 5, "sd": 1},
+    for spec in [3, {"dist": "exponential", "mean": 6},
+                 {"dist": "normal_trunc", "mean": 5, "sd": 1},
                  {"dist": "empirical", "values": [1, 2]}]:
         dist = parse_duration(spec)
         assert np.ndim(dist.sample(rng)) == 0

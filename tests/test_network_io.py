@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from netgen import collection, feature, link, network_docs, node, props
 
 from corridorsim.errors import InputError
 from corridorsim.network.distributions import (
@@ -34,6 +33,7 @@ from corridorsim.network.distributions import (
 )
 from corridorsim.network.io import load_network, network_to_geojson, parse_network, write_network
 from corridorsim.network.model import Network
+from netgen import collection, feature, link, network_docs, node, props
 
 # --------------------------------------------------------------------------------------------
 # Reading tiny.geojson
@@ -497,7 +497,7 @@ def test_a_non_finite_link_coordinate_is_an_input_error(
     "lat 95), which Node.coords rejects; the length default then measures nonsense"))
 def test_link_vertices_must_be_lon_lat(tiny_doc: dict[str, Any]) -> None:
     feature(tiny_doc, "XA-ORIGIN--XA-PORT")["geometry"]["coordinates"].insert(1, [500.0, 95.0])
-    with pytest.raises(InputError, match="geometry.coordinates"):
+    with pytest.raises(InputError, match=r"geometry\.coordinates"):
         parse_network(tiny_doc)
 
 

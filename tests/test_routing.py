@@ -7,12 +7,12 @@ and the dwell and fees of the facilities it meets.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from netgen import collection, link, node, routing_docs
 
 import corridorsim
 from corridorsim.errors import InputError, UnknownNameError
@@ -31,6 +31,7 @@ from corridorsim.routing import (
     resolve_avoid,
 )
 from corridorsim.routing.carriers import mode_of, transfer_allowed
+from netgen import collection, link, node, routing_docs
 
 NEWLINE = "XB-PORT--XC-DEST-NEWLINE"
 ROAD = "XB-PORT--XC-DEST-ROAD"
@@ -408,7 +409,7 @@ def _check_walk(network: Network, route: Route) -> None:
 def _check_rail_gauges(network: Network, route: Route) -> None:
     """Consecutive rail link legs of different gauges meet at a gauge_change, with its leg."""
     links = [i for i, leg in enumerate(route.legs) if leg.kind == "link"]
-    for i, j in zip(links, links[1:], strict=False):
+    for i, j in pairwise(links):
         first, second = route.legs[i], route.legs[j]
         g1, g2 = _gauge(first.carrier), _gauge(second.carrier)
         if g1 and g2 and g1 != g2:

@@ -148,6 +148,12 @@ def network_plot(file: str, output: str, title: str | None, labels: bool) -> Non
     help="Open planned or closed links by id (repeat or separate with commas).",
 )
 @click.option(
+    "--max-overlap",
+    type=click.FloatRange(0, 1),
+    help="Keep routes sharing at most this share of their km with each better one (0-1): "
+    "different corridors instead of small detours.",
+)
+@click.option(
     "--tonnes-per-wagon",
     type=click.FloatRange(min=0, min_open=True),
     default=68.0,
