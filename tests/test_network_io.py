@@ -581,10 +581,11 @@ def corruptions(draw: st.DrawFn, doc: dict[str, Any]) -> list[str]:
         index = draw(st.integers(0, len(features) - 1))
         item = features[index]
         properties = item["properties"]
+        geometry = (item.get("geometry") or {}).get("type")
         kind = draw(st.sampled_from(
             ["delete", "number", "unknown", "duplicate", "dangling", "geometry"]))
         if kind == "delete":
-            key = draw(st.sampled_from(REQUIRED[item["geometry"]["type"]]))
+            key = draw(st.sampled_from(REQUIRED.get(geometry, ["id"])))
             properties.pop(key, None)
         elif kind == "number":
             places = _numeric_places(properties)
@@ -598,7 +599,7 @@ def corruptions(draw: st.DrawFn, doc: dict[str, Any]) -> list[str]:
         elif kind == "duplicate":
             features.append(copy.deepcopy(item))
         elif kind == "dangling":
-            if item["geometry"]["type"] != "LineString":
+            if geometry != "LineString":
                 continue
             properties[draw(st.sampled_from(["from", "to"]))] = "ZZ-MISSING"
         else:

@@ -337,3 +337,213 @@ def run_command(
     console.print(run_tables(summary))
     if out_dir:
         console.print(f"wrote {out_dir}/")
+
+
+@main.command("compare")
+@click.argument(
+    "scenario_files",
+    metavar="SCENARIO SCENARIO...",
+    nargs=-1,
+    required=True,
+    type=click.Path(dir_okay=False),
+)
+@click.option(
+    "-r",
+    "--replications",
+    type=click.IntRange(min=2),
+    help="Replications (default: the first scenario's).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    help="Seed shared by all scenarios (default: the first scenario's).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: all cores).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Write compare.json and each scenario's run files into DIR/<scenario>/.",
+)
+@click.option("--plots", is_flag=True, help="With -o: also write comparison charts.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def compare_command(
+    scenario_files: Sequence[str],
+    replications: int | None,
+    seed: int | None,
+    jobs: int | None,
+    out_dir: str | None,
+    plots: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Run scenarios under common random numbers; KPIs and paired differences to the first."""
+    from corridorsim.experiment.compare import compare
+    from corridorsim.experiment.replications import default_jobs
+    from corridorsim.scenario.load import load_scenario
+
+    if len(scenario_files) < 2:
+        raise InputError("compare: give at least two scenario files")
+    if plots and not out_dir:
+        raise InputError("--plots: needs -o DIR to write the charts into")
+    problems: list[str] = []
+    scenarios = []
+    for path in scenario_files:
+        try:
+            scenarios.append(load_scenario(path))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    bar = _ProgressBar("replications", _progress_enabled(quiet))
+    try:
+        comparison = compare(
+            scenarios,
+            replications=replications,
+            seed=seed,
+            jobs=jobs or default_jobs(),
+            progress=bar,
+        )
+    finally:
+        bar.close()
+    document = comparison.document()
+    if out_dir:
+        from pathlib import Path
+
+        from corridorsim.atomic import write_text_atomic
+        from corridorsim.report.outputs import json_text, prepare_output_dir, write_run_outputs
+
+        out = prepare_output_dir(out_dir)
+        write_text_atomic(out / "compare.json", json_text(document))
+        for label, result in zip(comparison.labels, comparison.results, strict=True):
+            write_run_outputs(result, Path(out) / label)
+        if plots:
+            from corridorsim.report.charts import write_compare_charts
+
+            write_compare_charts(comparison, document, out)
+    if as_json:
+        _emit_json(document)
+        return
+    from corridorsim.report.tables import compare_tables
+
+    _console().print(compare_tables(document))
+
+
+class _SweepProgress:
+    """Points done, runs per second and time left, on stderr."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._enabled = enabled
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __call__(self, done: int, total: int, runs_per_s: float) -> None:
+        if not self._enabled:
+            return
+        if self._bar is None:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self._bar = Progress(
+                "points",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]}"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("points", total=total, rate="")
+        self._bar.update(self._task, completed=done, rate=f"{runs_per_s:,.1f} runs/s")
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+@main.command("sweep")
+@click.argument("study_file", metavar="STUDY", type=click.Path(dir_okay=False))
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Workers (default: all cores; with dask, the LocalCluster's size).",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where the runs go.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDR",
+    help="With --executor dask: a running scheduler (tcp://HOST:PORT).",
+)
+@click.option("--resume", is_flag=True, help="Continue a study from the results in -o DIR.")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    required=True,
+    help="Output folder: results.sqlite, points.csv/.parquet, indices.csv/.json.",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    help="Design points per task (default: about four tasks per worker).",
+)
+@click.option("--plots", is_flag=True, help="Also write sensitivity charts.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def sweep_command(
+    study_file: str,
+    jobs: int | None,
+    executor: str,
+    scheduler: str | None,
+    resume: bool,
+    out_dir: str,
+    chunk_size: int | None,
+    plots: bool,
+    quiet: bool,
+) -> None:
+    """Run a study: every design point, sensitivity indices, resumable results."""
+    from corridorsim.experiment.executors import make_executor
+    from corridorsim.experiment.replications import default_jobs
+    from corridorsim.experiment.sensitivity import indices as compute_indices
+    from corridorsim.experiment.study import load_study
+    from corridorsim.experiment.sweep import run_sweep
+    from corridorsim.report.outputs import prepare_output_dir
+    from corridorsim.report.sweep_outputs import write_sweep_charts, write_sweep_outputs
+    from corridorsim.report.tables import sweep_table
+
+    study = load_study(study_file)
+    out = prepare_output_dir(out_dir)
+    runner = make_executor(executor, jobs=jobs or default_jobs(), scheduler=scheduler)
+    bar = _SweepProgress(_progress_enabled(quiet))
+    try:
+        outcome = run_sweep(study, out, runner, resume=resume, chunk_size=chunk_size, progress=bar)
+    finally:
+        bar.close()
+        runner.close()
+    found = compute_indices(study, outcome.rows)
+    write_sweep_outputs(outcome, found, out)
+    if plots:
+        write_sweep_charts(outcome, found, out)
+    _console().print(sweep_table(outcome, found))
+    _console().print(f"wrote {out}/")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ import numpy as np
 PERCENTILES = (50, 90, 95)
 
 
+@lru_cache(maxsize=256)
 def t_quantile(confidence: float, dof: int) -> float:
     """Two-sided Student-t quantile, e.g. 2.045 for 95% and 29 degrees of freedom."""
     from scipy.stats import t

@@ -16,6 +16,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     model_validator,
 )
@@ -188,6 +189,7 @@ class Link(_Frozen):
     source: Source | None = None
     note: str | None = None
     coords: tuple[tuple[float, float], ...] = Field(min_length=2)
+    _geodesic_km: float | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _mode_fields(self) -> Link:
@@ -210,7 +212,12 @@ class Link(_Frozen):
     @property
     def km(self) -> float:
         """Length in km: as given, else the geodesic length of the geometry."""
-        return self.length_km if self.length_km is not None else line_length_km(self.coords)
+        if self.length_km is not None:
+            return self.length_km
+        if self._geodesic_km is None:
+            # Computed once: routing and the engine ask for it for every arc and leg.
+            self._geodesic_km = line_length_km(self.coords)
+        return self._geodesic_km
 
     @property
     def speed(self) -> float | None:

@@ -209,3 +209,69 @@ def write_run_charts(result: Any, out_dir: str | os.PathLike[str]) -> list[Path]
         title=f"{result.scenario.name}: planned routes",
     )
     return [out / n for n in ("transit.png", "waiting.png", "time_distance.png", "route_map.png")]
+
+
+def write_compare_charts(
+    comparison: Any, document: dict[str, Any], out_dir: str | os.PathLike[str]
+) -> list[Path]:
+    """Per shipment: transit-time ECDFs of every scenario overlaid (left) and the waiting
+    breakdown side by side (right)."""
+    plt = _pyplot()
+    written = []
+    colours = plt.get_cmap("tab10")
+    for shipment_id, entry in document["shipments"].items():
+        fig, (ecdf, waits) = plt.subplots(1, 2, figsize=(14, 5))
+        labels = [s for s in comparison.labels if s in entry["per_scenario"]]
+        for i, (label, result) in enumerate(
+            zip(comparison.labels, comparison.results, strict=True)
+        ):
+            ids = [p.id for p in result.scenario.shipments]
+            if shipment_id not in ids:
+                continue
+            days = np.sort(_transit_days(result, ids.index(shipment_id)))
+            if days.size:
+                diff = entry["diff_vs_first"].get(label)
+                note = "" if diff is None else f", Δ {diff['mean']:+.2f} d"
+                ecdf.step(
+                    days,
+                    np.arange(1, days.size + 1) / days.size,
+                    where="post",
+                    color=colours(i % 10),
+                    label=f"{label} (mean {days.mean():.2f} d{note})",
+                )
+        ecdf.set_xlabel("door-to-door transit (days)")
+        ecdf.set_ylabel("share of consignments arrived")
+        ecdf.set_title(f"{shipment_id}: transit time by scenario", loc="left")
+        ecdf.legend(fontsize=8, loc="lower right")
+        ecdf.grid(color="#e5e5e5", linewidth=0.6)
+        left = np.zeros(len(labels))
+        summaries = {
+            label: r.summary()["shipments"].get(shipment_id)
+            for label, r in zip(comparison.labels, comparison.results, strict=True)
+        }
+        parts = {
+            cause: np.array([summaries[lab]["wait_h_by_cause"][cause] or 0.0 for lab in labels])
+            for cause in CAUSES
+        }
+        total = np.array([(summaries[lab]["transit_days"]["mean"] or 0.0) * 24 for lab in labels])
+        parts["moving"] = np.maximum(total - sum(parts.values()), 0.0)
+        for cause in ("moving", *CAUSES):
+            waits.barh(
+                labels,
+                parts[cause],
+                left=left,
+                color=CAUSE_COLOURS[cause],
+                label=CAUSE_LABELS[cause],
+            )
+            left += parts[cause]
+        waits.invert_yaxis()
+        waits.set_xlabel("mean hours per consignment, door to door")
+        waits.set_title("Where the time goes", loc="left")
+        waits.legend(fontsize=8)
+        waits.grid(axis="x", color="#e5e5e5", linewidth=0.6)
+        fig.tight_layout()
+        path = Path(out_dir) / f"compare_{shipment_id}.png"
+        save_figure(fig, path)
+        plt.close(fig)
+        written.append(path)
+    return written

@@ -79,8 +79,10 @@ def densest_window(network: Network) -> Box:
     nodes = list(network.nodes.values())
 
     def inside(centre: Node, n: Node) -> bool:
-        return (abs(n.coords[0] - centre.coords[0]) <= half_w
-                and abs(n.coords[1] - centre.coords[1]) <= half_h)
+        return (
+            abs(n.coords[0] - centre.coords[0]) <= half_w
+            and abs(n.coords[1] - centre.coords[1]) <= half_h
+        )
 
     best = max(nodes, key=lambda c: (sum(inside(c, n) for n in nodes), c.id))
     return _pad(_extent(network, [n for n in nodes if inside(best, n)]), 0.08)
@@ -101,17 +103,29 @@ def _draw(ax: Any, network: Network, box: Box, highlight: set[str]) -> None:
     order = {"closed": 1, "open": 2, "planned": 3}
     for link in sorted(network.links.values(), key=lambda x: order[x.status]):
         xs, ys = zip(*link.coords, strict=True)
-        ax.plot(xs, ys, color=_colour(link), zorder=order[link.status] + 1,
-                solid_capstyle="round", **_style(link.status, link.mode))
+        ax.plot(
+            xs,
+            ys,
+            color=_colour(link),
+            zorder=order[link.status] + 1,
+            solid_capstyle="round",
+            **_style(link.status, link.mode),
+        )
     for link_id in sorted(highlight):
         xs, ys = zip(*network.links[link_id].coords, strict=True)
         ax.plot(xs, ys, color="#d62728", linewidth=5, alpha=0.45, zorder=6)
     for node in network.nodes.values():
         marker, _ = _marker(node)
-        ax.scatter([node.coords[0]], [node.coords[1]], marker=marker,
-                   s=60 if marker != "o" else 20, zorder=7,
-                   color="white" if marker == "o" else "#333333", edgecolors="#222222",
-                   linewidths=0.8)
+        ax.scatter(
+            [node.coords[0]],
+            [node.coords[1]],
+            marker=marker,
+            s=60 if marker != "o" else 20,
+            zorder=7,
+            color="white" if marker == "o" else "#333333",
+            edgecolors="#222222",
+            linewidths=0.8,
+        )
     ax.set_xlim(box[0], box[2])
     ax.set_ylim(box[1], box[3])
     ax.set_xlabel("longitude (°E)")
@@ -129,8 +143,14 @@ def _within(node: Node, box: Box) -> bool:
 
 
 #: Where a label may go around its point, in points: right, left, above, below, diagonals.
-_OFFSETS = ((5, 3, "left", "bottom"), (-5, 3, "right", "bottom"), (5, -4, "left", "top"),
-            (-5, -4, "right", "top"), (0, 7, "center", "bottom"), (0, -8, "center", "top"))
+_OFFSETS = (
+    (5, 3, "left", "bottom"),
+    (-5, 3, "right", "bottom"),
+    (5, -4, "left", "top"),
+    (-5, -4, "right", "top"),
+    (0, 7, "center", "bottom"),
+    (0, -8, "center", "top"),
+)
 
 
 def _place_labels(ax: Any, nodes: list[Node]) -> None:
@@ -141,11 +161,18 @@ def _place_labels(ax: Any, nodes: list[Node]) -> None:
     # Nodes with facilities first: they are what a planner looks for.
     for node in sorted(nodes, key=lambda n: (not n.facility, n.coords[0])):
         for dx, dy, ha, va in _OFFSETS:
-            text = ax.annotate(node.name, node.coords, xytext=(dx, dy),
-                               textcoords="offset points", ha=ha, va=va, fontsize=6.5,
-                               color="#222222", zorder=8,
-                               bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
-                                     "alpha": 0.65})
+            text = ax.annotate(
+                node.name,
+                node.coords,
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                fontsize=6.5,
+                color="#222222",
+                zorder=8,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.65},
+            )
             extent = text.get_window_extent(renderer).expanded(1.05, 1.1)
             if not any(extent.overlaps(other) for other in taken):
                 taken.append(extent)
@@ -157,8 +184,9 @@ def _legend(ax: Any, network: Network) -> None:
     from matplotlib.lines import Line2D
 
     handles = []
-    present = {(_colour(x), x.carrier if x.mode == "rail" else x.mode)
-               for x in network.links.values()}
+    present = {
+        (_colour(x), x.carrier if x.mode == "rail" else x.mode) for x in network.links.values()
+    }
     for colour, name in sorted(present, key=lambda p: p[1]):
         label = name.replace("rail-", "rail ") + (" mm" if name.startswith("rail-") else "")
         handles.append(Line2D([], [], color=colour, linewidth=2, label=label))
@@ -167,11 +195,26 @@ def _legend(ax: Any, network: Network) -> None:
             handles.append(Line2D([], [], color="#555555", label=status, **_style(status)))
     seen = dict(_marker(n)[::-1] for n in network.nodes.values())
     for label, marker in seen.items():
-        handles.append(Line2D([], [], marker=marker, linestyle="none", markersize=7,
-                              markerfacecolor="white" if marker == "o" else "#333333",
-                              markeredgecolor="#222222", label=label))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
-              framealpha=0.9, borderaxespad=0)
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker=marker,
+                linestyle="none",
+                markersize=7,
+                markerfacecolor="white" if marker == "o" else "#333333",
+                markeredgecolor="#222222",
+                label=label,
+            )
+        )
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=8,
+        framealpha=0.9,
+        borderaxespad=0,
+    )
 
 
 def plot_network(
@@ -207,17 +250,28 @@ def plot_network(
         detail = densest_window(network)
         # The overview labels what the detail does not show.
         outside = {n.id for n in network.nodes.values() if not _within(n, detail)}
-        panels = [(everything, _important(network) & all_ids & outside, "whole network"),
-                  (detail, all_ids, "detail")]
+        panels = [
+            (everything, _important(network) & all_ids & outside, "whole network"),
+            (detail, all_ids, "detail"),
+        ]
     else:
         panels = [(everything, all_ids, None)]
     # Panels one above the other, as wide as the page, as tall as their true shape asks.
     width = 14.0
-    heights = [min(width * (b[3] - b[1]) / ((b[2] - b[0]) * math.cos(math.radians(
-        (b[1] + b[3]) / 2))), 11.0) for b, _, _ in panels]
-    fig, axes = plt.subplots(len(panels), 1, squeeze=False,
-                             figsize=(width + 2.5, sum(heights) + 1.0),
-                             gridspec_kw={"height_ratios": heights})
+    heights = [
+        min(
+            width * (b[3] - b[1]) / ((b[2] - b[0]) * math.cos(math.radians((b[1] + b[3]) / 2))),
+            11.0,
+        )
+        for b, _, _ in panels
+    ]
+    fig, axes = plt.subplots(
+        len(panels),
+        1,
+        squeeze=False,
+        figsize=(width + 2.5, sum(heights) + 1.0),
+        gridspec_kw={"height_ratios": heights},
+    )
     axes = axes.T
     for ax, (box, label_ids, subtitle) in zip(axes[0], panels, strict=True):
         _draw(ax, network, box, chosen)
@@ -225,20 +279,36 @@ def plot_network(
             ax.set_title(subtitle, fontsize=9, loc="right", color="#555555")
     if len(panels) == 2:
         x0, y0, x1, y1 = panels[1][0]
-        axes[0][0].add_patch(Rectangle(
-            (x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="#d62728", linewidth=1.2,
-            linestyle="--", zorder=9))
+        axes[0][0].add_patch(
+            Rectangle(
+                (x0, y0),
+                x1 - x0,
+                y1 - y0,
+                fill=False,
+                edgecolor="#d62728",
+                linewidth=1.2,
+                linestyle="--",
+                zorder=9,
+            )
+        )
     _legend(axes[0][-1], network)
     for ax, (box, label_ids, _) in zip(axes[0], panels, strict=True):
         _label_panel(ax, [network.nodes[i] for i in label_ids], box)
     n_open = sum(1 for x in network.links.values() if x.status == "open")
-    fig.suptitle(title or network.name or str(network.path or "network"), fontsize=13,
-                 x=0.01, ha="left")
+    fig.suptitle(
+        title or network.name or str(network.path or "network"), fontsize=13, x=0.01, ha="left"
+    )
     axes[0][0].annotate(
         f"{len(network.nodes)} nodes, {len(network.links)} links ({n_open} open). "
         "Straight or simplified geometry; not a survey map.",
-        (0, 0), xycoords="axes fraction", xytext=(0, -32), textcoords="offset points",
-        fontsize=7, color="#555555", va="top")
+        (0, 0),
+        xycoords="axes fraction",
+        xytext=(0, -32),
+        textcoords="offset points",
+        fontsize=7,
+        color="#555555",
+        va="top",
+    )
     save_figure(fig, path, dpi=dpi)
     plt.close(fig)
 

@@ -230,3 +230,99 @@ def run_tables(summary: dict[str, Any]) -> Group:
             places or "-",
         )
     return Group(head, waits)
+
+
+def compare_tables(document: dict[str, Any]) -> Group:
+    """Per shipment: each scenario's KPIs and its paired difference to the first."""
+    labels = [s["label"] for s in document["scenarios"]]
+    parts: list[Any] = []
+    for shipment_id, entry in document["shipments"].items():
+        table = Table(
+            title=f"{shipment_id}: {document['replications']} replications, "
+            f"seed {document['seed']}, common random numbers",
+            title_justify="left",
+            caption="Δ: paired difference to the first scenario, mean and 95% CI; "
+            "* where the CI excludes 0",
+            caption_justify="left",
+        )
+        for header in (
+            "scenario",
+            "mean days",
+            "p50",
+            "p90",
+            "p95",
+            "P(on time)",
+            "USD/t",
+            "kg CO2/t",
+            "Δ days",
+            "Δ USD/t",
+        ):
+            table.add_column(header, justify="left" if header == "scenario" else "right")
+        for label in labels:
+            k = entry["per_scenario"].get(label)
+            if k is None:
+                table.add_row(label, "(no such shipment)", *[""] * 8)
+                continue
+            t = k["transit_days"]
+            diff = entry["diff_vs_first"].get(label)
+            table.add_row(
+                label,
+                _num(t["mean"], ",.2f"),
+                _num(t["p50"]),
+                _num(t["p90"]),
+                _num(t["p95"]),
+                "-" if k["p_within_target"] is None else f"{k['p_within_target']:.0%}",
+                _num(k["usd_per_tonne"], ",.2f"),
+                _num(k["co2_kg_per_tonne"]),
+                _delta(diff) if diff else ("ref" if label == labels[0] else "-"),
+                _delta(diff["usd_per_tonne"]) if diff else ("ref" if label == labels[0] else "-"),
+            )
+        parts.append(table)
+    for shipment_id, absent in document.get("missing", {}).items():
+        parts.append(
+            Text(f"shipment {shipment_id} is missing from: {', '.join(absent)}", style="yellow")
+        )
+    return Group(*parts)
+
+
+def _delta(diff: dict[str, Any]) -> str:
+    lo, hi = diff["ci95"]
+    if diff["mean"] is None:
+        return "-"
+    mark = "*" if diff["significant"] else ""
+    if lo is None:
+        return f"{diff['mean']:+,.2f}{mark}"
+    return f"{diff['mean']:+,.2f} [{lo:+,.2f}, {hi:+,.2f}]{mark}"
+
+
+def sweep_table(outcome: Any, indices: list[dict[str, Any]]) -> Group:
+    study = outcome.study
+    method = study.spec.method
+    failed = sum(1 for r in outcome.rows if r["error"])
+    head = Text(
+        f"{study.spec.name}: {len(outcome.rows)} points x {study.spec.replications} "
+        f"replications ({method}); ran {outcome.ran}, resumed {outcome.skipped}"
+        + (f", {failed} failed (see points.csv)" if failed else "")
+    )
+    columns = {
+        "morris": ("mu_star", "mu_star_conf", "sigma"),
+        "sobol": ("S1", "S1_conf", "ST", "ST_conf"),
+        "lhs": ("spearman_rho", "p_value"),
+        "grid": ("effect_range",),
+    }[method]
+    tables: list[Any] = [head]
+    for shipment in study.shipments:
+        for kpi in study.spec.kpis:
+            rows = [r for r in indices if r["shipment"] == shipment and r["kpi"] == kpi]
+            table = Table(title=f"{shipment} {kpi}", title_justify="left")
+            table.add_column("parameter")
+            for c in columns:
+                table.add_column(c, justify="right")
+            key = columns[0]
+            for r in sorted(rows, key=lambda r: -abs(r.get(key) or 0)):
+                if "note" in r:
+                    table.add_row(r["parameter"], r["note"], *[""] * (len(columns) - 1))
+                    continue
+                table.add_row(r["parameter"], *[_num(r[c], ",.3f") for c in columns])
+            tables.append(table)
+    return Group(*tables)

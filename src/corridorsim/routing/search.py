@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice, pairwise
+from itertools import islice
 
 import networkx as nx
 
@@ -122,62 +122,60 @@ class Router:
                 raise InputError(f"{end} {node_id} is among the nodes to avoid")
         if origin == destination:
             raise InputError(f"origin and destination are the same node ({origin})")
-        found = self._distinct(origin, destination, by, start_carrier, origin_facilities)
-        if max_overlap is not None:
-            found = _dissimilar(found, max_overlap)
-        return list(islice(found, k))
-
-    def _distinct(
-        self,
-        origin: str,
-        destination: str,
-        by: str,
-        start_carrier: str | None,
-        origin_facilities: bool,
-    ) -> Iterator[Route]:
         graph = self.expanded.graph
-        weight = f"w_{by}"
+        self._attach(origin, destination, start_carrier, origin_facilities)
+        try:
+            found = self._distinct(origin, destination, by)
+            if max_overlap is not None:
+                found = _dissimilar(found, max_overlap)
+            return list(islice(found, k))
+        finally:
+            # The search's own source and sink leave the shared graph before anyone else
+            # can see it, whether the search ran to the end or not.
+            graph.remove_nodes_from([_SOURCE, _SINK])
+
+    def _attach(
+        self, origin: str, destination: str, start_carrier: str | None, origin_facilities: bool
+    ) -> None:
+        """Join a temporary source to the origin's states and its states to a sink."""
+        graph = self.expanded.graph
         starts = self.expanded.vertices_of(origin)
         if start_carrier is not None:
             starts = [v for v in starts if v[1] == start_carrier]
-        ends = self.expanded.vertices_of(destination)
-        if not starts or not ends:
-            return
         for vertex in starts:
             legs = self.expanded.passing_legs(origin, vertex[1]) if origin_facilities else ()
             hours = sum(leg.hours for leg in legs)
             usd = sum(leg.usd_per_wagon for leg in legs)
-            graph.add_edge(
-                _SOURCE,
-                vertex,
-                legs=legs,
-                **{f"w_{p}": self.cost.weight(p, hours, usd) for p in POLICIES},
-            )
-        for vertex in ends:
+            weights = {f"w_{p}": self.cost.weight(p, hours, usd) for p in POLICIES}
+            graph.add_edge(_SOURCE, vertex, legs=legs, **weights)
+        for vertex in self.expanded.vertices_of(destination):
             graph.add_edge(vertex, _SINK, legs=(), **{f"w_{p}": 0.0 for p in POLICIES})
+
+    def _distinct(self, origin: str, destination: str, by: str) -> Iterator[Route]:
+        graph = self.expanded.graph
+        if _SOURCE not in graph or _SINK not in graph:
+            return
+        seen: set[tuple[str, ...]] = set()
+        budget = CANDIDATES_PER_ROUTE
         try:
-            seen: set[tuple[str, ...]] = set()
-            budget = CANDIDATES_PER_ROUTE
-            try:
-                paths = nx.shortest_simple_paths(graph, _SOURCE, _SINK, weight=weight)
-                for path in paths:
-                    budget -= 1
-                    legs = tuple(
-                        leg for u, v in pairwise(path) for leg in graph.edges[u, v]["legs"]
-                    )
-                    route = self._route(origin, destination, by, legs)
-                    key = route.links
-                    if key in seen or len(set(route.nodes)) != len(route.nodes):
-                        if budget <= 0:
-                            return
-                        continue
-                    seen.add(key)
-                    budget = CANDIDATES_PER_ROUTE
-                    yield route
-            except nx.NetworkXNoPath:
-                return
-        finally:
-            graph.remove_nodes_from([_SOURCE, _SINK])
+            for path in nx.shortest_simple_paths(graph, _SOURCE, _SINK, weight=f"w_{by}"):
+                budget -= 1
+                legs = tuple(
+                    leg
+                    for u, v in zip(path, path[1:], strict=False)
+                    for leg in graph.edges[u, v]["legs"]
+                )
+                route = self._route(origin, destination, by, legs)
+                key = route.links
+                if key in seen or len(set(route.nodes)) != len(route.nodes):
+                    if budget <= 0:
+                        return
+                    continue
+                seen.add(key)
+                budget = CANDIDATES_PER_ROUTE
+                yield route
+        except nx.NetworkXNoPath:
+            return
 
     def _route(self, origin: str, destination: str, by: str, legs: tuple[Leg, ...]) -> Route:
         hours = sum(leg.hours for leg in legs)
@@ -200,8 +198,9 @@ def _dissimilar(routes: Iterator[Route], max_overlap: float) -> Iterator[Route]:
             return
         km = {leg.id: leg.km for leg in route.link_legs}
         total = sum(km.values()) or 1.0
-        if all(sum(v for i, v in km.items() if i in other) / total <= max_overlap
-               for other in kept):
+        if all(
+            sum(v for i, v in km.items() if i in other) / total <= max_overlap for other in kept
+        ):
             kept.append(km)
             yield route
 

@@ -111,8 +111,18 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     return build_scenario(doc, doc.data)
 
 
-def build_scenario(doc: YamlDocument, data: Mapping[str, Any]) -> Scenario:
-    """Validate ``data`` (the document's mapping, possibly with sets applied) into a Scenario."""
+def build_scenario(
+    doc: YamlDocument,
+    data: Mapping[str, Any],
+    *,
+    base_network: Network | None = None,
+    input_hashes: Mapping[str, str] | None = None,
+) -> Scenario:
+    """Validate ``data`` (the document's mapping, possibly with sets applied) into a Scenario.
+
+    ``base_network`` is the network file already loaded (as a sweep does once for all its
+    points, so workers need no access to the files); ``input_hashes`` then come with it.
+    """
 
     def where(loc: PathKey) -> str:
         line = doc.line_of(loc)
@@ -127,11 +137,13 @@ def build_scenario(doc: YamlDocument, data: Mapping[str, Any]) -> Scenario:
         ]
         raise InputError(list(dict.fromkeys(problems))) from None
 
-    network_path = Path(doc.path).parent / spec.network
-    if not network_path.is_file():
-        raise InputError(f"{where(('network',))}network: no file '{network_path}'")
-    network = load_network(network_path)
-    network = _apply_changes(network, spec, where)
+    if base_network is None:
+        network_path = Path(doc.path).parent / spec.network
+        if not network_path.is_file():
+            raise InputError(f"{where(('network',))}network: no file '{network_path}'")
+        base_network = load_network(network_path)
+        input_hashes = {doc.path: _sha256(doc.path), str(network_path): _sha256(network_path)}
+    network = _apply_changes(base_network, spec, where)
     problems = list(_check_references(network, spec, where))
     if problems:
         raise InputError(problems)
@@ -143,7 +155,7 @@ def build_scenario(doc: YamlDocument, data: Mapping[str, Any]) -> Scenario:
         spec=spec,
         network=network,
         shipments=tuple(plans),
-        input_hashes={doc.path: _sha256(doc.path), str(network_path): _sha256(network_path)},
+        input_hashes=dict(input_hashes or {}),
         raw=data,
     )
 

@@ -1,0 +1,126 @@
+"""The results store of a sweep: an SQLite database in the output folder.
+
+Each finished batch of design points is committed in one transaction (WAL mode), so a sweep
+killed at any moment loses at most the points in flight, and ``--resume`` picks up from what
+is committed. The study's fingerprint (hash of the study file and everything it reads) is
+stored with the results: resuming after any of those files changed is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from corridorsim.errors import InputError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS points (
+    id INTEGER PRIMARY KEY,
+    params TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    replications INTEGER NOT NULL,
+    kpis TEXT,
+    error TEXT
+);
+"""
+FILE_NAME = "results.sqlite"
+
+
+class ResultsStore:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._db = sqlite3.connect(self.path, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> ResultsStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def claim(self, fingerprint: str, study_path: str, *, resume: bool) -> None:
+        """Tie the store to a study; refuse to mix results of different studies."""
+        stored = self.meta("fingerprint")
+        finished = self.count()
+        if stored is None:
+            with self._transaction():
+                self._db.execute(
+                    "INSERT INTO meta VALUES ('fingerprint', ?), ('study', ?)",
+                    (fingerprint, study_path),
+                )
+            return
+        if stored != fingerprint:
+            raise InputError(
+                f"{self.path}: holds results of a different version of the study (its file or "
+                f"the files it reads changed since): use a new -o folder, or delete {self.path}"
+            )
+        if finished and not resume:
+            raise InputError(
+                f"{self.path}: already holds {finished} finished points of this study: "
+                "pass --resume to continue it, or use a new -o folder"
+            )
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM points").fetchone()[0])
+
+    def finished(self) -> set[int]:
+        return {row[0] for row in self._db.execute("SELECT id FROM points")}
+
+    def commit(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Write a batch of finished points in one transaction; return how many."""
+        values = [
+            (
+                row["id"],
+                json.dumps(row["params"], sort_keys=True),
+                row["seed"],
+                row["replications"],
+                None if row["kpis"] is None else json.dumps(row["kpis"]),
+                row.get("error"),
+            )
+            for row in rows
+        ]
+        with self._transaction():
+            self._db.executemany("INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?, ?, ?)", values)
+        return len(values)
+
+    def rows(self) -> list[dict[str, Any]]:
+        out = []
+        for id_, params, seed, replications, kpis, error in self._db.execute(
+            "SELECT id, params, seed, replications, kpis, error FROM points ORDER BY id"
+        ):
+            out.append(
+                {
+                    "id": id_,
+                    "params": json.loads(params),
+                    "seed": seed,
+                    "replications": replications,
+                    "kpis": None if kpis is None else json.loads(kpis),
+                    "error": error,
+                }
+            )
+        return out
+
+    def _transaction(self) -> Any:
+        db = self._db
+
+        class _Tx:
+            def __enter__(self) -> None:
+                db.execute("BEGIN IMMEDIATE")
+
+            def __exit__(self, kind: object, *rest: object) -> None:
+                db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+        return _Tx()
