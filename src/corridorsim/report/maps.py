@@ -273,7 +273,7 @@ def plot_network(
         gridspec_kw={"height_ratios": heights},
     )
     axes = axes.T
-    for ax, (box, label_ids, subtitle) in zip(axes[0], panels, strict=True):
+    for ax, (box, _, subtitle) in zip(axes[0], panels, strict=True):
         _draw(ax, network, box, chosen)
         if subtitle:
             ax.set_title(subtitle, fontsize=9, loc="right", color="#555555")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import islice, pairwise
 
 import networkx as nx
 
@@ -162,7 +162,7 @@ class Router:
                 budget -= 1
                 legs = tuple(
                     leg
-                    for u, v in zip(path, path[1:], strict=False)
+                    for u, v in pairwise(path)
                     for leg in graph.edges[u, v]["legs"]
                 )
                 route = self._route(origin, destination, by, legs)
