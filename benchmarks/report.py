@@ -14,12 +14,13 @@ from typing import Any
 
 from .timing import Result
 
-COLUMNS = ("benchmark", "what", "median", "unit", "ratio", "reps")
+COLUMNS = ("benchmark", "what", "median", "unit", "ratio", "reps", "goal")
 #: Columns whose cells are right-aligned (figures).
 NUMERIC = {"median", "ratio", "reps"}
 RATIO_HELP = (
     "ratio: time / time of the benchmark's reference row, median over repetitions timed "
-    "in turn with it (>1: slower than the reference; for queries/s, reference rate / rate)."
+    "in turn with it (>1: slower than the reference; for rates (/s), reference rate / rate). "
+    "goal: the target a row is read against, and whether this run met it (never a failure)."
 )
 
 
@@ -55,7 +56,16 @@ def _cells(result: Result) -> dict[str, str]:
         "unit": result.unit,
         "ratio": ratio,
         "reps": str(result.repetitions),
+        "goal": _goal(result),
     }
+
+
+def _goal(result: Result) -> str:
+    if not result.goal:
+        return ""
+    if result.goal_met is None:
+        return result.goal
+    return f"{result.goal}: {'met' if result.goal_met else 'NOT met'}"
 
 
 def table(results: Sequence[Result]) -> str:
@@ -99,15 +109,29 @@ def environment(repetitions: int, quick: bool) -> dict[str, Any]:
         "pydantic": version("pydantic"),
         "repetitions": repetitions,
         "quick": quick,
+        "load_average": _load_average(),
     }
+
+
+def _load_average() -> list[float] | None:
+    """1, 5 and 15 minute load averages now (None where the OS has none)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
 
 
 def header(env: dict[str, Any]) -> str:
     mode = " (--quick)" if env["quick"] else ""
+    load = ""
+    if env.get("load_average"):
+        load = f"; load average {env['load_average'][0]:g} at the end"
+        if env.get("load_average_start"):
+            load += f" ({env['load_average_start'][0]:g} at the start)"
     return (
         f"corridorsim {env['corridorsim']} benchmarks{mode}: Python {env['python']}, "
         f"networkx {env['networkx']}, pydantic {env['pydantic']}, {env['platform']}, "
-        f"{env['cpus']} CPUs; median of {env['repetitions']} repetitions"
+        f"{env['cpus']} CPUs; median of {env['repetitions']} repetitions{load}"
     )
 
 

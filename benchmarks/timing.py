@@ -33,6 +33,10 @@ class Result:
     #: A non-numeric figure (``no``, ``YES``) shown instead of the median.
     text: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The target this row is read against (``ratio <= 2x``, ``>= 1.7x``), if it has one.
+    goal: str | None = None
+    #: Whether the measured figure meets ``goal`` (reported, never enforced).
+    goal_met: bool | None = None
 
     @property
     def repetitions(self) -> int:
@@ -55,6 +59,7 @@ class Result:
             "samples": self.samples,
             "min": min(self.samples) if self.samples else None,
             "max": max(self.samples) if self.samples else None,
+            **({"goal": self.goal, "goal_met": self.goal_met} if self.goal else {}),
             **({"extra": self.extra} if self.extra else {}),
         }
 
@@ -99,6 +104,11 @@ def interleaved(
 def paired_ratio(values: Sequence[float], reference: Sequence[float]) -> float:
     """Median of the per-repetition ratios ``values[i] / reference[i]``."""
     return statistics.median(v / r for v, r in zip(values, reference, strict=True))
+
+
+def ratios(values: Sequence[float], reference: Sequence[float]) -> list[float]:
+    """The per-repetition ratios ``values[i] / reference[i]`` (e.g. speed-ups)."""
+    return [v / r for v, r in zip(values, reference, strict=True)]
 
 
 def ms(seconds: Sequence[float]) -> list[float]:

@@ -276,7 +276,13 @@ def load_study(path: str | Path) -> Study:
             probe = apply_values(base_doc.data, {parameter.path: parameter.midpoint()})
             build_scenario(base_doc, probe, base_network=base_network)
         except InputError as exc:
-            first = exc.problems[0].split(": ", 1)[-1]
+            first = exc.problems[0]
+            # Keep what is wrong, not where the probe put it in the base scenario.
+            first = (
+                first.split(f"{parameter.path}: ", 1)[-1]
+                if parameter.path in first
+                else first.split(": ", 1)[-1]
+            )
             problems.append(
                 f"{where(('parameters', parameter.path))}parameters.{parameter.path}: {first}"
             )
@@ -354,6 +360,10 @@ def _set_in(data: dict[str, Any], parts: Sequence[Any], value: Any, path: str) -
             if not matches:
                 raise InputError(f"{join_path(list(parts[: i + 1]))}: no item with id '{part}'")
             part = matches[0]
+        if isinstance(target, dict) and part not in target:
+            # An optional block the base leaves out (network_changes, a route): validating
+            # the resulting scenario says whether the key exists at all.
+            target[part] = {}
         try:
             target = target[part]
         except (KeyError, IndexError, TypeError):
@@ -393,6 +403,12 @@ def salib_samples(spec: StudyFile, parameters: Sequence[Parameter]) -> Any:
 
     problem = salib_problem(parameters)
     assert spec.samples is not None
+    try:
+        import SALib  # noqa: F401
+    except ImportError:
+        raise InputError(
+            f"method {spec.method} needs SALib: pip install 'corridorsim[sensitivity]'"
+        ) from None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if spec.method == "lhs":

@@ -4,6 +4,7 @@ indices.csv / indices.json (sensitivity), study.json (what ran), and charts with
 from __future__ import annotations
 
 import io
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,13 @@ def point_table(outcome: Any) -> list[dict[str, Any]]:
     rows = []
     for row in outcome.rows:
         flat: dict[str, Any] = {"point": row["id"]}
-        flat.update(row["params"])
+        # Levels that are lists (a set of links to open) are written as JSON text.
+        flat.update(
+            {
+                k: json.dumps(v) if isinstance(v, list | dict) else v
+                for k, v in row["params"].items()
+            }
+        )
         for shipment in study.shipments:
             for kpi in study.spec.kpis:
                 value = lo = hi = None
@@ -124,15 +131,18 @@ def write_sweep_charts(
             short = [_short(r["parameter"]) for r in rows]
             if method == "morris":
                 fig, (scatter, bars) = plt.subplots(1, 2, figsize=(13, 5))
+                ranked = sorted(rows, key=lambda r: -(r["mu_star"] or 0))
+                named = {id(r) for r in ranked[:6]}  # the rest stay unlabelled: see the bars
                 for r, name in zip(rows, short, strict=True):
                     scatter.scatter(r["mu_star"], r["sigma"], s=40, color="#1f5fa8")
-                    scatter.annotate(
-                        name,
-                        (r["mu_star"], r["sigma"]),
-                        fontsize=7,
-                        xytext=(4, 3),
-                        textcoords="offset points",
-                    )
+                    if id(r) in named:
+                        scatter.annotate(
+                            name,
+                            (r["mu_star"], r["sigma"]),
+                            fontsize=7,
+                            xytext=(4, 3),
+                            textcoords="offset points",
+                        )
                 top = max([r["mu_star"] or 0 for r in rows] + [r["sigma"] or 0 for r in rows])
                 scatter.plot([0, top], [0, top], color="#999999", linestyle="--", linewidth=0.8)
                 scatter.set_xlabel("mu* (mean absolute elementary effect)")

@@ -160,11 +160,7 @@ class Router:
         try:
             for path in nx.shortest_simple_paths(graph, _SOURCE, _SINK, weight=f"w_{by}"):
                 budget -= 1
-                legs = tuple(
-                    leg
-                    for u, v in pairwise(path)
-                    for leg in graph.edges[u, v]["legs"]
-                )
+                legs = tuple(leg for u, v in pairwise(path) for leg in graph.edges[u, v]["legs"])
                 route = self._route(origin, destination, by, legs)
                 key = route.links
                 if key in seen or len(set(route.nodes)) != len(route.nodes):
