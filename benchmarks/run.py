@@ -13,15 +13,24 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from benchmarks.timing import Settings
 
 #: Group name -> module with ``run(settings) -> list[Result]``.
 GROUPS = {
     "load": "benchmarks.bench_load",
     "routes": "benchmarks.bench_routes",
     "cli-import": "benchmarks.bench_cli_import",
+    "engine": "benchmarks.bench_engine",
+    "scale": "benchmarks.bench_scale",
+    "replications": "benchmarks.bench_replications",
+    "sweep": "benchmarks.bench_sweep",
 }
 REPETITIONS = 7
 QUICK_REPETITIONS = 3
@@ -56,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 
     repetitions = args.repetitions or (QUICK_REPETITIONS if args.quick else REPETITIONS)
     settings = Settings(repetitions=repetitions, quick=args.quick)
+    load_start = _load_average()
     results: list[Result] = []
     failed = []
     for name in [args.only] if args.only else list(GROUPS):
@@ -67,11 +77,32 @@ def main(argv: list[str] | None = None) -> int:
             failed.append(name)
             settings.note(f"{name}: FAILED, not measured: {type(exc).__name__}: {exc}")
     env = environment(repetitions, args.quick)
+    env["load_average_start"] = load_start
+    _note_busy(settings, load_start, env.get("load_average"))
     print(render(results, settings.notes, env))
     if args.json:
         write_json(args.json, results, settings.notes, env)
         print(f"benchmarks: wrote {args.json}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _load_average() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
+def _note_busy(settings: Settings, *loads: list[float] | None) -> None:
+    """Say so when other work competed for the CPUs: figures, and speed-ups most, suffer."""
+    cpus = os.cpu_count() or 1
+    # Our own benchmark keeps up to ``cpus`` busy at times; more than that is someone else.
+    busiest = max((load[0] for load in loads if load), default=0.0)
+    if busiest > cpus:
+        settings.note(
+            f"the machine was busy (1-minute load average up to {busiest:g} on {cpus} CPUs): "
+            "figures are noisy, and parallel speed-ups and overheads suffer most"
+        )
 
 
 if __name__ == "__main__":

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import gc
 import math
+import resource
 import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -131,3 +134,58 @@ class Settings:
     def note(self, text: str) -> None:
         if text not in self.notes:
             self.notes.append(text)
+
+
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and of its child processes waited for so far.
+
+    A process pool's workers count once the pool has shut down (they are then waited for);
+    a Dask cluster's workers (children of its nannies) do not count until it closes.
+    """
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@dataclass
+class CpuMeter:
+    """Wraps calls to record, per call, the CPU seconds they used and the CPUs they kept busy
+    on average (CPU time / wall).
+
+    Next to a parallel run's wall time this tells a slow pool from a busy machine: two workers
+    that got 0.6 CPUs between them could not have run twice as fast, whatever the code.
+    """
+
+    busy: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)
+
+    def wrap(
+        self, name: str, call: Callable[[], T], more_cpu: Callable[[], float] | None = None
+    ) -> Callable[[], T]:
+        """``call`` measured; ``more_cpu()`` adds CPU seconds that rusage cannot see (the
+        cumulative CPU time of processes that are not waited-for children, e.g. Dask's)."""
+        self.busy.setdefault(name, [])
+        self.cpu.setdefault(name, [])
+
+        def total() -> float:
+            return cpu_seconds() + (more_cpu() if more_cpu else 0.0)
+
+        def measured() -> T:
+            cpu, wall = total(), time.perf_counter()
+            value = call()
+            wall = time.perf_counter() - wall
+            used = total() - cpu
+            self.cpu[name].append(used)
+            self.busy[name].append(used / wall)
+            return value
+
+        return measured
+
+    def last(self, name: str, repetitions: int) -> list[float]:
+        """CPUs busy in the last ``repetitions`` calls (the timed ones after a warm-up, for
+        calls long enough to run once per repetition)."""
+        return self.busy[name][-repetitions:]
+
+    def last_cpu(self, name: str, repetitions: int) -> list[float]:
+        """CPU seconds of the last ``repetitions`` calls."""
+        return self.cpu[name][-repetitions:]

@@ -263,8 +263,8 @@ def network_docs(draw: st.DrawFn, max_nodes: int = 6, max_links: int = 8) -> dic
 def routing_docs(draw: st.DrawFn, *, ferries: bool = True) -> dict[str, Any]:
     """Nodes on a line with random transfer facilities; rail (both gauges), road and ferry links.
 
-    Every node is a station that may hold a gauge_change, a terminal, a port or a border. At most
-    one ferry joins any pair of nodes (parallel ferries are the subject of their own test).
+    Every node is a station that may hold a gauge_change, a terminal, a port or a border; two
+    nodes may be joined by several links, parallel ferries included.
     """
     count = draw(st.integers(2, 6))
     nodes = []
@@ -281,7 +281,6 @@ def routing_docs(draw: st.DrawFn, *, ferries: bool = True) -> dict[str, Any]:
         ["rail-1520", "rail-1435", "road", "ferry"] if ferries else ["rail-1520", "rail-1435"]
     )
     links = []
-    ferry_pairs: set[frozenset[int]] = set()
     for i, ((a, b), kind) in enumerate(draw(st.lists(st.tuples(pairs, kinds), max_size=10))):
         extra: dict[str, Any] = {"length_km": draw(st.integers(10, 500))}
         if kind.startswith("rail"):
@@ -289,9 +288,6 @@ def routing_docs(draw: st.DrawFn, *, ferries: bool = True) -> dict[str, Any]:
         elif kind == "road":
             extra.update(mode="road")
         else:
-            if frozenset((a, b)) in ferry_pairs:
-                continue
-            ferry_pairs.add(frozenset((a, b)))
             extra.update(mode="ferry", ferry={
                 "capacity_wagons": 20, "sailing_h": draw(st.integers(1, 30)),
                 "every_h": draw(st.integers(6, 72)),

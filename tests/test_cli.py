@@ -213,6 +213,27 @@ def test_routes_json_with_tonnes_per_wagon(tiny_path: Path) -> None:
     assert route["usd_per_tonne"] == pytest.approx(route["usd_per_wagon"] / 50, abs=1e-2)
 
 
+def test_max_overlap_keeps_different_corridors(tiny_path: Path) -> None:
+    result = run("routes", tiny_path, "--from", "XA-ORIGIN", "--to", "XC-DEST", "--open", NEWLINE,
+                 "--max-overlap", "0.4", "-k", "5", "--json")
+    assert result.exit_code == 0, result.stderr
+    (route,) = json.loads(result.stdout)["routes"]
+    assert route["links"][-1] == NEWLINE
+    bad = run("routes", tiny_path, "--from", "XA-ORIGIN", "--to", "XC-DEST", "--max-overlap", "2")
+    assert bad.exit_code == 2 and "Traceback" not in bad.stderr
+
+
+def test_routes_on_a_scenario_use_its_network_changes(tiny_path: Path) -> None:
+    """tiny.yaml sets the ferry to every 36 h: an expected wait of 36/2 + 36 x 0.1/0.9 = 22 h."""
+    pytest.importorskip("corridorsim.scenario.load")
+    scenario = tiny_path.with_name("tiny.yaml")
+    result = run("routes", scenario, "--from", "XA-ORIGIN", "--to", "XC-DEST", "--json")
+    assert result.exit_code == 0, (result.stderr, result.exception)
+    (ferry,) = [leg for leg in json.loads(result.stdout)["routes"][0]["legs"]
+                if leg["id"] == "XA-PORT--XB-PORT"]
+    assert ferry["wait_h"] == pytest.approx(36 / 2 + 36 * 0.1 / 0.9)
+
+
 def test_an_unknown_from_name_exits_2_with_the_closest_candidates(tiny_path: Path) -> None:
     (line,) = assert_bad_input(run("routes", tiny_path, "--from", "Origen Yard", "--to", "XC-DEST"))
     assert line.startswith("no --from 'Origen Yard' (closest: XA-ORIGIN (Origin Yard)")

@@ -257,6 +257,42 @@ def test_origin_and_destination_must_differ(tiny: Network) -> None:
         corridorsim.routes(tiny, "XA-ORIGIN", "origin yard")
 
 
+def test_max_overlap_keeps_routes_through_different_corridors(tiny: Network) -> None:
+    router = Router(tiny, open_links=[NEWLINE])
+    # All three share the origin line and the ferry (136.6 + 450 = 586.6 km): that is 0.436 of
+    # the road route (1346.6 km) and 0.446 of the rail route (1314.6 km).
+    assert len(router.routes("XA-ORIGIN", "XC-DEST", k=5, max_overlap=0.45)) == 3
+    (only,) = router.routes("XA-ORIGIN", "XC-DEST", k=5, max_overlap=0.4)
+    assert only.links[-1] == NEWLINE
+    with pytest.raises(InputError, match="--max-overlap: must be between 0 and 1"):
+        router.routes("XA-ORIGIN", "XC-DEST", max_overlap=1.5)
+
+
+def test_routes_sharing_nothing_pass_any_overlap_limit(hand_network: Network) -> None:
+    found = Router(hand_network).routes("A", "D", k=5, max_overlap=0.0)
+    assert {r.links for r in found} == {("A-B", "B-C", "C-D"), ("A-T", "T-D")}
+
+
+def test_origin_facilities_can_be_left_out(hand_network: Network) -> None:
+    """A consignment re-planning at a border it has already passed does not pass it again."""
+    router = Router(hand_network, cost=CostModel(tonnes_per_wagon=T))
+    (fresh,) = router.routes("B", "A")
+    (replanned,) = router.routes("B", "A", origin_facilities=False)
+    assert fresh.hours == pytest.approx(10 + 2)
+    assert replanned.hours == pytest.approx(2)
+    assert replanned.borders == ()
+
+
+def test_start_carrier_pins_what_the_consignment_is_in(hand_network: Network) -> None:
+    """Trucks at the terminal T must be loaded onto wagons (2 h) before the 1 h run to A."""
+    router = Router(hand_network, cost=CostModel(tonnes_per_wagon=T))
+    (any_carrier,) = router.routes("T", "A")
+    (in_trucks,) = router.routes("T", "A", start_carrier="road")
+    assert any_carrier.hours == pytest.approx(1)
+    assert in_trucks.hours == pytest.approx(2 + 1)
+    assert [leg.carrier for leg in in_trucks.transfers] == ["road->rail-1520"]
+
+
 # --------------------------------------------------------------------------------------------
 # Avoiding nodes, links and countries
 
@@ -359,18 +395,52 @@ def test_transfer_rules() -> None:
     assert mode_of("ferry:rail-1520") == "ferry"
 
 
+def _states(graph: Any) -> list[tuple[tuple[str, str], tuple[str, str], tuple[Any, ...]]]:
+    """Arcs between two states of one node, as ((node, carrier), (node, carrier), legs).
+
+    A state vertex is a tuple starting (node, carrier, ...); helper vertices (a second link
+    between the same nodes, the search's source and sink) are left out.
+    """
+    out = []
+    for u, v, legs in graph.edges(data="legs"):
+        if len(u) >= 2 and len(v) >= 2 and "via" not in (u[0], v[0]) and u[0] == v[0]:
+            out.append(((u[0], u[1]), (v[0], v[1]), tuple(legs)))
+    return out
+
+
 def test_tiny_expanded_graph_changes_gauge_only_at_the_gauge_change(tiny: Network) -> None:
-    graph = ExpandedGraph(tiny).graph
-    changes = {(u, v) for u, v in graph.edges
-               if u[0] == v[0] and len(u) == len(v) == 2
-               and u[1].startswith("rail-") and v[1].startswith("rail-") and u[1] != v[1]}
+    expanded = ExpandedGraph(tiny)
+    changes = {(u[0], u[1], v[1]) for u, v, _ in _states(expanded.graph)
+               if u[1].startswith("rail-") and v[1].startswith("rail-") and u[1] != v[1]}
     assert changes == {
-        (("XC-BORDER", "rail-1520"), ("XC-BORDER", "rail-1435")),
-        (("XC-BORDER", "rail-1435"), ("XC-BORDER", "rail-1520")),
+        ("XC-BORDER", "rail-1520", "rail-1435"),
+        ("XC-BORDER", "rail-1435", "rail-1520"),
     }
-    assert ExpandedGraph(tiny).vertices_of("XB-PORT") == [
-        ("XB-PORT", "ferry:rail-1520"), ("XB-PORT", "ferry:road"), ("XB-PORT", "rail-1520"),
-        ("XB-PORT", "road")]
+    assert expanded.carriers_at["XB-PORT"] == {"ferry:rail-1520", "ferry:road", "rail-1520",
+                                               "road"}
+
+
+def _check_graph(network: Network, expanded: ExpandedGraph) -> None:
+    """Every arc from one carrier to another at a node is a chain of allowed transfers there,
+    and every change of rail gauge among them goes through a gauge_change facility."""
+    for (node_id, a), (_, b), legs in _states(expanded.graph):
+        carrier = a
+        for leg in legs:
+            assert leg.kind == "facility" and leg.id == node_id, (a, b, leg)
+            if not leg.is_transfer:
+                continue
+            before, after = leg.carrier.split("->")
+            assert before == carrier
+            assert transfer_allowed(leg.type, before, after)
+            g1, g2 = _gauge(before), _gauge(after)
+            if g1 and g2 and g1 != g2:
+                assert leg.type == "gauge_change"
+                assert _has_facility(network, node_id, "gauge_change")
+            carrier = after
+        assert carrier == b, (node_id, a, b, legs)
+        g1, g2 = _gauge(a), _gauge(b)
+        if g1 and g2 and g1 != g2:
+            assert _has_facility(network, node_id, "gauge_change"), (node_id, a, b)
 
 
 def _gauge(carrier: str) -> str | None:
@@ -426,12 +496,7 @@ def test_gauge_never_changes_without_a_gauge_change_facility(
     doc: dict[str, Any], data: st.DataObject
 ) -> None:
     network = parse_network(doc)
-    expanded = ExpandedGraph(network)
-    for u, v in expanded.graph.edges:
-        if len(u) == len(v) == 2 and u[0] == v[0]:
-            g1, g2 = _gauge(u[1]), _gauge(v[1])
-            if g1 and g2 and g1 != g2:
-                assert _has_facility(network, u[0], "gauge_change"), (u, v)
+    _check_graph(network, ExpandedGraph(network))
     ids = list(network.nodes)
     origin = data.draw(st.sampled_from(ids))
     destination = data.draw(st.sampled_from([i for i in ids if i != origin]))
@@ -454,9 +519,10 @@ def test_routes_change_carrier_only_through_a_facility_that_allows_it(
     found = Router(network).routes(origin, destination, by=policy, k=3)
     assert len({r.links for r in found}) == len(found)
     assert [r.score for r in found] == sorted(r.score for r in found)
+    _check_graph(network, Router(network).expanded)
     for route in found:
-        # Not _check_rail_gauges here: see test_a_terminal_is_no_gauge_change below.
         _check_walk(network, route)
+        _check_rail_gauges(network, route)
         assert route.hours >= 0 and route.usd_per_wagon >= 0
 
 
@@ -478,20 +544,12 @@ def _two_ferries_doc() -> dict[str, Any]:
     ])
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: routing/graph.py ExpandedGraph._add_arc routes a second link between the same two "
-    "nodes through a vertex ('via', link id, node) that ignores the carrier, so two parallel "
-    "ferries let 1435 wagons board and roll off as 1520 (or trucks as wagons) with no facility"))
 def test_parallel_ferries_keep_each_carrier_apart() -> None:
     network = parse_network(_two_ferries_doc())
     for route in Router(network).routes("A", "B", k=6):
         _check_walk(network, route)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: routing/search.py Router._distinct starts and ends a route in every carrier at its "
-    "end nodes, so a route from or to a port can begin or end on board the ferry, skipping "
-    "the port's loading or unloading (XA-ORIGIN -> XB-PORT omits the 13.3 h at XB-PORT)"))
 def test_a_route_ending_at_a_port_by_ferry_is_unloaded_there(tiny: Network) -> None:
     (to_port,) = corridorsim.routes(tiny, "XA-ORIGIN", "XB-PORT")
     assert to_port.legs[-1].kind == "facility" and to_port.legs[-1].type == "port"
@@ -499,10 +557,6 @@ def test_a_route_ending_at_a_port_by_ferry_is_unloaded_there(tiny: Network) -> N
     assert from_port.legs[0].kind == "facility" and from_port.legs[0].type == "port"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: routing/graph.py ExpandedGraph._add_transfers lets a route chain two transfers at one "
-    "node through a carrier it never travels in: rail-1520 -> road -> rail-1435 at a rail-road "
-    "terminal changes gauge where there is no gauge_change facility"))
 def test_a_terminal_is_no_gauge_change() -> None:
     a = node("A", 40.0, 40.0)
     t = node("T", 41.0, 40.0, kind="terminal", facility={"type": "terminal", "dwell_h": 1})

@@ -27,6 +27,7 @@ _API = {
     "routes": "corridorsim.api:routes",
     "load_scenario": "corridorsim.scenario.load:load_scenario",
     "simulate": "corridorsim.api:simulate",
+    "compare": "corridorsim.api:compare",
     "Network": "corridorsim.network.model:Network",
     "Route": "corridorsim.routing.route:Route",
     "CorridorsimError": "corridorsim.errors:CorridorsimError",

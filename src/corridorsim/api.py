@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from corridorsim.network.io import load_network
@@ -13,6 +13,7 @@ from corridorsim.routing.search import find_routes
 from corridorsim.scenario.load import Scenario, load_scenario
 
 if TYPE_CHECKING:
+    from corridorsim.experiment.compare import Comparison
     from corridorsim.experiment.results import SimulationResult
 
 
@@ -60,4 +61,18 @@ def simulate(
     from corridorsim.experiment.replications import simulate as run
 
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    return run(loaded, replications=replications, seed=seed, jobs=jobs)
+
+
+def compare(
+    scenarios: Sequence[Scenario | str | os.PathLike[str]],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int = 1,
+) -> Comparison:
+    """Run scenarios under common random numbers; ``.document()`` is ``compare --json``."""
+    from corridorsim.experiment.compare import compare as run
+
+    loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
     return run(loaded, replications=replications, seed=seed, jobs=jobs)

@@ -7,12 +7,10 @@ Each error becomes ``PATH: what is wrong (got VALUE)``, where PATH is the place 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-
-from corridorsim.network.distributions import DIST_NAMES
 
 #: What the regular expressions of the models ask for, in words.
 PATTERN_MEANINGS = {
@@ -31,19 +29,25 @@ def dotted(loc: Sequence[str | int]) -> str:
     return out
 
 
-def _clean_loc(loc: Sequence[str | int]) -> list[str | int]:
-    # Discriminated unions put the tag in the location (dwell_h.lognormal.sd); durations are
-    # the fields ending in _h, so a distribution name right after one is a tag, not a key.
+def clean_loc(loc: Sequence[str | int], data: Any, kind: str = "") -> list[str | int]:
+    """The place of an error in the user's document, without pydantic's union member tags.
+
+    Unions put the member they tried in the location (``dwell_h.lognormal.sd``,
+    ``source.str``, ``effect.literal['closed']``). Walking the document along the location
+    tells keys from tags: a tag is not in the data. The last part may be a key that is
+    missing (``missing``) or one that should not be there (``extra_forbidden``).
+    """
     cleaned: list[str | int] = []
+    node = data
     for i, part in enumerate(loc):
-        prev = loc[i - 1] if i else None
-        if isinstance(prev, str) and prev.endswith("_h") and part in DIST_NAMES:
-            if part == "fixed":
-                return cleaned  # a bare number: the error is about the duration itself
-            continue
-        if isinstance(part, str) and part.startswith("function-"):
-            continue
-        cleaned.append(part)
+        last = i == len(loc) - 1
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list | tuple) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
+            cleaned.append(part)
+            node = node[part]
+        elif last and kind in ("missing", "extra_forbidden") and isinstance(node, dict):
+            cleaned.append(part)
     return cleaned
 
 
@@ -113,36 +117,38 @@ def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
         yield from _models_in(origin)
 
 
-def error_line(
-    error: Any,
-    *,
-    vocabulary: Iterable[str] = (),
-    rename: dict[str, str] | None = None,
-    prefix: str = "",
-) -> str:
-    """``path: message`` for one pydantic error (see :func:`error_lines`)."""
-    loc = _clean_loc(error["loc"])
-    path = dotted(loc)
-    if loc and rename and isinstance(loc[0], str) and loc[0] in rename:
-        path = dotted([rename[loc[0]], *loc[1:]])
-    elif path:
-        path = prefix + path
-    message = _message(error, vocabulary)
-    return f"{path}: {message}" if path else message
-
-
 def error_lines(
     exc: ValidationError,
+    data: Any,
     *,
     vocabulary: Iterable[str] = (),
     rename: dict[str, str] | None = None,
     prefix: str = "",
+    where: Callable[[tuple[str | int, ...]], str] | None = None,
 ) -> list[str]:
-    """One ``path: message`` line per error, without repeats.
+    """One ``path: message`` line per place in the document that is wrong.
 
-    ``rename`` maps a first key to its place in the file (``coords`` -> ``geometry.coordinates``);
-    other paths get ``prefix`` (``properties.``).
+    ``data`` is what was validated (to tell keys from union tags). ``rename`` maps a first key
+    to its place in the file (``coords`` -> ``geometry.coordinates``); other paths get
+    ``prefix`` (``properties.``). ``where(loc)`` may put the file and line in front. Errors a
+    union reports for each of its members at one place are joined into one line.
     """
     vocab = list(vocabulary)
-    lines = [error_line(e, vocabulary=vocab, rename=rename, prefix=prefix) for e in exc.errors()]
-    return list(dict.fromkeys(lines))
+    by_place: dict[tuple[str | int, ...], list[str]] = {}
+    for error in exc.errors():
+        loc = tuple(clean_loc(error["loc"], data, error["type"]))
+        messages = by_place.setdefault(loc, [])
+        message = _message(error, vocab)
+        if message not in messages:
+            messages.append(message)
+    lines = []
+    for loc, messages in by_place.items():
+        path = dotted(loc)
+        if loc and rename and isinstance(loc[0], str) and loc[0] in rename:
+            path = dotted([rename[loc[0]], *loc[1:]])
+        elif path:
+            path = prefix + path
+        text = "; or ".join(messages)
+        line = f"{path}: {text}" if path else text
+        lines.append(f"{where(loc)}{line}" if where else line)
+    return lines

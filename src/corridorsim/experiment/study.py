@@ -18,26 +18,23 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from corridorsim.errors import InputError
+from corridorsim.frozen import FrozenModel
 from corridorsim.network.io import load_network
 from corridorsim.network.model import Network
 from corridorsim.scenario.load import Scenario, build_scenario
 from corridorsim.scenario.paths import join_path, split_path
 from corridorsim.scenario.yaml_source import YamlDocument, read_yaml
-from corridorsim.schema_errors import error_line, field_vocabulary
+from corridorsim.schema_errors import error_lines, field_vocabulary
 
 Method = Literal["grid", "lhs", "morris", "sobol"]
 #: The fewest samples each method can do anything with.
 MIN_SAMPLES = {"lhs": 2, "morris": 2, "sobol": 4}
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Range(_Frozen):
+class Range(FrozenModel):
     """A continuous parameter: uniform on [min, max] (``steps`` levels in a grid)."""
 
     lo: float = Field(alias="min")
@@ -52,13 +49,13 @@ class Range(_Frozen):
         return self
 
 
-class Normal(_Frozen):
+class Normal(FrozenModel):
     dist: Literal["normal"]
     mean: float
     sd: float = Field(gt=0)
 
 
-class Triangular(_Frozen):
+class Triangular(FrozenModel):
     dist: Literal["triangular"]
     lo: float = Field(alias="min")
     mode: float
@@ -78,7 +75,7 @@ ParameterSpec = (
 )
 
 
-class StudyFile(_Frozen):
+class StudyFile(FrozenModel):
     name: str = Field(min_length=1)
     description: str | None = None
     base: str = Field(min_length=1)
@@ -235,14 +232,7 @@ def load_study(path: str | Path) -> Study:
     try:
         spec = StudyFile.model_validate(doc.data)
     except ValidationError as exc:
-        raise InputError(
-            list(
-                dict.fromkeys(
-                    f"{where(tuple(e['loc']))}{error_line(e, vocabulary=_VOCABULARY)}"
-                    for e in exc.errors()
-                )
-            )
-        ) from None
+        raise InputError(error_lines(exc, doc.data, vocabulary=_VOCABULARY, where=where)) from None
     base_path = Path(doc.path).parent / spec.base
     if not base_path.is_file():
         raise InputError(f"{where(('base',))}base: no file '{base_path}'")

@@ -14,13 +14,13 @@ import math
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     model_serializer,
     model_validator,
 )
+
+from corridorsim.frozen import FrozenModel
 
 if TYPE_CHECKING:
     import numpy as np
@@ -29,10 +29,8 @@ if TYPE_CHECKING:
 _MIN_TRUNCATED_MASS = 1e-4
 
 
-class _Dist(BaseModel):
+class _Dist(FrozenModel):
     """Common base: frozen, unknown keys rejected, parameters addressed by their file names."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     def mean(self) -> float:
         raise NotImplementedError

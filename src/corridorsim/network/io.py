@@ -34,14 +34,14 @@ def load_network(path: str | os.PathLike[str]) -> Network:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: byte {exc.start}: not UTF-8 text: {exc.reason}") from None
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{name}: line {exc.lineno} column {exc.colno}: not valid JSON: {exc.msg}"
         ) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: not UTF-8 text: {exc.reason}") from None
     return parse_network(doc, filename=name)
 
 
@@ -107,7 +107,7 @@ def parse_network(doc: Any, *, filename: str = "<network>") -> Network:
 def _validate_feature(feature: Any, index: int, fail: Any) -> tuple[str, Node | Link | None]:
     if not isinstance(feature, dict):
         fail(f"features[{index}]: ", "must be a GeoJSON Feature object")
-        return str(index), None
+        return f"#{index}", None
     props = feature.get("properties")
     label = str(props.get("id")) if isinstance(props, dict) and "id" in props else f"#{index}"
     where = f"feature {label}: "
@@ -133,8 +133,10 @@ def _validate_feature(feature: Any, index: int, fail: Any) -> tuple[str, Node | 
     try:
         return label, model.model_validate({**props, "coords": geometry.get("coordinates")})
     except ValidationError as exc:
+        data = {**props, "coords": geometry.get("coordinates")}
         for line in error_lines(
             exc,
+            data,
             vocabulary=_VOCABULARY,
             rename={"coords": "geometry.coordinates"},
             prefix="properties.",
@@ -167,6 +169,9 @@ def _cross_check(network: Network, broken_node_ids: set[str]) -> Iterator[str]:
             if node_id not in network.nodes and node_id not in broken_node_ids:
                 yield f"{where}: properties.{end}: no node '{node_id}'"
         yield from _check_sources(where, link.source, keys)
+        yield from _check_sources(f"{where}: properties.tariff", link.tariff.source, keys)
+        if link.ferry is not None:
+            yield from _check_sources(f"{where}: properties.ferry", link.ferry.source, keys)
         if link.from_ in network.nodes and link.to in network.nodes:
             for end, coord, node_id in (
                 ("starts", link.coords[0], link.from_),

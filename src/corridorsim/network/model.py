@@ -12,15 +12,14 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PrivateAttr,
     StringConstraints,
     model_validator,
 )
 
+from corridorsim.frozen import FrozenModel
 from corridorsim.network.distributions import Duration
 from corridorsim.network.geometry import line_length_km
 
@@ -51,12 +50,10 @@ DEFAULT_EMISSIONS_G_PER_TONNE_KM: Mapping[str, float] = {
 #: Ids are used in dotted paths (``links.ID.speed_kmh``), so they must not contain dots.
 Slug = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", max_length=120)]
 Source = str | dict[str, str]
+#: A WGS84 position as GeoJSON writes it: (longitude, latitude) in degrees.
+LonLat = tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]
 PositiveFloat = Annotated[float, Field(gt=0)]
 Probability = Annotated[float, Field(ge=0, lt=1)]
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 def _one_or_many(value: Any) -> Any:
@@ -64,7 +61,7 @@ def _one_or_many(value: Any) -> Any:
     return [value] if isinstance(value, dict) else value
 
 
-class Facility(_Frozen):
+class Facility(FrozenModel):
     """Processing at a node: customs, a port, a gauge change, a yard or a rail-road terminal."""
 
     type: FacilityType
@@ -89,7 +86,7 @@ class Facility(_Frozen):
         return self.fee_usd_per_wagon * wagons + self.fee_usd_per_tonne * tonnes
 
 
-class Tariff(_Frozen):
+class Tariff(FrozenModel):
     usd_per_wagon_km: float = Field(0.0, ge=0)
     usd_per_tonne_km: float = Field(0.0, ge=0)
     usd_per_wagon: float = Field(0.0, ge=0)
@@ -104,7 +101,7 @@ class Tariff(_Frozen):
         )
 
 
-class Ferry(_Frozen):
+class Ferry(FrozenModel):
     """A ferry (or liner) service on a link: sailings every ``every_h`` hours, or when full."""
 
     capacity_wagons: int = Field(ge=1)
@@ -147,7 +144,7 @@ class Ferry(_Frozen):
         return self.every_h / 2 + self.every_h * p / (1 - p)
 
 
-class Node(_Frozen):
+class Node(FrozenModel):
     id: Slug
     name: str = Field(min_length=1)
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
@@ -156,7 +153,7 @@ class Node(_Frozen):
     facility: Annotated[tuple[Facility, ...], BeforeValidator(_one_or_many)] = ()
     source: Source | None = None
     note: str | None = None
-    coords: tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]
+    coords: LonLat
 
     @property
     def facilities(self) -> tuple[Facility, ...]:
@@ -170,7 +167,7 @@ class Node(_Frozen):
         return tuple(f for f in self.facility if f.is_passing and f.serves(mode))
 
 
-class Link(_Frozen):
+class Link(FrozenModel):
     id: Slug
     from_: Slug = Field(alias="from")
     to: Slug
@@ -188,8 +185,8 @@ class Link(_Frozen):
     emissions_g_per_tonne_km: float | None = Field(None, ge=0)
     source: Source | None = None
     note: str | None = None
-    coords: tuple[tuple[float, float], ...] = Field(min_length=2)
-    _geodesic_km: float | None = PrivateAttr(default=None)
+    coords: tuple[LonLat, ...] = Field(min_length=2)
+    _geodesic_km: float = PrivateAttr(default=0.0)
 
     @model_validator(mode="after")
     def _mode_fields(self) -> Link:
@@ -207,17 +204,15 @@ class Link(_Frozen):
             raise ValueError("a ferry link's time at sea is ferry.sailing_h, not speed_kmh")
         if self.from_ == self.to:
             raise ValueError("a link must join two different nodes")
+        # Measured once here, so that every link read the same way compares equal, and
+        # routing and the engine, which ask for every arc and leg, find it ready.
+        self._geodesic_km = line_length_km(self.coords)
         return self
 
     @property
     def km(self) -> float:
         """Length in km: as given, else the geodesic length of the geometry."""
-        if self.length_km is not None:
-            return self.length_km
-        if self._geodesic_km is None:
-            # Computed once: routing and the engine ask for it for every arc and leg.
-            self._geodesic_km = line_length_km(self.coords)
-        return self._geodesic_km
+        return self.length_km if self.length_km is not None else self._geodesic_km
 
     @property
     def speed(self) -> float | None:

@@ -78,8 +78,26 @@ def link_leg(link: Link, a: str, b: str, carrier: str, cost: CostModel) -> Leg:
     )
 
 
+#: The two layers of a node's states: arriving (transfers may follow) and departing (links).
+ARRIVE, DEPART = "in", "out"
+
+
+def is_land(carrier: str) -> bool:
+    """Rail or road: where cargo can start and end (not on board a ferry or a ship)."""
+    return mode_of(carrier) in ("rail", "road")
+
+
 class ExpandedGraph:
-    """The ``(node, carrier)`` graph of a network's usable links."""
+    """The ``(node, carrier, layer)`` graph of a network's usable links.
+
+    Each node has an arriving and a departing state per carrier. Links run from a departing
+    state to an arriving one; at a node a consignment either stays in its carrier (a free arc
+    from arriving to departing) or changes carrier through the node's facilities: one change,
+    or two in a row where that is how it is done (unloaded from a ferry, then transloaded to
+    trucks). Two changes never take a consignment back into the mode it arrived in with another
+    carrier: wagons turned into trucks and back into wagons of the other gauge would be a gauge
+    change at a node without a gauge-change facility.
+    """
 
     def __init__(
         self,
@@ -128,10 +146,13 @@ class ExpandedGraph:
                         link_leg(link, a, b, carrier, self.cost),
                         *self.passing_legs(b, carrier),
                     )
-                    self._add_arc((a, carrier), (b, carrier), legs)
+                    self._add_arc((a, carrier, DEPART), (b, carrier, ARRIVE), legs)
         for node_id, carriers in self.carriers_at.items():
-            if node_id not in self._avoid_nodes:
-                self._add_transfers(node_id, carriers)
+            if node_id in self._avoid_nodes:
+                continue
+            for carrier in carriers:
+                self._add_arc((node_id, carrier, ARRIVE), (node_id, carrier, DEPART), ())
+            self._add_transfers(node_id, carriers)
 
     def passing_legs(self, node_id: str, carrier: str) -> tuple[Leg, ...]:
         """Borders and yards at ``node_id`` that a consignment arriving in ``carrier`` meets."""
@@ -143,8 +164,10 @@ class ExpandedGraph:
             if f.is_passing and f.serves(mode)
         )
 
-    def _add_transfers(self, node_id: str, carriers: Iterable[str]) -> None:
+    def _changes(self, node_id: str, carriers: Iterable[str]) -> dict[tuple[str, str], Leg]:
+        """The single carrier changes the node's facilities allow, quickest facility first."""
         node = self.network.nodes[node_id]
+        found: dict[tuple[str, str], Leg] = {}
         for index, facility in enumerate(node.facility):
             if facility.type not in TRANSFER_FACILITIES:
                 continue
@@ -156,30 +179,51 @@ class ExpandedGraph:
                         and facility.serves(mode_of(b))
                     ):
                         leg = facility_leg(node_id, index, facility, f"{a}->{b}", self.cost)
-                        self._add_arc((node_id, a), (node_id, b), (leg,))
+                        if (a, b) not in found or leg.hours < found[(a, b)].hours:
+                            found[(a, b)] = leg
+        return found
+
+    def _add_transfers(self, node_id: str, carriers: Iterable[str]) -> None:
+        changes = self._changes(node_id, carriers)
+        for (a, b), leg in changes.items():
+            self._add_arc((node_id, a, ARRIVE), (node_id, b, DEPART), (leg,))
+        for (a, b), first in changes.items():
+            for (b2, c), second in changes.items():
+                if b2 != b or c == a or mode_of(c) == mode_of(a):
+                    continue
+                if (a, c) in changes:
+                    continue  # one facility does it directly
+                self._add_arc((node_id, a, ARRIVE), (node_id, c, DEPART), (first, second))
 
     def _add_arc(self, u: Vertex, v: Vertex, legs: tuple[Leg, ...]) -> None:
         hours = sum(leg.hours for leg in legs)
         usd = sum(leg.usd_per_wagon for leg in legs)
         weights = {f"w_{p}": self.cost.weight(p, hours, usd) for p in POLICIES}
         if self.graph.has_edge(u, v):
-            if legs[0].kind == "facility":
-                # Two facilities offering the same carrier change: keep the quicker one.
+            if not legs or legs[0].kind == "facility":
+                # Two ways of making the same carrier change: keep the quicker one.
                 if hours < sum(leg.hours for leg in self.graph.edges[u, v]["legs"]):
                     self.graph.add_edge(u, v, legs=legs, **weights)
                 return
             # A second link between the same nodes in the same carrier: route it through a
             # vertex of its own so that both stay in the graph (a DiGraph has one arc per pair).
-            via: Vertex = ("via", legs[0].id, u[0])
+            via: Vertex = ("via", legs[0].id, *u)
             self.graph.add_edge(u, via, legs=legs, **weights)
             self.graph.add_edge(via, v, legs=(), **dict.fromkeys(weights, 0.0))
             return
         self.graph.add_edge(u, v, legs=legs, **weights)
 
-    def vertices_of(self, node_id: str) -> list[Vertex]:
-        """The node's states that are in the graph (reachable by some usable arc)."""
+    def vertices_of(self, node_id: str, layer: str) -> list[Vertex]:
+        """The node's states in ``layer`` that are in the graph."""
         return [
-            (node_id, c)
+            (node_id, c, layer)
             for c in sorted(self.carriers_at.get(node_id, ()))
-            if (node_id, c) in self.graph
+            if (node_id, c, layer) in self.graph
         ]
+
+    def end_vertices(self, node_id: str, layer: str) -> list[Vertex]:
+        """Where a route may start (arriving layer) or end (departing layer): on land, unless
+        the node has nothing but water links."""
+        found = self.vertices_of(node_id, layer)
+        land = [v for v in found if is_land(v[1])]
+        return land or found

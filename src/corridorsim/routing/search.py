@@ -17,7 +17,7 @@ import networkx as nx
 from corridorsim.errors import InputError
 from corridorsim.network.lookup import resolve_node
 from corridorsim.network.model import Network
-from corridorsim.routing.graph import POLICIES, CostModel, ExpandedGraph, Vertex
+from corridorsim.routing.graph import ARRIVE, DEPART, POLICIES, CostModel, ExpandedGraph, Vertex
 from corridorsim.routing.route import Leg, Route
 
 _SOURCE: Vertex = ("<source>",)
@@ -139,16 +139,16 @@ class Router:
     ) -> None:
         """Join a temporary source to the origin's states and its states to a sink."""
         graph = self.expanded.graph
-        starts = self.expanded.vertices_of(origin)
+        starts = self.expanded.end_vertices(origin, ARRIVE)
         if start_carrier is not None:
-            starts = [v for v in starts if v[1] == start_carrier]
+            starts = [v for v in self.expanded.vertices_of(origin, ARRIVE) if v[1] == start_carrier]
         for vertex in starts:
             legs = self.expanded.passing_legs(origin, vertex[1]) if origin_facilities else ()
             hours = sum(leg.hours for leg in legs)
             usd = sum(leg.usd_per_wagon for leg in legs)
             weights = {f"w_{p}": self.cost.weight(p, hours, usd) for p in POLICIES}
             graph.add_edge(_SOURCE, vertex, legs=legs, **weights)
-        for vertex in self.expanded.vertices_of(destination):
+        for vertex in self.expanded.end_vertices(destination, DEPART):
             graph.add_edge(vertex, _SINK, legs=(), **{f"w_{p}": 0.0 for p in POLICIES})
 
     def _distinct(self, origin: str, destination: str, by: str) -> Iterator[Route]:

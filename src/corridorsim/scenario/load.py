@@ -27,7 +27,7 @@ from corridorsim.routing.search import Router, links_that_would_connect, resolve
 from corridorsim.scenario.paths import apply_network_sets
 from corridorsim.scenario.schema import Cargo, Disruption, ScenarioFile, Shipment, tonnage_gap
 from corridorsim.scenario.yaml_source import PathKey, YamlDocument, read_yaml
-from corridorsim.schema_errors import dotted, error_line, field_vocabulary
+from corridorsim.schema_errors import dotted, error_lines, field_vocabulary
 
 _VOCABULARY = field_vocabulary(ScenarioFile)
 
@@ -131,10 +131,7 @@ def build_scenario(
     try:
         spec = ScenarioFile.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            f"{where(tuple(error['loc']))}{error_line(error, vocabulary=_VOCABULARY)}"
-            for error in exc.errors()
-        ]
+        problems = error_lines(exc, data, vocabulary=_VOCABULARY, where=where)
         raise InputError(list(dict.fromkeys(problems))) from None
 
     if base_network is None:
@@ -149,7 +146,15 @@ def build_scenario(
         raise InputError(problems)
     plans = []
     for i, shipment in enumerate(spec.shipments):
-        plans.append(_plan(network, spec, shipment, lambda key, i=i: where(("shipments", i, key))))
+        plans.append(
+            _plan(
+                network,
+                spec,
+                shipment,
+                lambda key, i=i: where(("shipments", i, key)),
+                f"shipments[{i}]",
+            )
+        )
     return Scenario(
         path=doc.path,
         spec=spec,
@@ -219,30 +224,35 @@ def _check_references(network: Network, spec: ScenarioFile, where: Any) -> Itera
             yield f"{where(loc)}{dotted(loc)}: no node or link '{disruption.target}'"
 
 
-def _plan(network: Network, spec: ScenarioFile, shipment: Shipment, where: Any) -> ShipmentPlan:
+def _plan(
+    network: Network, spec: ScenarioFile, shipment: Shipment, where: Any, index_path: str
+) -> ShipmentPlan:
     cargo = spec.cargo[shipment.cargo]
     origin = resolve_node(network, shipment.origin)
     destination = resolve_node(network, shipment.destination)
+    place = where("route")
     try:
         avoid = resolve_avoid(network, shipment.route.avoid)
     except InputError as exc:
-        raise InputError(f"{where('route')}route.avoid: {exc.problems[0]}") from None
-    route = plan_route(
-        network,
-        cargo,
-        origin,
-        destination,
-        shipment.route.effective_policy,
-        fixed=shipment.route.fixed,
-        avoid_tokens=shipment.route.avoid,
-    )
+        raise InputError(f"{place}{index_path}.route.avoid: {exc.problems[0]}") from None
+    try:
+        route = plan_route(
+            network,
+            cargo,
+            origin,
+            destination,
+            shipment.route.effective_policy,
+            fixed=shipment.route.fixed,
+            avoid_tokens=shipment.route.avoid,
+        )
+    except InputError as exc:
+        raise InputError(f"{place}{index_path}.route: {exc.problems[0]}") from None
     if route is None:
         missing = links_that_would_connect(network, origin, destination, avoid=avoid)
         hint = f"; opening {', '.join(missing)} would connect them" if missing else ""
         what = "through the fixed nodes" if shipment.route.fixed else "on this network state"
         raise InputError(
-            f"{where('route')}shipments.{shipment.id}: no route from {origin} to "
-            f"{destination} {what}{hint}"
+            f"{place}{index_path}.route: no route from {origin} to {destination} {what}{hint}"
         )
     if shipment.tonnes_per_year or shipment.tonnes_per_month:
         gap = tonnage_gap(shipment, cargo.tonnes_per_wagon)

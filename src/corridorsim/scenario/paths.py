@@ -68,14 +68,17 @@ def _settable(
         if key == "facility":
             facilities = [value] if isinstance(value, dict) else list(value or [])
             for i, facility in enumerate(facilities):
-                yield from _settable(facility, Facility, [*here, i])
+                if isinstance(facility, dict):
+                    yield from _settable(facility, Facility, [*here, i])
         elif key in _NESTED:
             yield here
-            yield from _settable(value or {}, _NESTED[key], here)
+            # An earlier set may have replaced the block by something else: validation of
+            # the result reports that; here it only has no parameters to offer.
+            yield from _settable(value if isinstance(value, dict) else {}, _NESTED[key], here)
         elif key.endswith("_h"):
             yield here
-            if isinstance(value, dict):
-                yield from ([*here, p] for p in _DIST_PARAMS.get(value.get("dist"), ()))
+            if isinstance(value, dict) and isinstance(value.get("dist"), str):
+                yield from ([*here, p] for p in _DIST_PARAMS.get(value["dist"], ()))
         elif key == "cancel_prob" and isinstance(value, list):
             yield here
             yield from ([*here, i] for i in range(len(value)))
@@ -93,7 +96,9 @@ def _normalise_facility(parts: list[Part], props: Mapping[str, Any]) -> list[Par
     if rest and isinstance(rest[0], int):
         return parts
     if rest and isinstance(rest[0], str):
-        matches = [i for i, f in enumerate(facilities) if f.get("type") == rest[0]]
+        matches = [
+            i for i, f in enumerate(facilities) if isinstance(f, dict) and f.get("type") == rest[0]
+        ]
         if len(matches) == 1:
             return ["facility", matches[0], *rest[1:]]
     if len(facilities) == 1:
@@ -102,13 +107,17 @@ def _normalise_facility(parts: list[Part], props: Mapping[str, Any]) -> list[Par
 
 
 def _assign(props: dict[str, Any], parts: list[Part], value: Any) -> None:
-    if parts[0] == "facility" and isinstance(props.get("facility"), dict):
-        props["facility"] = [props["facility"]]
+    if parts[0] == "facility":
+        held = props.get("facility")
+        props["facility"] = [held] if isinstance(held, dict) else list(held or [])
     target: Any = props
-    for part in parts[:-1]:
+    for depth, part in enumerate(parts[:-1]):
         if isinstance(target, dict) and part not in target:
             target[part] = {}
         target = target[part]
+        if not isinstance(target, dict | list | tuple):
+            where = join_path(parts[: depth + 1])
+            raise InputError(f"{where} is {target!r}, not a block with keys (set it whole)")
     target[parts[-1]] = value
 
 

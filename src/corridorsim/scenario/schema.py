@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from corridorsim.frozen import FrozenModel
 from corridorsim.network.distributions import Distribution, Duration, Exponential, Fixed
 from corridorsim.network.model import Slug
 
@@ -20,18 +21,14 @@ HOURS_PER_YEAR = 8760.0
 HOURS_PER_MONTH = HOURS_PER_YEAR / 12
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Cargo(_Frozen):
+class Cargo(FrozenModel):
     tonnes_per_wagon: PositiveFloat
     value_usd_per_tonne: float = Field(0.0, ge=0)
     value_of_time_usd_per_tonne_day: float = Field(0.0, ge=0)
     note: str | None = None
 
 
-class RouteChoice(_Frozen):
+class RouteChoice(FrozenModel):
     """How a shipment's route is chosen: by a policy, or as a fixed list of nodes."""
 
     policy: Policy | None = None
@@ -49,7 +46,7 @@ class RouteChoice(_Frozen):
         return self.policy or "fastest"
 
 
-class Shipment(_Frozen):
+class Shipment(FrozenModel):
     """One consignment, or a recurring flow of them, from origin to destination."""
 
     id: Slug
@@ -70,6 +67,8 @@ class Shipment(_Frozen):
 
     @model_validator(mode="after")
     def _one_pattern(self) -> Shipment:
+        if self.interarrival_h is not None and self.interarrival_h.mean() <= 0:
+            raise ValueError("interarrival_h must have a mean above 0 (departures must advance)")
         patterns = [
             k
             for k in ("interarrival_h", "tonnes_per_year", "tonnes_per_month")
@@ -116,7 +115,7 @@ def tonnage_gap(shipment: Shipment, tonnes_per_wagon: float) -> Distribution:
     return Fixed(value=mean_h)
 
 
-class Effect(_Frozen):
+class Effect(FrozenModel):
     capacity_factor: float | None = Field(None, gt=0, le=1)
     extra_dwell_h: Duration | None = None
 
@@ -127,7 +126,7 @@ class Effect(_Frozen):
         return self
 
 
-class Disruption(_Frozen):
+class Disruption(FrozenModel):
     """A node or link closed or degraded between ``from_h`` and ``to_h``."""
 
     target: str
@@ -150,20 +149,21 @@ class Disruption(_Frozen):
         return self.effect == "closed"
 
 
-class NetworkChanges(_Frozen):
+class NetworkChanges(FrozenModel):
     open: tuple[str, ...] = ()
     close: tuple[str, ...] = ()
     set: dict[str, Any] = Field(default_factory=dict)
 
 
-class ScenarioFile(_Frozen):
+class ScenarioFile(FrozenModel):
     """A scenario file as written; see :class:`corridorsim.scenario.load.Scenario`."""
 
     name: str = Field(min_length=1)
     description: str | None = None
     network: str = Field(min_length=1)
     start: dt.date | None = None
-    horizon_days: PositiveFloat
+    #: Up to a century: runs are about corridors' operations, and calendar months must exist.
+    horizon_days: Annotated[float, Field(gt=0, le=36_500)]
     replications: int = Field(30, ge=1, le=100_000)
     seed: int = Field(0, ge=0)
     target_days: PositiveFloat | None = None
@@ -179,6 +179,12 @@ class ScenarioFile(_Frozen):
             if shipment.id in seen:
                 raise ValueError(f"two shipments have the id '{shipment.id}'")
             seen.add(shipment.id)
+        return self
+
+    @model_validator(mode="after")
+    def _calendar(self) -> ScenarioFile:
+        if self.start is not None and self.start.year + self.horizon_days / 365.25 > 9998:
+            raise ValueError("start + horizon_days runs past the year 9998")
         return self
 
     @property

@@ -54,6 +54,9 @@ def read_yaml(path: str | os.PathLike[str]) -> YamlDocument:
         raise InputError(f"{name}: {where}not valid YAML: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{name}: not valid YAML: {exc}") from None
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        # PyYAML builds dates and tagged scalars itself: 2025-02-30 or "!!int soon" fail there.
+        raise InputError(f"{name}: a value YAML cannot read: {exc}") from None
     if not isinstance(data, dict):
         raise InputError(
             f"{name}: must be a YAML mapping (key: value lines), not {type(data).__name__}"

@@ -117,19 +117,19 @@ class Engine:
             )
         return found
 
-    def _ferry(self, leg: Leg) -> FerryService:
-        key = (leg.id, leg.from_node)
+    def _ferry(self, link_id: str, from_node: str) -> FerryService:
+        key = (link_id, from_node)
         found = self._ferries.get(key)
         if found is None:
-            link = self.network.links[leg.id]
+            link = self.network.links[link_id]
             assert link.ferry is not None
-            component = f"ferry:{leg.id}:{leg.from_node}"
+            component = f"ferry:{link_id}:{from_node}"
             found = self._ferries[key] = FerryService(
                 self.env,
                 link.ferry,
                 Sampler(link.ferry.sailing_h, self.stream(component + ":sailing")),
                 Uniforms(self.stream(component + ":weather")),
-                self.condition(leg.id),
+                self.condition(link_id),
                 self._cancel_prob(link.ferry),
             )
         return found
@@ -158,7 +158,7 @@ class Engine:
                     component: Any = self._facility(leg.id, leg.facility_index)
                     kind = _FACILITY
                 elif leg.type == "ferry" or self.network.links[leg.id].ferry is not None:
-                    component, kind = self._ferry(leg), _FERRY
+                    component, kind = self._ferry(leg.id, leg.from_node), _FERRY
                 else:
                     component, kind = self._line(leg), _LINE
                 steps.append((kind, component, leg, self.label(f"{leg.kind}:{leg.id}")))
@@ -180,7 +180,8 @@ class Engine:
         )
         if key not in self._routes:
             route = None
-            if node_id not in self.reroute_closed and node_id != shipment.destination:
+            stuck = {node_id, shipment.destination} & self.reroute_closed
+            if not stuck and node_id != shipment.destination:
                 route = plan_route(
                     self.network,
                     shipment.cargo,
@@ -199,6 +200,12 @@ class Engine:
     # -- processes ----------------------------------------------------------------------------
 
     def start(self) -> None:
+        # Every ferry service sails from time 0 whether or not anyone boards yet, so its
+        # timetable and its weather draws are the same in every scenario that shares it.
+        for link in self.network.links.values():
+            if link.ferry is not None and link.status == "open":
+                for a in [link.from_, link.to] if link.bidirectional else [link.from_]:
+                    self._ferry(link.id, a)
         for index, shipment in enumerate(self.scenario.shipments):
             self.env.process(self._departures(index, shipment))
         for disruption in self.scenario.disruptions:
@@ -319,6 +326,9 @@ class Engine:
                 boarding = component.board(wagons)
                 yield boarding.done
                 start = env.now - boarding.last_sailing_h
+                extra = condition.extra_h()
+                if extra:
+                    yield env.timeout(extra)
                 wait = start - arrive - blocked
                 waits[FERRY][row] += wait
                 cause = FERRY

@@ -9,6 +9,7 @@ its last wagon has.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable
 
@@ -92,7 +93,8 @@ class FerryService:
 
     def _timetable(self):  # type: ignore[no-untyped-def]
         env = self.env
-        next_slot = 0.0
+        # The timetable runs from time 0; a service started later joins it at its next slot.
+        next_slot = math.ceil(env.now / self.every_h) * self.every_h
         while True:
             if env.now >= next_slot:
                 # A new timetable slot: the weather for the whole slot is decided now.
