@@ -28,12 +28,14 @@ def routes(
     open_links: Iterable[str] = (),
     tonnes_per_wagon: float = 68.0,
     value_of_time_usd_per_tonne_day: float = 0.5,
+    max_overlap: float | None = None,
 ) -> list[Route]:
     """The ``k`` best routes between two nodes (ids or unique names), best first.
 
     ``by`` is ``fastest`` (expected hours), ``cheapest`` (USD) or ``generalized`` (USD plus
     value of time). ``avoid`` takes node ids or names, link ids and ISO country codes;
-    ``open_links`` opens planned or closed links by id.
+    ``open_links`` opens planned or closed links by id. ``max_overlap`` (0-1) keeps routes
+    sharing at most that share of their km with each better one.
     """
     net = network if isinstance(network, Network) else load_network(network)
     return find_routes(
@@ -46,6 +48,7 @@ def routes(
         open_links=open_links,
         tonnes_per_wagon=tonnes_per_wagon,
         value_of_time_usd_per_tonne_day=value_of_time_usd_per_tonne_day,
+        max_overlap=max_overlap,
     )
 
 
