@@ -183,6 +183,8 @@ class SimulationResult:
                     "end_h": float(legs["end"][j]),
                     "wait_h": float(legs["wait"][j]),
                     "cause": CAUSES[cause] if cause != NO_CAUSE else "",
+                    "cost_usd": float(legs["cost_usd"][j]),
+                    "co2_kg": float(legs["co2_kg"][j]),
                 }
 
     def facility_rows(self) -> list[dict[str, Any]]:

@@ -102,6 +102,8 @@ LEG_COLUMNS = (
     "end_h",
     "wait_h",
     "cause",
+    "cost_usd",
+    "co2_kg",
 )
 FACILITY_COLUMNS = (
     "facility",

@@ -263,15 +263,21 @@ class Engine:
         else:
             condition.extra_dwell.remove(extra)
 
-    def _consignment(self, row: int, shipment: ShipmentPlan) -> Iterator[simpy.Event]:
+    def _consignment(  # noqa: C901 - one loop on purpose: a helper per leg kind would add a
+        self,
+        row: int,
+        shipment: ShipmentPlan,  # generator frame to every leg of every run
+    ) -> Iterator[simpy.Event]:
+        # The hot loop of the engine: locals instead of attribute look-ups, env.now read
+        # once per resumption, nothing allocated per leg but SimPy's own events.
         env = self.env
+        timeout = env.timeout
         wagons = shipment.wagons
-        waits = self.consignments.waits
+        facility_waits, ferry_waits, headway_waits, disruption_waits = self.consignments.waits
         add_leg = self.legs.add
         steps = self.plan(shipment.id, shipment.route)
         seen_closed: frozenset[str] = frozenset()
-        seq = 0
-        i = 0
+        seq = i = 0
         cost = co2 = km = 0.0
         while i < len(steps):
             if self.reroute_closed is not seen_closed:
@@ -281,72 +287,89 @@ class Engine:
                     steps, i = new_steps, 0
                     self.consignments.reroutes[row] += 1
             kind, component, leg, label = steps[i]
-            arrive = env.now
-            blocked = 0.0
+            arrive = now = env.now
             condition = component.condition
             while condition.closed:
                 yield condition.reopened
             if kind == _LINE and self._node_closed(leg.from_node):
                 yield from self._wait_node(leg.from_node)
-            blocked = env.now - arrive
+            now = env.now
+            blocked = now - arrive
             if kind == _FACILITY:
                 request = component.resource.request()
-                queued_at = env.now
                 yield request
-                queue = env.now - queued_at
+                queue = env.now - now
                 headway = 0.0
                 if component.headway_h:
-                    headway = max(0.0, component.next_start - env.now)
-                    component.next_start = env.now + headway + component.headway_h
+                    now = env.now
+                    headway = max(0.0, component.next_start - now)
+                    component.next_start = now + headway + component.headway_h
                     if headway:
-                        yield env.timeout(headway)
+                        yield timeout(headway)
                 start = env.now
-                dwell = component.dwell() / condition.capacity_factor + condition.extra_h()
-                yield env.timeout(dwell)
+                dwell = component.dwell() / condition.capacity_factor
+                if condition.extra_dwell:
+                    dwell += condition.extra_h()
+                yield timeout(dwell)
                 component.resource.release(request)
                 stats = component.stats
                 stats.served += 1
                 stats.busy_h += dwell + headway
                 stats.wait_h += queue
-                waits[FACILITY][row] += queue
-                waits[HEADWAY][row] += headway
+                facility_waits[row] += queue
+                headway_waits[row] += headway
                 wait, cause = queue + headway, (FACILITY if queue >= headway else HEADWAY)
             elif kind == _LINE:
-                headway = max(0.0, component.next_free - env.now)
+                headway = max(0.0, component.next_free - now)
                 spacing = component.headway_h / condition.capacity_factor
-                component.next_free = env.now + headway + spacing
-                start = env.now + headway
-                run = component.run_h + condition.extra_h()
+                component.next_free = now + headway + spacing
+                start = now + headway
+                run = component.run_h
+                if condition.extra_dwell:
+                    run += condition.extra_h()
                 if spacing == 0.0 and condition.capacity_factor != 1.0:
                     run /= condition.capacity_factor  # no capacity set: a slow order instead
-                yield env.timeout(headway + run)
-                waits[HEADWAY][row] += headway
+                yield timeout(headway + run)
+                headway_waits[row] += headway
                 wait, cause = headway, HEADWAY
             else:
                 boarding = component.board(wagons)
                 yield boarding.done
                 start = env.now - boarding.last_sailing_h
-                extra = condition.extra_h()
-                if extra:
-                    yield env.timeout(extra)
+                if condition.extra_dwell:
+                    yield timeout(condition.extra_h())
                 wait = start - arrive - blocked
-                waits[FERRY][row] += wait
+                ferry_waits[row] += wait
                 cause = FERRY
             if blocked:
-                waits[DISRUPTION][row] += blocked
+                disruption_waits[row] += blocked
                 if blocked >= wait:
                     cause = DISRUPTION
                 wait += blocked
-            add_leg(row, seq, label, arrive, start, env.now, wait, cause if wait > 0 else NO_CAUSE)
-            cost += leg.usd_per_wagon * wagons
-            co2 += leg.co2_kg_per_wagon * wagons
+            leg_cost = leg.usd_per_wagon * wagons
+            leg_co2 = leg.co2_kg_per_wagon * wagons
+            add_leg(
+                row,
+                seq,
+                label,
+                arrive,
+                start,
+                env.now,
+                wait,
+                cause if wait > 0 else NO_CAUSE,
+                leg_cost,
+                leg_co2,
+            )
+            cost += leg_cost
+            co2 += leg_co2
             km += leg.km
             seq += 1
             i += 1
-        self.consignments.arrive[row] = env.now
-        self.consignments.cost_usd[row] = cost
-        self.consignments.co2_kg[row] = co2
-        self.consignments.km[row] = km
+        consignments = self.consignments
+        consignments.arrive[row] = env.now
+        consignments.cost_usd[row] = cost
+        consignments.co2_kg[row] = co2
+        consignments.km[row] = km
 
     def _node_closed(self, node_id: str) -> bool:
         found = self._conditions.get(node_id)

@@ -22,7 +22,18 @@ LEG_KINDS = ("link", "facility")
 class LegBuffer:
     """Leg rows: which consignment, which leg, when it arrived, started and ended, and waits."""
 
-    __slots__ = ("arrive", "cause", "consignment", "end", "label", "seq", "start", "wait")
+    __slots__ = (
+        "arrive",
+        "cause",
+        "co2_kg",
+        "consignment",
+        "cost_usd",
+        "end",
+        "label",
+        "seq",
+        "start",
+        "wait",
+    )
 
     def __init__(self) -> None:
         self.consignment = array("l")
@@ -33,6 +44,8 @@ class LegBuffer:
         self.end = array("d")
         self.wait = array("d")
         self.cause = array("b")
+        self.cost_usd = array("d")
+        self.co2_kg = array("d")
 
     def add(
         self,
@@ -44,6 +57,8 @@ class LegBuffer:
         end: float,
         wait: float,
         cause: int,
+        cost_usd: float,
+        co2_kg: float,
     ) -> None:
         self.consignment.append(consignment)
         self.seq.append(seq)
@@ -53,6 +68,8 @@ class LegBuffer:
         self.end.append(end)
         self.wait.append(wait)
         self.cause.append(cause)
+        self.cost_usd.append(cost_usd)
+        self.co2_kg.append(co2_kg)
 
     def freeze(self) -> dict[str, np.ndarray]:
         return {
