@@ -78,6 +78,7 @@ def run(settings: Settings) -> list[Result]:
     }
     seconds = interleaved(calls, settings.repetitions)
     busy = {name: meter.last(name, settings.repetitions) for name in calls}
+    cpu = {name: meter.last_cpu(name, settings.repetitions) for name in calls}
     one, many = seconds["jobs1"], seconds[f"jobs{JOBS}"]
     speedups = ratios(one, many)
     sizes = [len(c) for c in chunks(list(range(count)), JOBS)]
@@ -104,4 +105,6 @@ def run(settings: Settings) -> list[Result]:
         Result(GROUP, benchmark, "jobs=1: CPUs busy (CPU time / wall)", busy["jobs1"], "CPUs"),
         Result(GROUP, benchmark, f"jobs={JOBS}: CPUs busy (parent + workers' CPU time / wall)",
                busy[f"jobs{JOBS}"], "CPUs"),
+        Result(GROUP, benchmark, f"CPU time jobs={JOBS} / CPU time jobs=1 (1x: no extra work)",
+               ratios(cpu[f"jobs{JOBS}"], cpu["jobs1"]), "x"),
     ]

@@ -15,6 +15,7 @@ import argparse
 import importlib
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,16 +69,21 @@ def main(argv: list[str] | None = None) -> int:
     load_start = _load_average()
     results: list[Result] = []
     failed = []
+    took: dict[str, float] = {}
     for name in [args.only] if args.only else list(GROUPS):
         print(f"benchmarks: running {name} ...", file=sys.stderr, flush=True)
+        start = time.perf_counter()
         try:
             results.extend(importlib.import_module(GROUPS[name]).run(settings))
         except Exception as exc:  # a report goes on with the other groups
             traceback.print_exc()
             failed.append(name)
             settings.note(f"{name}: FAILED, not measured: {type(exc).__name__}: {exc}")
+        took[name] = round(time.perf_counter() - start, 1)
+        print(f"benchmarks: {name} took {took[name]:g} s", file=sys.stderr, flush=True)
     env = environment(repetitions, args.quick)
     env["load_average_start"] = load_start
+    env["group_seconds"] = took
     _note_busy(settings, load_start, env.get("load_average"))
     print(render(results, settings.notes, env))
     if args.json:

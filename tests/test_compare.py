@@ -163,13 +163,15 @@ def test_paired_difference_ignores_replications_missing_on_either_side() -> None
     assert diff["mean"] == pytest.approx(1.5)
 
 
-@pytest.mark.xfail(
-    reason="BUG: DESIGN section 1 promises corridorsim.compare([...]) for library users, but "
-    "corridorsim/__init__.py's _API has no 'compare' (AttributeError)",
-    strict=True,
-)
-def test_compare_is_part_of_the_public_api() -> None:
-    assert corridorsim.compare is compare
+def test_the_public_api_compares_files_or_scenarios(
+    pair: tuple[Scenario, Scenario], variant_path: Path
+) -> None:
+    """DESIGN section 1: ``corridorsim.compare([...])`` does what ``compare`` does."""
+    by_path = corridorsim.compare([TINY, variant_path], replications=2)
+    by_object = corridorsim.compare(list(pair), replications=2)
+    assert isinstance(by_path, Comparison)
+    assert by_path.document() == by_object.document()
+    assert by_path.document() == compare(list(pair), replications=2).document()
 
 
 # --------------------------------------------------------------------------------------------

@@ -88,21 +88,6 @@ def test_dask_local_cluster_gives_identical_outputs(
     assert sweep_into(study, tmp_path, dask_executor) == reference
 
 
-@needs_dask
-@pytest.mark.xfail(
-    reason="BUG: executors.py DaskExecutor.run scatters the study with content hashing, so a "
-    "second run() on the same executor reuses the key the first run's payload future is "
-    "releasing: its tasks are cancelled ('lost dependencies')",
-    strict=True,
-)
-def test_one_dask_executor_runs_two_sweeps(
-    study: Study, reference: dict[str, bytes], dask_executor: DaskExecutor, tmp_path: Path
-) -> None:
-    """A notebook reusing one cluster for a second study (or a second pass of the same)."""
-    sweep_into(study, tmp_path / "first", dask_executor)
-    assert sweep_into(study, tmp_path / "second", dask_executor) == reference
-
-
 def _square(shared: int, task: list[int]) -> list[int]:
     return [shared + x * x for x in task]
 

@@ -197,6 +197,10 @@ def test_legs_csv_columns_and_journeys(out_dir: Path) -> None:
             total_wait = sum(float(leg["wait_h"]) for leg in mine)
             causes = sum(float(row[f"wait_h_{c}"]) for c in CAUSES)
             assert total_wait == pytest.approx(causes, abs=1e-3)
+            for column in ("cost_usd", "co2_kg"):
+                if column in columns:  # per-leg figures, when legs.csv carries them
+                    assert sum(float(leg[column]) for leg in mine) == pytest.approx(
+                        float(row[column]), rel=1e-5)
 
 
 def test_facilities_csv(out_dir: Path) -> None:

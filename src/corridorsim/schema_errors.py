@@ -125,12 +125,14 @@ def error_lines(
     rename: dict[str, str] | None = None,
     prefix: str = "",
     where: Callable[[tuple[str | int, ...]], str] | None = None,
+    root: str = "",
 ) -> list[str]:
     """One ``path: message`` line per place in the document that is wrong.
 
     ``data`` is what was validated (to tell keys from union tags). ``rename`` maps a first key
     to its place in the file (``coords`` -> ``geometry.coordinates``); other paths get
-    ``prefix`` (``properties.``). ``where(loc)`` may put the file and line in front. Errors a
+    ``prefix`` (``properties.``); an error about the whole value is placed at ``root``.
+    ``where(loc)`` may put the file and line in front. Errors a
     union reports for each of its members at one place are joined into one line.
     """
     vocab = list(vocabulary)
@@ -141,13 +143,21 @@ def error_lines(
         message = _message(error, vocab)
         if message not in messages:
             messages.append(message)
+    # A union reports every member's complaint: one about the scalar form at a place
+    # (effect: "must be 'closed'") and one deeper inside the mapping form the user wrote
+    # (effect.capacity_factor). The deeper one is the one that helps.
+    deeper = {loc[:n] for loc in by_place for n in range(1, len(loc))}
     lines = []
     for loc, messages in by_place.items():
+        if loc in deeper:
+            continue
         path = dotted(loc)
         if loc and rename and isinstance(loc[0], str) and loc[0] in rename:
             path = dotted([rename[loc[0]], *loc[1:]])
         elif path:
             path = prefix + path
+        else:
+            path = root
         text = "; or ".join(messages)
         line = f"{path}: {text}" if path else text
         lines.append(f"{where(loc)}{line}" if where else line)

@@ -95,7 +95,9 @@ class DaskExecutor:
     ) -> Iterator[Any]:
         from distributed import as_completed as dask_completed
 
-        payload = self._client.scatter(shared, broadcast=True)
+        # hash=False: a second run on this client gets a fresh key instead of reusing one the
+        # scheduler may still be releasing from the first.
+        payload = self._client.scatter(shared, broadcast=True, hash=False)
         futures = [self._client.submit(fn, payload, task, pure=False) for task in tasks]
         for future in dask_completed(futures):
             yield future.result()

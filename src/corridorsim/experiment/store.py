@@ -84,7 +84,7 @@ class ResultsStore:
         values = [
             (
                 row["id"],
-                json.dumps(row["params"], sort_keys=True),
+                json.dumps(row["params"]),
                 row["seed"],
                 row["replications"],
                 None if row["kpis"] is None else json.dumps(row["kpis"]),

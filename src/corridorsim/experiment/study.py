@@ -10,15 +10,16 @@ into the scenario itself (``horizon_days``, ``shipments.pilot.wagons``,
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, TypeAdapter, ValidationError, model_validator
 
 from corridorsim.errors import InputError
 from corridorsim.frozen import FrozenModel
@@ -68,11 +69,8 @@ class Triangular(FrozenModel):
         return self
 
 
-ParameterSpec = (
-    Range
-    | Annotated[Normal | Triangular, Field(discriminator="dist")]
-    | Annotated[list[Any], Field(min_length=1)]
-)
+#: A parameter given as a distribution (``{dist: normal, ...}``).
+DistSpec = Annotated[Normal | Triangular, Field(discriminator="dist")]
 
 
 class StudyFile(FrozenModel):
@@ -83,26 +81,11 @@ class StudyFile(FrozenModel):
     samples: int | None = Field(None, ge=1, le=1_000_000)
     replications: int = Field(10, ge=1, le=100_000)
     seed: int = Field(0, ge=0)
-    parameters: dict[str, ParameterSpec] = Field(min_length=1)
+    #: Validated one by one in :func:`load_study`, so that each error is one line at its place.
+    parameters: dict[str, Any] = Field(min_length=1)
     kpis: tuple[str, ...] = Field(("transit_days.mean",), min_length=1)
     shipment: str | None = None
     levels: int = Field(4, ge=2, le=100)  # morris grid levels
-
-    @model_validator(mode="after")
-    def _fits_method(self) -> StudyFile:
-        if self.method != "grid":
-            if self.samples is None:
-                raise ValueError(f"method {self.method} needs samples")
-            if self.samples < MIN_SAMPLES[self.method]:
-                raise ValueError(
-                    f"method {self.method} needs at least "
-                    f"{MIN_SAMPLES[self.method]} samples (got {self.samples})"
-                )
-            if self.method == "sobol" and self.samples & (self.samples - 1):
-                raise ValueError(f"sobol needs samples to be a power of 2 (got {self.samples})")
-        if self.method in ("morris", "sobol") and len(self.parameters) < 2:
-            raise ValueError(f"method {self.method} needs at least 2 parameters")
-        return self
 
 
 @dataclass(frozen=True)
@@ -142,7 +125,8 @@ class Parameter:
         if self.kind == "range" and self.spec.steps:
             n = self.spec.steps
             values = [self.spec.lo + (self.spec.hi - self.spec.lo) * i / (n - 1) for i in range(n)]
-            return [round(v) for v in values] if self.integer else values
+            # An integer key with more steps than whole numbers in its range: each once.
+            return list(dict.fromkeys(round(v) for v in values)) if self.integer else values
         raise InputError(
             f"parameters.{self.path}: a grid needs a list of values or a range with steps"
         )
@@ -210,15 +194,111 @@ INTEGER_KEYS = frozenset(
 )
 
 
-def _parameter(path: str, spec: Any) -> Parameter:
-    if isinstance(spec, list):
-        return Parameter(path, "levels", tuple(spec))
+def _parameter(path: str, raw: Any, where: Callable[[tuple[Any, ...]], str]) -> Parameter:
+    """One parameter from the study file: a list of levels, a distribution or a range."""
+    place = ("parameters", path)
+    try:
+        parts = split_path(path)
+    except ValueError as exc:
+        raise InputError(f"{where(place)}parameters.{path}: not a dotted path ({exc})") from None
+    counted = str(parts[-1]) in INTEGER_KEYS
+    if isinstance(raw, list):
+        if not raw:
+            raise InputError(f"{where(place)}parameters.{path}: an empty list of levels")
+        return Parameter(path, "levels", tuple(raw))
+    if not isinstance(raw, dict):
+        raise InputError(
+            f"{where(place)}parameters.{path}: give a range {{min, max}}, a list of levels, or "
+            f"a distribution {{dist: normal|triangular, ...}} (got {raw!r})"
+        )
+    model: Any = TypeAdapter(DistSpec) if "dist" in raw else TypeAdapter(Range)
+    try:
+        spec = model.validate_python(raw)
+    except ValidationError as exc:
+        raise InputError(
+            error_lines(
+                exc,
+                raw,
+                vocabulary=_VOCABULARY,
+                prefix=f"parameters.{path}.",
+                root=f"parameters.{path}",
+                where=lambda loc: where((*place, *loc)),
+            )
+        ) from None
     if isinstance(spec, Range):
-        counted = str(split_path(path)[-1]) in INTEGER_KEYS
         return Parameter(
             path, "range", spec, integer=spec.integer if spec.integer is not None else counted
         )
-    return Parameter(path, spec.dist, spec)
+    return Parameter(path, spec.dist, spec, integer=counted)
+
+
+def _method_problems(
+    spec: StudyFile, parameters: Sequence[Parameter], where: Callable[[tuple[Any, ...]], str]
+) -> list[str]:
+    """What the method needs of the samples and the parameters."""
+    method = spec.method
+    problems = []
+    if method != "grid":
+        if spec.samples is None:
+            problems.append(f"{where(('method',))}method: {method} needs samples")
+        elif spec.samples < MIN_SAMPLES[method]:
+            problems.append(
+                f"{where(('samples',))}samples: {method} needs at least "
+                f"{MIN_SAMPLES[method]} (got {spec.samples})"
+            )
+        elif method == "sobol" and spec.samples & (spec.samples - 1):
+            problems.append(
+                f"{where(('samples',))}samples: sobol needs a power of 2 (got {spec.samples})"
+            )
+    if method in ("morris", "sobol") and len(parameters) < 2:
+        problems.append(f"{where(('parameters',))}parameters: {method} needs at least 2")
+    for p in parameters:
+        if method == "morris" and p.kind == "normal":
+            # Morris steps to the 0 and 1 quantiles of each parameter: infinite for a normal.
+            problems.append(
+                f"{where(('parameters', p.path))}parameters.{p.path}: morris needs "
+                "bounded parameters (a range, levels or a triangular distribution)"
+            )
+        if method == "grid":
+            try:
+                p.grid_values()
+            except InputError as exc:
+                problems.append(f"{where(('parameters', p.path))}{exc.problems[0]}")
+    return problems
+
+
+def _reference_problems(
+    spec: StudyFile,
+    base_scenario: Scenario,
+    base_path: str,
+    where: Callable[[tuple[Any, ...]], str],
+) -> list[str]:
+    """The shipment and KPIs a study names must exist in its base scenario."""
+    problems: list[str] = []
+    if spec.shipment and spec.shipment not in {s.id for s in base_scenario.shipments}:
+        problems.append(
+            f"{where(('shipment',))}shipment: no shipment '{spec.shipment}' in "
+            f"{base_path} (has: {', '.join(s.id for s in base_scenario.shipments)})"
+        )
+    for i, kpi in enumerate(spec.kpis):
+        if not _kpi_known(kpi):
+            problems.append(
+                f"{where(('kpis', i))}kpis[{i}]: unknown KPI '{kpi}' (e.g. "
+                "transit_days.mean, transit_days.p90, usd_per_tonne.mean, "
+                "co2_kg_per_tonne.mean, p_within_target)"
+            )
+    if "p_within_target" in spec.kpis:
+        chosen = [spec.shipment] if spec.shipment else [s.id for s in base_scenario.shipments]
+        for shipment_id in chosen:
+            if (
+                shipment_id in {s.id for s in base_scenario.shipments}
+                and base_scenario.target_days(shipment_id) is None
+            ):
+                problems.append(
+                    f"{where(('kpis',))}kpis: p_within_target needs target_days "
+                    f"for shipment '{shipment_id}' in {base_path}"
+                )
+    return problems
 
 
 def load_study(path: str | Path) -> Study:
@@ -241,26 +321,18 @@ def load_study(path: str | Path) -> Study:
     base_scenario = build_scenario(base_doc, base_doc.data)  # checks the base on its own
     network_path = Path(base_doc.path).parent / str(network_value)
     base_network = load_network(network_path)
-    parameters = tuple(_parameter(p, s) for p, s in spec.parameters.items())
-    problems = []
-    if spec.shipment and spec.shipment not in {s.id for s in base_scenario.shipments}:
-        problems.append(
-            f"{where(('shipment',))}shipment: no shipment '{spec.shipment}' in "
-            f"{base_doc.path} (has: {', '.join(s.id for s in base_scenario.shipments)})"
-        )
-    for i, kpi in enumerate(spec.kpis):
-        if not _kpi_known(kpi):
-            problems.append(
-                f"{where(('kpis', i))}kpis[{i}]: unknown KPI '{kpi}' (e.g. "
-                "transit_days.mean, transit_days.p90, usd_per_tonne.mean, "
-                "co2_kg_per_tonne.mean, p_within_target)"
-            )
-    if spec.method == "grid":
-        for parameter in parameters:
-            try:
-                parameter.grid_values()
-            except InputError as exc:
-                problems.append(f"{where(('parameters', parameter.path))}{exc.problems[0]}")
+    problems: list[str] = []
+    found = []
+    for key, raw in spec.parameters.items():
+        try:
+            found.append(_parameter(str(key), raw, where))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    parameters = tuple(found)
+    problems.extend(_method_problems(spec, parameters, where))
+    if problems:
+        raise InputError(problems)
+    problems.extend(_reference_problems(spec, base_scenario, base_doc.path, where))
     for parameter in parameters:
         try:
             probe = apply_values(base_doc.data, {parameter.path: parameter.midpoint()})
@@ -348,7 +420,13 @@ def _set_in(data: dict[str, Any], parts: Sequence[Any], value: Any, path: str) -
                 if isinstance(item, dict) and item.get("id") == part
             ]
             if not matches:
-                raise InputError(f"{join_path(list(parts[: i + 1]))}: no item with id '{part}'")
+                ids = [str(item.get("id")) for item in target if isinstance(item, dict)]
+                close = difflib.get_close_matches(str(part), ids, n=3, cutoff=0.5)
+                shown = ", ".join(f"'{i}'" for i in (close or ids))
+                hint = f" (closest: {shown})" if close else f" (ids: {shown})"
+                raise InputError(
+                    f"{join_path(list(parts[: i + 1]))}: no item with id '{part}'{hint}"
+                )
             part = matches[0]
         if isinstance(target, dict) and part not in target:
             # An optional block the base leaves out (network_changes, a route): validating
@@ -359,6 +437,10 @@ def _set_in(data: dict[str, Any], parts: Sequence[Any], value: Any, path: str) -
         except (KeyError, IndexError, TypeError):
             raise InputError(f"{join_path(list(parts[: i + 1]))}: not in the scenario") from None
     last = parts[-1]
+    if isinstance(target, list) and not isinstance(last, int):
+        raise InputError(
+            f"{path}: names a whole item; name one of its keys ({path}.wagons, for example)"
+        )
     if isinstance(target, list) and isinstance(last, int) and last >= len(target):
         raise InputError(f"{path}: index {last} is past the end")
     if not isinstance(target, dict | list):

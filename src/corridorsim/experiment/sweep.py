@@ -51,11 +51,16 @@ def run_points(study: Study, task: Task) -> list[dict[str, Any]]:
     return out
 
 
+#: The most design points in one batch: what an interrupted sweep may have to redo.
+MAX_BATCH = 16
+
+
 def chunk(items: Sequence[Any], workers: int, size: int | None = None) -> list[list[Any]]:
-    """Batches of about four per worker (or of ``size``): large enough that sending work
-    costs little next to running it, small enough to keep every worker busy to the end."""
+    """Batches of about four per worker (or of ``size``), at most MAX_BATCH points: large
+    enough that sending work costs little next to running it, small enough to keep every
+    worker busy to the end and to lose little when a sweep is killed."""
     if size is None:
-        size = max(1, math.ceil(len(items) / (workers * 4)))
+        size = min(MAX_BATCH, max(1, math.ceil(len(items) / (workers * 4))))
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 

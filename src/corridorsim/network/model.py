@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from corridorsim.frozen import FrozenModel
+from corridorsim.frozen import FrozenDict, FrozenModel
 from corridorsim.network.distributions import Duration
 from corridorsim.network.geometry import line_length_km
 
@@ -258,6 +258,11 @@ class Network:
     description: str = ""
     sources: tuple[str, ...] = ()
     path: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        # The mappings of a validated network do not change: the engine relies on it.
+        object.__setattr__(self, "nodes", FrozenDict(self.nodes))
+        object.__setattr__(self, "links", FrozenDict(self.links))
 
     def node(self, node_id: str) -> Node:
         return self.nodes[node_id]

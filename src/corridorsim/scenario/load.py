@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from corridorsim.errors import InputError
+from corridorsim.frozen import FrozenDict
 from corridorsim.network.distributions import Distribution
 from corridorsim.network.io import load_network
 from corridorsim.network.lookup import resolve_node
@@ -160,7 +161,7 @@ def build_scenario(
         spec=spec,
         network=network,
         shipments=tuple(plans),
-        input_hashes=dict(input_hashes or {}),
+        input_hashes=FrozenDict(input_hashes or {}),
         raw=data,
     )
 

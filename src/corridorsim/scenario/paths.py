@@ -44,7 +44,7 @@ def split_path(path: str) -> list[Part]:
     for chunk in _INDEX.sub(r".\1", path).split("."):
         if chunk == "":
             raise ValueError("empty part")
-        parts.append(int(chunk) if chunk.isdigit() else chunk)
+        parts.append(int(chunk) if chunk.isascii() and chunk.isdigit() else chunk)
     return parts
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from corridorsim.frozen import FrozenModel
+from corridorsim.frozen import FrozenDict, FrozenModel, freeze_mapping
 from corridorsim.network.distributions import Distribution, Duration, Exponential, Fixed
 from corridorsim.network.model import Slug
 
@@ -152,7 +152,9 @@ class Disruption(FrozenModel):
 class NetworkChanges(FrozenModel):
     open: tuple[str, ...] = ()
     close: tuple[str, ...] = ()
-    set: dict[str, Any] = Field(default_factory=dict)
+    set: Annotated[dict[str, Any], AfterValidator(freeze_mapping)] = Field(
+        default_factory=FrozenDict
+    )
 
 
 class ScenarioFile(FrozenModel):
@@ -168,7 +170,7 @@ class ScenarioFile(FrozenModel):
     seed: int = Field(0, ge=0)
     target_days: PositiveFloat | None = None
     network_changes: NetworkChanges = NetworkChanges()
-    cargo: dict[Slug, Cargo] = Field(min_length=1)
+    cargo: Annotated[dict[Slug, Cargo], AfterValidator(freeze_mapping)] = Field(min_length=1)
     shipments: tuple[Shipment, ...] = Field(min_length=1)
     disruptions: tuple[Disruption, ...] = ()
 

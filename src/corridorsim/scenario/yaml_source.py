@@ -37,6 +37,19 @@ class YamlDocument:
         return None
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, telling where a value it cannot build stands in the file."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, KeyError, OverflowError) as exc:
+            # An impossible date (2025-02-30) or a tag on a value it does not fit (!!int soon).
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {node.value!r} ({exc})", node.start_mark
+            ) from None
+
+
 def read_yaml(path: str | os.PathLike[str]) -> YamlDocument:
     name = str(path)
     try:
@@ -46,7 +59,7 @@ def read_yaml(path: str | os.PathLike[str]) -> YamlDocument:
     except UnicodeDecodeError as exc:
         raise InputError(f"{name}: not UTF-8 text: {exc.reason}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
