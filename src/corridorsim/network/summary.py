@@ -40,6 +40,10 @@ def network_summary(network: Network) -> dict[str, Any]:
                     "modes": list(facility.modes) if facility.modes else None,
                 }
             )
+    from shapely.geometry import LineString, MultiPoint
+
+    lines = {x.id: LineString(x.coords) for x in network.links.values()}
+    bounds = MultiPoint([n.coords for n in network.nodes.values()]).bounds
     return {
         "name": network.name,
         "file": network.path,
@@ -71,4 +75,7 @@ def network_summary(network: Network) -> dict[str, Any]:
         "closed": [{"id": x.id, "km": round(x.km, 1)} for x in network.links_by_status("closed")],
         "facilities": dict(sorted(facilities.items())),
         "sources": list(network.sources),
+        "bounds_lon_lat": [round(b, 4) for b in bounds],
+        # A link drawn across itself is almost always a digitising slip in an editor.
+        "self_crossing_links": sorted(i for i, line in lines.items() if not line.is_simple),
     }

@@ -161,6 +161,8 @@ def print_network_summary(console: Console, summary: dict[str, Any]) -> None:
         for item in summary["closed"]:
             future.add_row(item["id"], "closed", f"{item['km']:,.0f}", "")
         console.print(future)
+    for link_id in summary["self_crossing_links"]:
+        console.print(f"[yellow]geometry crosses itself:[/] {link_id}")
     for part in summary["isolated_when_open_only"]:
         console.print(f"[yellow]not connected on open links:[/] {', '.join(part)}")
 
