@@ -64,8 +64,8 @@ def note_cpu_starved(settings: Settings, what: str, busy: Sequence[float], jobs:
     level = statistics.median(busy)
     if level < 0.8 * cpus:
         settings.note(f"{what}: the workers kept only {level:.2f} of {cpus} CPUs busy on "
-                      "average: CPU time went to other processes on the machine, so this "
-                      "speed-up says more about the machine's load than about the code")
+                      "average: CPU time went to other processes on the machine, so this figure "
+                      "says more about the machine's load than about the code")
 
 
 def run(settings: Settings) -> list[Result]:

@@ -45,8 +45,9 @@ def describe(replication_means: np.ndarray, pooled: np.ndarray) -> dict[str, Any
         "ci95": [lo, hi],
         "half_width": (hi - lo) / 2 if not math.isnan(lo) else math.nan,
     }
-    for p in PERCENTILES:
-        out[f"p{p}"] = float(np.percentile(pooled, p)) if pooled.size else math.nan
+    values = np.percentile(pooled, PERCENTILES) if pooled.size else [math.nan] * len(PERCENTILES)
+    for p, value in zip(PERCENTILES, values, strict=True):
+        out[f"p{p}"] = float(value)
     out["n"] = int(pooled.size)
     return out
 
