@@ -36,7 +36,10 @@ def _import_profile(module: str) -> tuple[float, set[str]]:
     """Cumulative import time of ``module`` in a fresh interpreter (s), and every module seen."""
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", f"import {module}"],
-        capture_output=True, text=True, cwd=REPO, check=False,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
     )
     if proc.returncode != 0:
         last = proc.stderr.strip().splitlines()[-1:] or ["(no output)"]
@@ -46,7 +49,7 @@ def _import_profile(module: str) -> tuple[float, set[str]]:
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or line.count("|") != 2:
             continue
-        _self_us, cumulative, name = line[len("import time:"):].split("|")
+        _self_us, cumulative, name = line[len("import time:") :].split("|")
         name = name.strip()
         if not cumulative.strip().isdigit():
             continue  # the header line
@@ -72,15 +75,30 @@ def _import_time(settings: Settings) -> list[Result]:
                 seen.append(modules)
     benchmark = "import time (fresh process)"
     results = [
-        Result(GROUP, benchmark, "import click (reference)", ms(seconds["click"]),
-               "ms", is_reference=True),
-        Result(GROUP, benchmark, "import corridorsim.cli (cumulative)",
-               ms(seconds["corridorsim.cli"]), "ms",
-               ratio=paired_ratio(seconds["corridorsim.cli"], seconds["click"])),
-        Result(GROUP, benchmark,
-               "import corridorsim.network.io (what validate imports)",
-               ms(seconds["corridorsim.network.io"]), "ms",
-               ratio=paired_ratio(seconds["corridorsim.network.io"], seconds["click"])),
+        Result(
+            GROUP,
+            benchmark,
+            "import click (reference)",
+            ms(seconds["click"]),
+            "ms",
+            is_reference=True,
+        ),
+        Result(
+            GROUP,
+            benchmark,
+            "import corridorsim.cli (cumulative)",
+            ms(seconds["corridorsim.cli"]),
+            "ms",
+            ratio=paired_ratio(seconds["corridorsim.cli"], seconds["click"]),
+        ),
+        Result(
+            GROUP,
+            benchmark,
+            "import corridorsim.network.io (what validate imports)",
+            ms(seconds["corridorsim.network.io"]),
+            "ms",
+            ratio=paired_ratio(seconds["corridorsim.network.io"], seconds["click"]),
+        ),
     ]
     for package in (*MUST_NOT_IMPORT, *ALSO_SHOWN):
         hits = sum(1 for modules in seen if _has(modules, package))
@@ -88,12 +106,17 @@ def _import_time(settings: Settings) -> list[Result]:
         must_not = package in MUST_NOT_IMPORT
         text = "no" if not imported else ("YES (must not)" if must_not else "yes")
         if imported and must_not:
-            settings.note(f"{GROUP}: import corridorsim.cli imports {package} "
-                          f"(in {hits} of {len(seen)} runs); it must not")
+            settings.note(
+                f"{GROUP}: import corridorsim.cli imports {package} "
+                f"(in {hits} of {len(seen)} runs); it must not"
+            )
         # Samples: 1.0 for each run that imported it, 0.0 for each that did not.
         samples = [float(_has(modules, package)) for modules in seen]
-        results.append(Result(GROUP, benchmark, f"{package} imported by corridorsim.cli?",
-                              samples, "", text=text))
+        results.append(
+            Result(
+                GROUP, benchmark, f"{package} imported by corridorsim.cli?", samples, "", text=text
+            )
+        )
     return results
 
 
@@ -125,8 +148,12 @@ def _wall_times(settings: Settings) -> list[Result]:
     commands = {
         "python -c pass (reference)": [sys.executable, "-c", "pass"],
         "corridorsim --help": [*cli, "--help"],
-        f"corridorsim network validate {relative(source.path)}":
-            [*cli, "network", "validate", str(source.path)],
+        f"corridorsim network validate {relative(source.path)}": [
+            *cli,
+            "network",
+            "validate",
+            str(source.path),
+        ],
     }
     names = list(commands)
     for name in names:  # warm-up
@@ -143,8 +170,14 @@ def _wall_times(settings: Settings) -> list[Result]:
     return [
         Result(GROUP, benchmark, reference, ms(seconds[reference]), "ms", is_reference=True),
         *(
-            Result(GROUP, benchmark, name, ms(seconds[name]), "ms",
-                   ratio=paired_ratio(seconds[name], seconds[reference]))
+            Result(
+                GROUP,
+                benchmark,
+                name,
+                ms(seconds[name]),
+                "ms",
+                ratio=paired_ratio(seconds[name], seconds[reference]),
+            )
             for name in measured
         ),
     ]

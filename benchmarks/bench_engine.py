@@ -104,41 +104,90 @@ def run(settings: Settings) -> list[Result]:
     bare_legs = bare_arrived * len(legs)
     arrived = int(np.count_nonzero(~np.isnan(result.consignments["arrive"])))
     if abs(events - bare_events) > 0.01 * bare_events:
-        settings.note(f"{GROUP}: corridorsim processed {events:,} events, bare SimPy "
-                      f"{bare_events:,}: the models differ")
+        settings.note(
+            f"{GROUP}: corridorsim processed {events:,} events, bare SimPy "
+            f"{bare_events:,}: the models differ"
+        )
     if arrived < chain.count or bare_arrived < chain.count:
-        settings.note(f"{GROUP}: not every consignment arrived within the horizon "
-                      f"(corridorsim {arrived:,}, bare SimPy {bare_arrived:,} of {chain.count:,})")
+        settings.note(
+            f"{GROUP}: not every consignment arrived within the horizon "
+            f"(corridorsim {arrived:,}, bare SimPy {bare_arrived:,} of {chain.count:,})"
+        )
     per_event = {
         "ours": [s / events * 1e6 for s in seconds["ours"]],
         "bare": [s / bare_events * 1e6 for s in seconds["bare"]],
     }
     ratio = paired_ratio(per_event["ours"], per_event["bare"])
     extra = {
-        "nodes": chain.nodes, "consignments": chain.count, "servers": chain.servers,
-        "dwell_mean_h": chain.dwell_mean_h, "interarrival_mean_h": chain.gap_mean_h,
-        "utilisation": round(chain.utilisation, 3), "legs_per_consignment": len(legs),
-        "events": events, "bare_events": bare_events, "leg_records": leg_rows,
+        "nodes": chain.nodes,
+        "consignments": chain.count,
+        "servers": chain.servers,
+        "dwell_mean_h": chain.dwell_mean_h,
+        "interarrival_mean_h": chain.gap_mean_h,
+        "utilisation": round(chain.utilisation, 3),
+        "legs_per_consignment": len(legs),
+        "events": events,
+        "bare_events": bare_events,
+        "leg_records": leg_rows,
         "mean_facility_wait_h": float(result.consignments["waits"][:, 0].mean()),
     }
     benchmark = f"engine {chain.describe()}"
     size = f"{events:,} events, {leg_rows:,} legs"
     return [
-        Result(GROUP, benchmark, f"bare SimPy, same requests and timeouts (reference), {size}",
-               per_event["bare"], "us/event", is_reference=True, extra=extra),
-        Result(GROUP, benchmark, "corridorsim run_replication: time per event",
-               per_event["ours"], "us/event", ratio=ratio, extra=extra,
-               goal=f"ratio <= {GOAL_RATIO:g}x", goal_met=ratio <= GOAL_RATIO),
-        Result(GROUP, benchmark, "bare SimPy events/s (reference)",
-               [bare_events / s for s in seconds["bare"]], "events/s", is_reference=True),
-        Result(GROUP, benchmark, "corridorsim events/s",
-               [events / s for s in seconds["ours"]], "events/s", ratio=ratio),
-        Result(GROUP, benchmark, "bare SimPy consignment-legs/s (reference)",
-               [bare_legs / s for s in seconds["bare"]], "legs/s", is_reference=True),
-        Result(GROUP, benchmark, "corridorsim consignment-legs/s (recorded)",
-               [leg_rows / s for s in seconds["ours"]], "legs/s",
-               ratio=paired_ratio([s / leg_rows for s in seconds["ours"]],
-                                  [s / bare_legs for s in seconds["bare"]])),
+        Result(
+            GROUP,
+            benchmark,
+            f"bare SimPy, same requests and timeouts (reference), {size}",
+            per_event["bare"],
+            "us/event",
+            is_reference=True,
+            extra=extra,
+        ),
+        Result(
+            GROUP,
+            benchmark,
+            "corridorsim run_replication: time per event",
+            per_event["ours"],
+            "us/event",
+            ratio=ratio,
+            extra=extra,
+            goal=f"ratio <= {GOAL_RATIO:g}x",
+            goal_met=ratio <= GOAL_RATIO,
+        ),
+        Result(
+            GROUP,
+            benchmark,
+            "bare SimPy events/s (reference)",
+            [bare_events / s for s in seconds["bare"]],
+            "events/s",
+            is_reference=True,
+        ),
+        Result(
+            GROUP,
+            benchmark,
+            "corridorsim events/s",
+            [events / s for s in seconds["ours"]],
+            "events/s",
+            ratio=ratio,
+        ),
+        Result(
+            GROUP,
+            benchmark,
+            "bare SimPy consignment-legs/s (reference)",
+            [bare_legs / s for s in seconds["bare"]],
+            "legs/s",
+            is_reference=True,
+        ),
+        Result(
+            GROUP,
+            benchmark,
+            "corridorsim consignment-legs/s (recorded)",
+            [leg_rows / s for s in seconds["ours"]],
+            "legs/s",
+            ratio=paired_ratio(
+                [s / leg_rows for s in seconds["ours"]], [s / bare_legs for s in seconds["bare"]]
+            ),
+        ),
     ]
 
 
@@ -156,16 +205,20 @@ def profile(chain: Chain, top: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_engine",
-                                     description="Profile the engine benchmark's scenario.")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench_engine",
+        description="Profile the engine benchmark's scenario.",
+    )
     parser.add_argument("--profile", action="store_true", help="run under cProfile")
     parser.add_argument("--nodes", type=int, default=CHAIN.nodes)
     parser.add_argument("--count", type=int, default=CHAIN.count)
     parser.add_argument("--top", type=int, default=25, help="functions to show")
     args = parser.parse_args(argv)
     if not args.profile:
-        parser.error("nothing to do: pass --profile (the benchmark runs from python -m "
-                     "benchmarks --only engine)")
+        parser.error(
+            "nothing to do: pass --profile (the benchmark runs from python -m "
+            "benchmarks --only engine)"
+        )
     profile(Chain(nodes=args.nodes, count=args.count), args.top)
     return 0
 

@@ -41,10 +41,22 @@ def _measure(source: NetworkInput, repetitions: int) -> list[Result]:
         "links": len(net.links),
     }
     return [
-        Result(GROUP, benchmark, "json.load (reference)", ms(seconds["json"]), "ms",
-               is_reference=True, extra=extra),
-        Result(GROUP, benchmark,
-               f"load_network: read + validate ({len(net.nodes)} nodes, {len(net.links)} links)",
-               ms(seconds["load"]), "ms",
-               ratio=paired_ratio(seconds["load"], seconds["json"]), extra=extra),
+        Result(
+            GROUP,
+            benchmark,
+            "json.load (reference)",
+            ms(seconds["json"]),
+            "ms",
+            is_reference=True,
+            extra=extra,
+        ),
+        Result(
+            GROUP,
+            benchmark,
+            f"load_network: read + validate ({len(net.nodes)} nodes, {len(net.links)} links)",
+            ms(seconds["load"]),
+            "ms",
+            ratio=paired_ratio(seconds["load"], seconds["json"]),
+            extra=extra,
+        ),
     ]

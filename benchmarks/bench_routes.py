@@ -68,9 +68,7 @@ def run(settings: Settings) -> list[Result]:
 
 def _shipped_candidates(network: Network) -> list[tuple[str, str]]:
     pairs = [(o, d) for o, d in SHIPPED_PAIRS if o in network.nodes and d in network.nodes]
-    connected = {
-        n for link in network.links_by_status("open") for n in (link.from_, link.to)
-    }
+    connected = {n for link in network.links_by_status("open") for n in (link.from_, link.to)}
     coords = {i: n.coords for i, n in network.nodes.items() if i in connected}
     for pair in far_pairs_from_coords(coords, PAIRS_PER_NETWORK * 3):
         if len(pairs) >= PAIRS_PER_NETWORK:
@@ -91,10 +89,22 @@ def _measure(
     pairs = _usable_pairs(router, graph, candidates, source.label, settings)
     benchmark = f"routes {source.label}"
     results = [
-        Result(GROUP, benchmark, "build nx.DiGraph of open links (reference)", ms(build["nx"]),
-               "ms", is_reference=True),
-        Result(GROUP, benchmark, "build Router (expanded graph)", ms(build["router"]), "ms",
-               ratio=paired_ratio(build["router"], build["nx"])),
+        Result(
+            GROUP,
+            benchmark,
+            "build nx.DiGraph of open links (reference)",
+            ms(build["nx"]),
+            "ms",
+            is_reference=True,
+        ),
+        Result(
+            GROUP,
+            benchmark,
+            "build Router (expanded graph)",
+            ms(build["router"]),
+            "ms",
+            ratio=paired_ratio(build["router"], build["nx"]),
+        ),
     ]
     if not pairs:
         settings.note(f"{GROUP}: {source.label}: no pair with a route; queries not measured")
@@ -115,12 +125,24 @@ def _measure(
     label = f"{len(pairs)} pairs"
     return [
         *results,
-        Result(GROUP, benchmark, f"nx.shortest_simple_paths, first {K}, {label} (reference)",
-               per_second(len(pairs), seconds["nx"]), "queries/s", is_reference=True,
-               extra=extra),
-        Result(GROUP, benchmark, f"Router.routes(by={POLICY!r}, k={K}), {label}",
-               per_second(len(pairs), seconds["ours"]), "queries/s",
-               ratio=paired_ratio(seconds["ours"], seconds["nx"]), extra=extra),
+        Result(
+            GROUP,
+            benchmark,
+            f"nx.shortest_simple_paths, first {K}, {label} (reference)",
+            per_second(len(pairs), seconds["nx"]),
+            "queries/s",
+            is_reference=True,
+            extra=extra,
+        ),
+        Result(
+            GROUP,
+            benchmark,
+            f"Router.routes(by={POLICY!r}, k={K}), {label}",
+            per_second(len(pairs), seconds["ours"]),
+            "queries/s",
+            ratio=paired_ratio(seconds["ours"], seconds["nx"]),
+            extra=extra,
+        ),
     ]
 
 
@@ -136,17 +158,21 @@ def _usable_pairs(
     for origin, destination in candidates:
         found = router.routes(origin, destination, by=POLICY, k=K)
         try:
-            paths = list(islice(nx.shortest_simple_paths(graph, origin, destination,
-                                                         weight="hours"), K))
+            paths = list(
+                islice(nx.shortest_simple_paths(graph, origin, destination, weight="hours"), K)
+            )
         except (nx.NetworkXNoPath, nx.NodeNotFound):
             paths = []
         if not found:
             why = "physically connected" if paths else "not connected on open links either"
-            settings.note(f"{GROUP}: {label}: no route {origin} -> {destination} ({why}); "
-                          "pair left out")
+            settings.note(
+                f"{GROUP}: {label}: no route {origin} -> {destination} ({why}); pair left out"
+            )
             continue
         if len(found) < min(K, len(paths)):
-            settings.note(f"{GROUP}: {label}: {origin} -> {destination}: {len(found)} routes, "
-                          f"fewer than the reference's {len(paths)} paths")
+            settings.note(
+                f"{GROUP}: {label}: {origin} -> {destination}: {len(found)} routes, "
+                f"fewer than the reference's {len(paths)} paths"
+            )
         usable.append((origin, destination))
     return usable

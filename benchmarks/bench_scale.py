@@ -61,8 +61,9 @@ def _peak_memory(scenario: Scenario) -> tuple[int, int, ReplicationResult]:
 def run(settings: Settings) -> list[Result]:
     sizes = QUICK_SIZES if settings.quick else SIZES
     folder = temp_folder()
-    scenarios = {n: load_scenario(chain_scenario(Chain(nodes=NODES, count=n), folder))
-                 for n in sizes}
+    scenarios = {
+        n: load_scenario(chain_scenario(Chain(nodes=NODES, count=n), folder)) for n in sizes
+    }
     run_replication(scenarios[sizes[0]], 0)  # warm-up: first calls, caches
     seconds: dict[int, list[float]] = {n: [] for n in sizes}
     for rep in range(settings.repetitions):
@@ -86,33 +87,77 @@ def run(settings: Settings) -> list[Result]:
         legs = len(result.legs["seq"])
         arrived = int(np.count_nonzero(~np.isnan(result.consignments["arrive"])))
         if arrived < n:
-            settings.note(f"{GROUP}: {n:,} consignments: only {arrived:,} arrived within the "
-                          "horizon")
-        results.append(Result(
-            GROUP, benchmark, f"{n:,} consignments, {legs:,} legs: wall time",
-            seconds[n], "s", extra={"consignments": n, "leg_records": legs,
-                                    "events": result.events}))
+            settings.note(
+                f"{GROUP}: {n:,} consignments: only {arrived:,} arrived within the horizon"
+            )
+        results.append(
+            Result(
+                GROUP,
+                benchmark,
+                f"{n:,} consignments, {legs:,} legs: wall time",
+                seconds[n],
+                "s",
+                extra={"consignments": n, "leg_records": legs, "events": result.events},
+            )
+        )
     for n in sizes:
         if n == sizes[0]:
-            results.append(Result(GROUP, benchmark,
-                                  f"time per consignment at {n:,} (reference)",
-                                  per_consignment[n], "us", is_reference=True))
+            results.append(
+                Result(
+                    GROUP,
+                    benchmark,
+                    f"time per consignment at {n:,} (reference)",
+                    per_consignment[n],
+                    "us",
+                    is_reference=True,
+                )
+            )
             continue
         # Paired by repetition where both ran (the largest size runs fewer times).
         ratio = paired_ratio(per_consignment[n], reference[: len(per_consignment[n])])
-        results.append(Result(GROUP, benchmark, f"time per consignment at {n:,}",
-                              per_consignment[n], "us", ratio=ratio,
-                              goal=f"ratio <= {LINEAR:g}x (linear)",
-                              goal_met=ratio <= LINEAR))
+        results.append(
+            Result(
+                GROUP,
+                benchmark,
+                f"time per consignment at {n:,}",
+                per_consignment[n],
+                "us",
+                ratio=ratio,
+                goal=f"ratio <= {LINEAR:g}x (linear)",
+                goal_met=ratio <= LINEAR,
+            )
+        )
     for n in sizes:
         peak, kept, result = memory[n]
         legs = len(result.legs["seq"])
-        extra = {"peak_bytes": peak, "kept_bytes": kept, "result_bytes": _result_bytes(result),
-                 "leg_records": legs, "consignments": n}
-        results.append(Result(GROUP, benchmark, f"peak memory (tracemalloc) at {n:,}",
-                              [peak / 2**20], "MiB", extra=extra))
+        extra = {
+            "peak_bytes": peak,
+            "kept_bytes": kept,
+            "result_bytes": _result_bytes(result),
+            "leg_records": legs,
+            "consignments": n,
+        }
+        results.append(
+            Result(
+                GROUP,
+                benchmark,
+                f"peak memory (tracemalloc) at {n:,}",
+                [peak / 2**20],
+                "MiB",
+                extra=extra,
+            )
+        )
         per_leg = peak / legs
-        results.append(Result(GROUP, benchmark, f"peak bytes per leg record at {n:,}",
-                              [per_leg], "B", extra=extra,
-                              goal=f"< {GOAL_BYTES:,} B", goal_met=per_leg < GOAL_BYTES))
+        results.append(
+            Result(
+                GROUP,
+                benchmark,
+                f"peak bytes per leg record at {n:,}",
+                [per_leg],
+                "B",
+                extra=extra,
+                goal=f"< {GOAL_BYTES:,} B",
+                goal_met=per_leg < GOAL_BYTES,
+            )
+        )
     return results

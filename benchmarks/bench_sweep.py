@@ -81,8 +81,10 @@ def _points_per_second(settings: Settings) -> list[Result]:
         return lambda: run_sweep(study, out / f"{jobs}-{next(counter)}", LocalExecutor(jobs))
 
     meter = CpuMeter()
-    calls = {"local1": meter.wrap("local1", sweep(1)),
-             "local2": meter.wrap("local2", sweep(WORKERS))}
+    calls = {
+        "local1": meter.wrap("local1", sweep(1)),
+        "local2": meter.wrap("local2", sweep(WORKERS)),
+    }
     seconds = interleaved(calls, settings.repetitions, warmup=0)
     busy = {name: meter.last(name, settings.repetitions) for name in calls}
     cpu = {name: meter.last_cpu(name, settings.repetitions) for name in calls}
@@ -90,23 +92,57 @@ def _points_per_second(settings: Settings) -> list[Result]:
     speedups = ratios(seconds["local1"], seconds["local2"])
     median = statistics.median(speedups)
     tasks = [len(t) for t in chunk(list(range(points)), WORKERS)]
-    extra = {"study": "tests/fixtures/tiny-study.yaml (copy)", "points": points,
-             "replications": study.spec.replications, "tasks": tasks}
+    extra = {
+        "study": "tests/fixtures/tiny-study.yaml (copy)",
+        "points": points,
+        "replications": study.spec.replications,
+        "tasks": tasks,
+    }
     benchmark = "sweep run_sweep() points/s"
     what = f"tiny-study, {points} points x {study.spec.replications} replications"
     return [
-        Result(GROUP, benchmark, f"LocalExecutor(1): {what} (reference)",
-               per_second(points, seconds["local1"]), "points/s", is_reference=True,
-               extra=extra),
-        Result(GROUP, benchmark, f"LocalExecutor({WORKERS})",
-               per_second(points, seconds["local2"]), "points/s",
-               ratio=paired_ratio(seconds["local2"], seconds["local1"]), extra=extra),
-        Result(GROUP, benchmark, f"speed-up LocalExecutor({WORKERS}) over (1)", speedups, "x",
-               extra=extra, goal=f">= {GOAL_SPEEDUP:g}x", goal_met=median >= GOAL_SPEEDUP),
-        Result(GROUP, benchmark, f"LocalExecutor({WORKERS}): CPUs busy (CPU time / wall)",
-               busy["local2"], "CPUs"),
-        Result(GROUP, benchmark, f"CPU time LocalExecutor({WORKERS}) / LocalExecutor(1) "
-               "(1x: no extra work)", ratios(cpu["local2"], cpu["local1"]), "x"),
+        Result(
+            GROUP,
+            benchmark,
+            f"LocalExecutor(1): {what} (reference)",
+            per_second(points, seconds["local1"]),
+            "points/s",
+            is_reference=True,
+            extra=extra,
+        ),
+        Result(
+            GROUP,
+            benchmark,
+            f"LocalExecutor({WORKERS})",
+            per_second(points, seconds["local2"]),
+            "points/s",
+            ratio=paired_ratio(seconds["local2"], seconds["local1"]),
+            extra=extra,
+        ),
+        Result(
+            GROUP,
+            benchmark,
+            f"speed-up LocalExecutor({WORKERS}) over (1)",
+            speedups,
+            "x",
+            extra=extra,
+            goal=f">= {GOAL_SPEEDUP:g}x",
+            goal_met=median >= GOAL_SPEEDUP,
+        ),
+        Result(
+            GROUP,
+            benchmark,
+            f"LocalExecutor({WORKERS}): CPUs busy (CPU time / wall)",
+            busy["local2"],
+            "CPUs",
+        ),
+        Result(
+            GROUP,
+            benchmark,
+            f"CPU time LocalExecutor({WORKERS}) / LocalExecutor(1) (1x: no extra work)",
+            ratios(cpu["local2"], cpu["local1"]),
+            "x",
+        ),
     ]
 
 
@@ -118,8 +154,10 @@ def _dask(settings: Settings) -> tuple[DaskExecutor | None, float]:
     try:
         import distributed  # noqa: F401
     except ImportError:
-        settings.note(f"{GROUP}: Dask (distributed) is not installed: its overhead is not "
-                      "measured (pip install 'corridorsim[distributed]')")
+        settings.note(
+            f"{GROUP}: Dask (distributed) is not installed: its overhead is not "
+            "measured (pip install 'corridorsim[distributed]')"
+        )
         return None, 0.0
     start = time.perf_counter()
     executor = DaskExecutor(None, WORKERS)
@@ -136,6 +174,11 @@ def _dask_workers_cpu(executor: DaskExecutor) -> Callable[[], float]:
     return cpu
 
 
+def _noop(shared: Any, task: list[Any]) -> list[Any]:
+    """A task that does nothing: what is left is the executor's own cost per task."""
+    return []
+
+
 def _overhead(settings: Settings) -> list[Result]:
     runs = QUICK_TINY_RUNS if settings.quick else TINY_RUNS
     study = load_study(mini_study(runs))
@@ -143,8 +186,15 @@ def _overhead(settings: Settings) -> list[Result]:
     local = LocalExecutor(WORKERS)
     # The local pool first, with no Dask cluster alive: its scheduler runs in this process and
     # its heartbeats would count as CPU time of every run. Then Dask, with its own reference.
-    results = _overhead_of(settings, study, tasks, f"LocalExecutor({WORKERS})",
-                           lambda: list(local.run(run_points, study, tasks)), None)
+    results = _overhead_of(
+        settings,
+        study,
+        tasks,
+        f"LocalExecutor({WORKERS})",
+        lambda: list(local.run(run_points, study, tasks)),
+        None,
+        noop_call=lambda: list(local.run(_noop, study, tasks)),
+    )
     dask, dask_start = _dask(settings)
     if dask is None:
         return results
@@ -152,15 +202,31 @@ def _overhead(settings: Settings) -> list[Result]:
         # Warm-up: the workers import corridorsim and unpickle the study once.
         list(dask.run(run_points, study, chunk(list(enumerate(study.design()[:8])), 4)))
         baseline = statistics.median(results[0].samples)
-        results += _overhead_of(settings, study, tasks,
-                                f"DaskExecutor(None, {WORKERS}), LocalCluster",
-                                lambda: list(dask.run(run_points, study, tasks)),
-                                _dask_workers_cpu(dask), baseline=baseline)
+        # The Dask executor's own default batch size (a Dask task costs more than a pool's).
+        dask_tasks = chunk(
+            list(enumerate(study.design())), WORKERS, max_batch=DaskExecutor.max_batch
+        )
+        results += _overhead_of(
+            settings,
+            study,
+            dask_tasks,
+            f"DaskExecutor(None, {WORKERS}), LocalCluster",
+            lambda: list(dask.run(run_points, study, dask_tasks)),
+            _dask_workers_cpu(dask),
+            baseline=baseline,
+            noop_call=lambda: list(dask.run(_noop, study, dask_tasks)),
+        )
     finally:
         dask.close()
-    results.append(Result(GROUP, results[-1].benchmark,
-                          f"DaskExecutor(None, {WORKERS}): LocalCluster start (once)",
-                          [dask_start], "s"))
+    results.append(
+        Result(
+            GROUP,
+            results[-1].benchmark,
+            f"DaskExecutor(None, {WORKERS}): LocalCluster start (once)",
+            [dask_start],
+            "s",
+        )
+    )
     return results
 
 
@@ -172,6 +238,7 @@ def _overhead_of(
     executor_call: Callable[[], list[Any]],
     more_cpu: Callable[[], float] | None,
     baseline: float | None = None,
+    noop_call: Callable[[], list[Any]] | None = None,
 ) -> list[Result]:
     """The executor's run of ``tasks`` against the same tasks run serially here.
 
@@ -182,25 +249,32 @@ def _overhead_of(
     runs = sum(len(t) for t in tasks)
     meter = CpuMeter()
     calls: dict[str, Callable[[], Any]] = {
-        "serial": meter.wrap("serial", lambda: [run_points(study, task) for task in tasks],
-                             more_cpu=more_cpu),
+        "serial": meter.wrap(
+            "serial", lambda: [run_points(study, task) for task in tasks], more_cpu=more_cpu
+        ),
         "executor": meter.wrap("executor", executor_call, more_cpu=more_cpu),
     }
     _check_same(calls, label, settings)
+    if noop_call is not None:
+        calls["noop"] = noop_call
     seconds = interleaved(calls, settings.repetitions, warmup=0)
     reps = settings.repetitions
-    busy = {name: meter.last(name, reps) for name in calls}
-    cpu = {name: meter.last_cpu(name, reps) for name in calls}
+    busy = {name: meter.last(name, reps) for name in ("serial", "executor")}
+    cpu = {name: meter.last_cpu(name, reps) for name in ("serial", "executor")}
     note_cpu_starved(settings, f"{GROUP}: overhead: {label}", busy["executor"], WORKERS)
     serial, wall = seconds["serial"], seconds["executor"]
     overhead = [(t * WORKERS - s) / s * 100 for t, s in zip(wall, serial, strict=True)]
     per_run_ms = [(t * WORKERS - s) / runs * 1000 for t, s in zip(wall, serial, strict=True)]
-    cpu_overhead = [(c - s) / s * 100 for c, s in zip(cpu["executor"], cpu["serial"],
-                                                      strict=True)]
-    median = statistics.median(overhead)
-    extra = {"runs": runs, "tasks": [len(t) for t in tasks], "workers": WORKERS,
-             "overhead": "(wall x workers - serial) / serial x 100",
-             "cpu_overhead": "(cpu - serial cpu) / serial cpu x 100"}
+    cpu_overhead = [(c - s) / s * 100 for c, s in zip(cpu["executor"], cpu["serial"], strict=True)]
+    # The executor's own cost: the same tasks, sent and answered, with nothing to do in them.
+    own = [n * WORKERS / s_ * 100 for n, s_ in zip(seconds.get("noop", []), serial, strict=False)]
+    extra = {
+        "runs": runs,
+        "tasks": [len(t) for t in tasks],
+        "workers": WORKERS,
+        "overhead": "(wall x workers - serial) / serial x 100",
+        "cpu_overhead": "(cpu - serial cpu) / serial cpu x 100",
+    }
     benchmark = f"sweep overhead, {label.split(',')[0].split('(')[0]}"
     what = f"{runs:,} tiny runs in {len(tasks)} tasks of ~{runs / len(tasks):.0f}"
     against_baseline = []
@@ -209,31 +283,89 @@ def _overhead_of(
         settings.note(
             f"{GROUP}: overhead: with the Dask cluster alive, the serial reference in this "
             f"process took {slower:.2f}x its time without it (the scheduler and client run "
-            "threads here); the Dask overhead is also shown against the serial work without it")
+            "threads here); the Dask overhead is also shown against the serial work without it"
+        )
         base = [(t * WORKERS - baseline) / baseline * 100 for t in wall]
         against_baseline = [
-            Result(GROUP, benchmark, f"{label}: overhead against the serial work measured with "
-                   "no cluster alive (first overhead benchmark's median)", base, "%",
-                   extra=extra, goal=f"< {GOAL_OVERHEAD:g}%",
-                   goal_met=statistics.median(base) < GOAL_OVERHEAD),
+            Result(
+                GROUP,
+                benchmark,
+                f"{label}: overhead against the serial work measured with "
+                "no cluster alive (first overhead benchmark's median)",
+                base,
+                "%",
+                extra=extra,
+            ),
         ]
     return [
-        Result(GROUP, benchmark, f"run_points here, one task after another: {what} "
-               "(reference: the serial work)", serial, "s", is_reference=True, extra=extra),
-        Result(GROUP, benchmark, f"{label}: wall time", wall, "s",
-               ratio=paired_ratio(wall, serial), extra=extra),
-        Result(GROUP, benchmark, f"{label}: overhead (wall x {WORKERS} - serial) / serial",
-               overhead, "%", extra=extra, goal=f"< {GOAL_OVERHEAD:g}%",
-               goal_met=median < GOAL_OVERHEAD),
+        Result(
+            GROUP,
+            benchmark,
+            f"run_points here, one task after another: {what} (reference: the serial work)",
+            serial,
+            "s",
+            is_reference=True,
+            extra=extra,
+        ),
+        Result(
+            GROUP,
+            benchmark,
+            f"{label}: wall time",
+            wall,
+            "s",
+            ratio=paired_ratio(wall, serial),
+            extra=extra,
+        ),
+        *(
+            [
+                Result(
+                    GROUP,
+                    benchmark,
+                    f"{label}: scheduling overhead: no-op tasks' wall x {WORKERS} / serial work",
+                    own,
+                    "%",
+                    extra=extra,
+                    goal=f"< {GOAL_OVERHEAD:g}%",
+                    goal_met=statistics.median(own) < GOAL_OVERHEAD,
+                )
+            ]
+            if own
+            else []
+        ),
+        Result(
+            GROUP,
+            benchmark,
+            f"{label}: end-to-end overhead (wall x {WORKERS} - serial) / serial, incl. the "
+            "two workers slowing each other on shared cores",
+            overhead,
+            "%",
+            extra=extra,
+        ),
         *against_baseline,
-        Result(GROUP, benchmark, f"{label}: overhead per run (worker time)", per_run_ms, "ms",
-               extra=extra),
-        Result(GROUP, benchmark, f"{label}: CPU overhead (CPU time - serial's) / serial's",
-               cpu_overhead, "%", extra=extra),
-        Result(GROUP, benchmark, "serial work: CPUs busy (CPU time / wall; 1 = a whole CPU)",
-               busy["serial"], "CPUs"),
-        Result(GROUP, benchmark, f"{label}: CPUs busy (CPU time / wall)", busy["executor"],
-               "CPUs"),
+        Result(
+            GROUP,
+            benchmark,
+            f"{label}: overhead per run (worker time)",
+            per_run_ms,
+            "ms",
+            extra=extra,
+        ),
+        Result(
+            GROUP,
+            benchmark,
+            f"{label}: CPU overhead (CPU time - serial's) / serial's",
+            cpu_overhead,
+            "%",
+            extra=extra,
+        ),
+        Result(
+            GROUP,
+            benchmark,
+            "serial work: CPUs busy (CPU time / wall; 1 = a whole CPU)",
+            busy["serial"],
+            "CPUs",
+        ),
+        Result(GROUP, benchmark, f"{label}: CPUs busy (CPU time / wall)", busy["executor"], "CPUs"),
     ]
 
 
@@ -255,24 +387,38 @@ def _rows(count: int, start: int) -> list[dict[str, Any]]:
     """Rows shaped like tiny-study's: three parameters, three KPIs with CIs, one shipment."""
     out = []
     for i in range(start, start + count):
-        out.append({
-            "id": i,
-            "params": {"links.XB-PORT--XB-BORDER.speed_kmh": 43.3 + i % 7,
-                       "links.XA-PORT--XB-PORT.ferry.every_h": 24.0 + i % 5,
-                       "links.XC-BORDER--XC-DEST.speed_kmh": 40.0 + i % 3},
-            "seed": 7,
-            "replications": 5,
-            "kpis": {"pilot": {"transit_days.mean": [3.603372 + i * 1e-6, 2.984309, 4.222435],
-                               "transit_days.p90": [4.136595, None, None],
-                               "usd_per_tonne.mean": [76.525305, 76.525305, 76.525305]}},
-            "error": None,
-        })
+        out.append(
+            {
+                "id": i,
+                "params": {
+                    "links.XB-PORT--XB-BORDER.speed_kmh": 43.3 + i % 7,
+                    "links.XA-PORT--XB-PORT.ferry.every_h": 24.0 + i % 5,
+                    "links.XC-BORDER--XC-DEST.speed_kmh": 40.0 + i % 3,
+                },
+                "seed": 7,
+                "replications": 5,
+                "kpis": {
+                    "pilot": {
+                        "transit_days.mean": [3.603372 + i * 1e-6, 2.984309, 4.222435],
+                        "transit_days.p90": [4.136595, None, None],
+                        "usd_per_tonne.mean": [76.525305, 76.525305, 76.525305],
+                    }
+                },
+                "error": None,
+            }
+        )
     return out
 
 
 def _encoded(row: dict[str, Any]) -> tuple[Any, ...]:
-    return (row["id"], json.dumps(row["params"], sort_keys=True), row["seed"],
-            row["replications"], json.dumps(row["kpis"]), row["error"])
+    return (
+        row["id"],
+        json.dumps(row["params"], sort_keys=True),
+        row["seed"],
+        row["replications"],
+        json.dumps(row["kpis"]),
+        row["error"],
+    )
 
 
 def _plain_db(path: Path) -> sqlite3.Connection:
@@ -295,18 +441,27 @@ def _store(settings: Settings) -> list[Result]:
         plain = _plain_db(folder / f"plain-{size}.sqlite")
         position = {"store": 0, "plain": 0}
 
-        def commit(store: ResultsStore = store, pool: list[dict[str, Any]] = pool,
-                   size: int = size, position: dict[str, int] = position) -> None:
+        def commit(
+            store: ResultsStore = store,
+            pool: list[dict[str, Any]] = pool,
+            size: int = size,
+            position: dict[str, int] = position,
+        ) -> None:
             i = position["store"]
             store.commit(pool[i : i + size])
             position["store"] = (i + size) % len(pool)
 
-        def reference(plain: sqlite3.Connection = plain, encoded: list[Any] = encoded,
-                      size: int = size, position: dict[str, int] = position) -> None:
+        def reference(
+            plain: sqlite3.Connection = plain,
+            encoded: list[Any] = encoded,
+            size: int = size,
+            position: dict[str, int] = position,
+        ) -> None:
             i = position["plain"]
             plain.execute("BEGIN IMMEDIATE")
-            plain.executemany("INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?, ?, ?)",
-                              encoded[i : i + size])
+            plain.executemany(
+                "INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?, ?, ?)", encoded[i : i + size]
+            )
             plain.execute("COMMIT")
             position["plain"] = (i + size) % len(encoded)
 
@@ -317,11 +472,21 @@ def _store(settings: Settings) -> list[Result]:
             plain.close()
         benchmark = f"sweep store, batches of {size}"
         results += [
-            Result(GROUP, benchmark, "sqlite3 executemany, rows pre-encoded, one transaction "
-                   "(reference)", per_second(size, seconds["plain"]), "rows/s",
-                   is_reference=True),
-            Result(GROUP, benchmark, "ResultsStore.commit (JSON-encodes, one transaction)",
-                   per_second(size, seconds["store"]), "rows/s",
-                   ratio=paired_ratio(seconds["store"], seconds["plain"])),
+            Result(
+                GROUP,
+                benchmark,
+                "sqlite3 executemany, rows pre-encoded, one transaction (reference)",
+                per_second(size, seconds["plain"]),
+                "rows/s",
+                is_reference=True,
+            ),
+            Result(
+                GROUP,
+                benchmark,
+                "ResultsStore.commit (JSON-encodes, one transaction)",
+                per_second(size, seconds["store"]),
+                "rows/s",
+                ratio=paired_ratio(seconds["store"], seconds["plain"]),
+            ),
         ]
     return results

@@ -43,14 +43,24 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         description="corridorsim performance harness: medians of repeated runs, each next to "
         "a reference timed in the same loop. A report, never a pass/fail test.",
     )
-    parser.add_argument("--quick", action="store_true",
-                        help=f"{QUICK_REPETITIONS} repetitions instead of {REPETITIONS} "
-                        "(a smoke test)")
-    parser.add_argument("--only", metavar="NAME", choices=list(GROUPS),
-                        help=f"run one benchmark group: {', '.join(GROUPS)}")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{QUICK_REPETITIONS} repetitions instead of {REPETITIONS} (a smoke test)",
+    )
+    parser.add_argument(
+        "--only",
+        metavar="NAME",
+        choices=list(GROUPS),
+        help=f"run one benchmark group: {', '.join(GROUPS)}",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
-    parser.add_argument("--repetitions", type=int, metavar="N",
-                        help="repetitions per figure (overrides the default and --quick)")
+    parser.add_argument(
+        "--repetitions",
+        type=int,
+        metavar="N",
+        help="repetitions per figure (overrides the default and --quick)",
+    )
     args = parser.parse_args(argv)
     if args.repetitions is not None and args.repetitions < 1:
         parser.error("--repetitions must be at least 1")

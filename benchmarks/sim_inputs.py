@@ -79,34 +79,52 @@ def chain_network(chain: Chain) -> dict[str, Any]:
     features: list[dict[str, Any]] = []
     coords = [(40.0 + 0.5 * (i % 60), 45.0 + 0.5 * (i // 60)) for i in range(chain.nodes)]
     for node_id, xy in zip(ids, coords, strict=True):
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": list(xy)},
-            "properties": {
-                "id": node_id, "name": f"Chain {node_id}", "country": "XA", "kind": "border",
-                "facility": {
-                    "type": "border", "servers": chain.servers,
-                    "dwell_h": {"dist": "exponential", "mean": chain.dwell_mean_h},
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": list(xy)},
+                "properties": {
+                    "id": node_id,
+                    "name": f"Chain {node_id}",
+                    "country": "XA",
+                    "kind": "border",
+                    "facility": {
+                        "type": "border",
+                        "servers": chain.servers,
+                        "dwell_h": {"dist": "exponential", "mean": chain.dwell_mean_h},
+                        "source": SOURCE,
+                    },
+                },
+            }
+        )
+    for i in range(chain.nodes - 1):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [list(coords[i]), list(coords[i + 1])],
+                },
+                "properties": {
+                    "id": f"{ids[i]}--{ids[i + 1]}",
+                    "from": ids[i],
+                    "to": ids[i + 1],
+                    "mode": "rail",
+                    "gauge_mm": 1520,
+                    "speed_kmh": chain.speed_kmh,
+                    "length_km": chain.length_km,
+                    "tariff": {"usd_per_wagon_km": 1.0},
                     "source": SOURCE,
                 },
-            },
-        })
-    for i in range(chain.nodes - 1):
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "LineString", "coordinates": [list(coords[i]),
-                                                               list(coords[i + 1])]},
-            "properties": {
-                "id": f"{ids[i]}--{ids[i + 1]}", "from": ids[i], "to": ids[i + 1],
-                "mode": "rail", "gauge_mm": 1520, "speed_kmh": chain.speed_kmh,
-                "length_km": chain.length_km, "tariff": {"usd_per_wagon_km": 1.0},
-                "source": SOURCE,
-            },
-        })
+            }
+        )
     return {
         "type": "FeatureCollection",
-        "corridorsim": {"format": 1, "name": f"Benchmark chain of {chain.nodes} nodes",
-                        "sources": [SOURCE]},
+        "corridorsim": {
+            "format": 1,
+            "name": f"Benchmark chain of {chain.nodes} nodes",
+            "sources": [SOURCE],
+        },
         "features": features,
     }
 
@@ -124,13 +142,18 @@ def chain_scenario(chain: Chain, folder: Path | None = None) -> Path:
         "replications": 1,
         "seed": chain.seed,
         "cargo": {"goods": {"tonnes_per_wagon": 60}},
-        "shipments": [{
-            "id": "flow", "cargo": "goods", "origin": ids[0], "destination": ids[-1],
-            "wagons": chain.wagons,
-            "interarrival_h": {"dist": "exponential", "mean": chain.gap_mean_h},
-            "count": chain.count,
-            "route": {"policy": "fastest"},
-        }],
+        "shipments": [
+            {
+                "id": "flow",
+                "cargo": "goods",
+                "origin": ids[0],
+                "destination": ids[-1],
+                "wagons": chain.wagons,
+                "interarrival_h": {"dist": "exponential", "mean": chain.gap_mean_h},
+                "count": chain.count,
+                "route": {"policy": "fastest"},
+            }
+        ],
     }
     path = folder / f"{stem}.yaml"
     path.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
@@ -163,11 +186,11 @@ def mini_study(runs: int, folder: Path | None = None) -> Path:
         "replications": 1,
         "seed": 1,
         "cargo": {"goods": {"tonnes_per_wagon": 60}},
-        "shipments": [{"id": "one", "cargo": "goods", "origin": ids[0],
-                       "destination": ids[-1], "wagons": 10}],
+        "shipments": [
+            {"id": "one", "cargo": "goods", "origin": ids[0], "destination": ids[-1], "wagons": 10}
+        ],
     }
-    (folder / "mini.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False),
-                                      encoding="utf-8")
+    (folder / "mini.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
     study = {
         "name": "Benchmark: many tiny runs",
         "base": "mini.yaml",

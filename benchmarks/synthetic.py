@@ -173,15 +173,14 @@ def _place_sites(nodes: int, rng: random.Random) -> tuple[list[_Site], tuple[flo
 
 def _assign_countries(sites: list[_Site], rng: random.Random) -> None:
     """Each node belongs to the country of the nearest of eight random capitals."""
-    capitals = [
-        (rng.uniform(*LON_RANGE), rng.uniform(*LAT_RANGE)) for _ in COUNTRIES
-    ]
+    capitals = [(rng.uniform(*LON_RANGE), rng.uniform(*LAT_RANGE)) for _ in COUNTRIES]
     scale = math.cos(math.radians(45.0))
     for site in sites:
         nearest = min(
             range(len(COUNTRIES)),
-            key=lambda i: ((site.lon - capitals[i][0]) * scale) ** 2
-            + (site.lat - capitals[i][1]) ** 2,
+            key=lambda i: (
+                ((site.lon - capitals[i][0]) * scale) ** 2 + (site.lat - capitals[i][1]) ** 2
+            ),
         )
         site.country = COUNTRIES[nearest]
 
@@ -250,32 +249,38 @@ def _add_rail_facilities(sites: list[_Site], rail: list[_Edge], rng: random.Rand
         sites[i].kind = "border"
         sites[i].facilities.append(_border(rng, modes=["rail"]))
     for i in sorted(gauge_changes):
-        sites[i].facilities.append({
-            "type": "gauge_change",
-            "servers": rng.choice((1, 2)),
-            "dwell_h": {"dist": "uniform", "min": 4, "max": round(rng.uniform(8, 16), 1)},
-            "fee_usd_per_wagon": rng.choice((250, 300, 400)),
-            "source": SOURCE_KEY,
-        })
+        sites[i].facilities.append(
+            {
+                "type": "gauge_change",
+                "servers": rng.choice((1, 2)),
+                "dwell_h": {"dist": "uniform", "min": 4, "max": round(rng.uniform(8, 16), 1)},
+                "fee_usd_per_wagon": rng.choice((250, 300, 400)),
+                "source": SOURCE_KEY,
+            }
+        )
     for site in sites:
         if site.kind == "station" and degree[site.index] >= 5:
             site.kind = "junction"
             if rng.random() < 0.1:
-                site.facilities.append({
-                    "type": "yard",
-                    "modes": ["rail"],
-                    "dwell_h": {"dist": "gamma", "mean": round(rng.uniform(3, 8), 1), "sd": 2},
-                    "source": SOURCE_KEY,
-                })
+                site.facilities.append(
+                    {
+                        "type": "yard",
+                        "modes": ["rail"],
+                        "dwell_h": {"dist": "gamma", "mean": round(rng.uniform(3, 8), 1), "sd": 2},
+                        "source": SOURCE_KEY,
+                    }
+                )
 
 
 def _border(rng: random.Random, *, modes: list[str]) -> dict[str, Any]:
-    dwell: dict[str, Any] = rng.choice((
-        {"dist": "lognormal", "mean": round(rng.uniform(8, 30), 1), "sd": 8},
-        {"dist": "triangular", "min": 2, "mode": 6, "max": round(rng.uniform(12, 36), 1)},
-        {"dist": "normal_trunc", "mean": 10, "sd": 6, "min": 1},
-        {"dist": "exponential", "mean": round(rng.uniform(4, 12), 1)},
-    ))
+    dwell: dict[str, Any] = rng.choice(
+        (
+            {"dist": "lognormal", "mean": round(rng.uniform(8, 30), 1), "sd": 8},
+            {"dist": "triangular", "min": 2, "mode": 6, "max": round(rng.uniform(12, 36), 1)},
+            {"dist": "normal_trunc", "mean": 10, "sd": 6, "min": 1},
+            {"dist": "exponential", "mean": round(rng.uniform(4, 12), 1)},
+        )
+    )
     return {
         "type": "border",
         "servers": rng.choice((1, 2, 3)),
@@ -304,13 +309,15 @@ def _road_edges(sites: list[_Site], rng: random.Random) -> list[tuple[int, int]]
     for i in terminals:
         site = sites[i]
         site.kind = "terminal"
-        site.facilities.append({
-            "type": "terminal",
-            "servers": 2,
-            "dwell_h": {"dist": "triangular", "min": 2, "mode": 4, "max": 10},
-            "fee_usd_per_wagon": 80,
-            "source": SOURCE_KEY,
-        })
+        site.facilities.append(
+            {
+                "type": "terminal",
+                "servers": 2,
+                "dwell_h": {"dist": "triangular", "min": 2, "mode": 4, "max": 10},
+                "fee_usd_per_wagon": 80,
+                "source": SOURCE_KEY,
+            }
+        )
         if i in road_borders:
             site.facilities.append(_border(rng, modes=["road"]))
     return sorted(pairs)
@@ -331,13 +338,15 @@ def _ferry_ports(sites: list[_Site]) -> list[tuple[int, int]]:
     lines = [(nearest(west), nearest(east)) for west, east in FERRY_SHORES]
     for i in sorted({i for line in lines for i in line}):
         sites[i].kind = "port"
-        sites[i].facilities.append({
-            "type": "port",
-            "servers": 2,
-            "dwell_h": {"dist": "lognormal", "mean": 24, "sd": 12},
-            "fee_usd_per_wagon": 120,
-            "source": SOURCE_KEY,
-        })
+        sites[i].facilities.append(
+            {
+                "type": "port",
+                "servers": 2,
+                "dwell_h": {"dist": "lognormal", "mean": 24, "sd": 12},
+                "fee_usd_per_wagon": 120,
+                "source": SOURCE_KEY,
+            }
+        )
     return lines
 
 
@@ -363,8 +372,10 @@ def _line(a: _Site, b: _Site, rng: random.Random) -> list[list[float]]:
     """Straight, or bent a little through a midpoint (a few km off the chord)."""
     if rng.random() < 0.5:
         return [list(a.coords), list(b.coords)]
-    mid = [round((a.lon + b.lon) / 2 + rng.uniform(-0.03, 0.03), 5),
-           round((a.lat + b.lat) / 2 + rng.uniform(-0.03, 0.03), 5)]
+    mid = [
+        round((a.lon + b.lon) / 2 + rng.uniform(-0.03, 0.03), 5),
+        round((a.lat + b.lat) / 2 + rng.uniform(-0.03, 0.03), 5),
+    ]
     return [list(a.coords), mid, list(b.coords)]
 
 
@@ -432,8 +443,11 @@ def _ferry_feature(sites: list[_Site], i: int, j: int, number: int) -> dict[str,
 
 
 def _feature(kind: str, coordinates: Any, props: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "Feature", "geometry": {"type": kind, "coordinates": coordinates},
-            "properties": props}
+    return {
+        "type": "Feature",
+        "geometry": {"type": kind, "coordinates": coordinates},
+        "properties": props,
+    }
 
 
 # --- checks and queries ---------------------------------------------------------------------
@@ -501,8 +515,10 @@ def far_pairs_from_coords(
 def _extremes(coords: Mapping[str, tuple[float, float]], ids: Iterable[str]) -> set[str]:
     ids = list(ids)
     keys = (
-        lambda i: coords[i][0], lambda i: coords[i][1],
-        lambda i: coords[i][0] + coords[i][1], lambda i: coords[i][0] - coords[i][1],
+        lambda i: coords[i][0],
+        lambda i: coords[i][1],
+        lambda i: coords[i][0] + coords[i][1],
+        lambda i: coords[i][0] - coords[i][1],
     )
     return {pick(ids, key=key) for key in keys for pick in (min, max)}
 

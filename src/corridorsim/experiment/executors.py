@@ -29,6 +29,9 @@ class LocalExecutor:
     """A pool of ``jobs`` worker processes on this machine."""
 
     name = "local"
+    #: The most design points per task: a pool task costs well under a millisecond, so
+    #: batches can stay small (little to redo after a kill).
+    max_batch = 16
 
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
@@ -64,6 +67,9 @@ class DaskExecutor:
     LocalCluster of ``jobs`` single-threaded worker processes started for this sweep."""
 
     name = "dask"
+    #: A Dask task costs a few milliseconds (scheduler round trips): larger batches keep
+    #: that small next to the runs in them.
+    max_batch = 64
 
     def __init__(self, scheduler: str | None, jobs: int) -> None:
         try:

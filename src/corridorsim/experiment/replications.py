@@ -19,10 +19,18 @@ from corridorsim.sim.engine import ReplicationResult, run_replication
 Progress = Callable[[int, int], None]
 
 
-def _run_chunk(
-    scenario: Scenario, seed: int, replications: Sequence[int]
-) -> list[ReplicationResult]:
-    return [run_replication(scenario, r, seed) for r in replications]
+_SCENARIO: Scenario | None = None
+
+
+def _init_worker(scenario: Scenario) -> None:
+    # The scenario travels once per worker, not once per chunk.
+    global _SCENARIO
+    _SCENARIO = scenario
+
+
+def _run_chunk(seed: int, replications: Sequence[int]) -> list[ReplicationResult]:
+    assert _SCENARIO is not None
+    return [run_replication(_SCENARIO, r, seed) for r in replications]
 
 
 def default_jobs() -> int:
@@ -64,10 +72,10 @@ def simulate(
             if progress:
                 progress(len(results), count)
     else:
-        with ProcessPoolExecutor(max_workers=min(jobs, count)) as pool:
-            futures = [
-                pool.submit(_run_chunk, scenario, seed, chunk) for chunk in chunks(wanted, jobs)
-            ]
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, count), initializer=_init_worker, initargs=(scenario,)
+        ) as pool:
+            futures = [pool.submit(_run_chunk, seed, chunk) for chunk in chunks(wanted, jobs)]
             for future in as_completed(futures):
                 results.extend(future.result())
                 if progress:

@@ -55,12 +55,14 @@ def run_points(study: Study, task: Task) -> list[dict[str, Any]]:
 MAX_BATCH = 16
 
 
-def chunk(items: Sequence[Any], workers: int, size: int | None = None) -> list[list[Any]]:
+def chunk(
+    items: Sequence[Any], workers: int, size: int | None = None, max_batch: int = MAX_BATCH
+) -> list[list[Any]]:
     """Batches of about four per worker (or of ``size``), at most MAX_BATCH points: large
     enough that sending work costs little next to running it, small enough to keep every
     worker busy to the end and to lose little when a sweep is killed."""
     if size is None:
-        size = min(MAX_BATCH, max(1, math.ceil(len(items) / (workers * 4))))
+        size = min(max_batch, max(1, math.ceil(len(items) / (workers * 4))))
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
@@ -94,7 +96,9 @@ def run_sweep(
         if progress:
             progress(done, len(points), 0.0)
         runs = 0
-        for batch in executor.run(run_points, study, chunk(todo, executor.workers, chunk_size)):
+        for batch in executor.run(
+            run_points, study, chunk(todo, executor.workers, chunk_size, executor.max_batch)
+        ):
             store.commit(batch)
             done += len(batch)
             runs += len(batch) * study.spec.replications
