@@ -26,7 +26,6 @@ from corridorsim.routing import (
     ExpandedGraph,
     Route,
     Router,
-    find_routes,
     links_that_would_connect,
     resolve_avoid,
 )
@@ -90,7 +89,7 @@ def test_a_planned_link_is_used_only_once_opened(tiny: Network) -> None:
 
 def test_opening_an_unknown_link_is_an_input_error(tiny: Network) -> None:
     with pytest.raises(InputError, match="--open: no link 'NOPE'"):
-        find_routes(tiny, "XA-ORIGIN", "XC-DEST", open_links=["NOPE"])
+        corridorsim.routes(tiny, "XA-ORIGIN", "XC-DEST", open_links=["NOPE"])
 
 
 def test_links_that_would_connect_names_the_planned_link(tiny: Network) -> None:

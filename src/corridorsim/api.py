@@ -7,9 +7,11 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from corridorsim.network.io import load_network
+from corridorsim.network.lookup import resolve_node
 from corridorsim.network.model import Network
+from corridorsim.routing.graph import CostModel
 from corridorsim.routing.route import Route
-from corridorsim.routing.search import find_routes
+from corridorsim.routing.search import Router, check_open_links, resolve_avoid
 from corridorsim.scenario.load import Scenario, load_scenario
 
 if TYPE_CHECKING:
@@ -38,16 +40,17 @@ def routes(
     sharing at most that share of their km with each better one.
     """
     net = network if isinstance(network, Network) else load_network(network)
-    return find_routes(
+    router = Router(
         net,
-        origin,
-        destination,
+        open_links=check_open_links(net, open_links),
+        avoid=resolve_avoid(net, avoid),
+        cost=CostModel(tonnes_per_wagon, value_of_time_usd_per_tonne_day),
+    )
+    return router.routes(
+        resolve_node(net, origin, what="origin"),
+        resolve_node(net, destination, what="destination"),
         by=by,
         k=k,
-        avoid=avoid,
-        open_links=open_links,
-        tonnes_per_wagon=tonnes_per_wagon,
-        value_of_time_usd_per_tonne_day=value_of_time_usd_per_tonne_day,
         max_overlap=max_overlap,
     )
 

@@ -46,6 +46,16 @@ def _emit_json(document: Any) -> None:
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
+#: Options several commands share, declared once.
+_jobs_option = click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: all cores).",
+)
+_quiet_option = click.option("--quiet", is_flag=True, help="No progress bar.")
+
+
 def _console() -> Any:
     from rich.console import Console
 
@@ -188,8 +198,8 @@ def routes_command(
     from corridorsim.routing import CostModel, Router, links_that_would_connect, resolve_avoid
     from corridorsim.routing.search import check_open_links
 
-    net, scenario_open = network_for(source)
-    opened = check_open_links(net, [*scenario_open, *_split_words(open_links)])
+    net = network_for(source)
+    opened = check_open_links(net, _split_words(open_links))
     avoided = resolve_avoid(net, _split_words(avoid))
     start = resolve_node(net, origin, what="--from")
     end = resolve_node(net, destination, what="--to")
@@ -275,12 +285,7 @@ def _progress_enabled(quiet: bool) -> bool:
     help="Replications (default: the scenario's).",
 )
 @click.option("--seed", type=click.IntRange(min=0), help="Seed (default: the scenario's).")
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes (default: all cores).",
-)
+@_jobs_option
 @click.option(
     "-o",
     "--output",
@@ -290,7 +295,7 @@ def _progress_enabled(quiet: bool) -> bool:
 )
 @click.option("--plots", is_flag=True, help="With -o: also write PNG charts.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@_quiet_option
 def run_command(
     scenario_file: str,
     replications: int | None,
@@ -358,12 +363,7 @@ def run_command(
     type=click.IntRange(min=0),
     help="Seed shared by all scenarios (default: the first scenario's).",
 )
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes (default: all cores).",
-)
+@_jobs_option
 @click.option(
     "-o",
     "--output",
@@ -373,7 +373,7 @@ def run_command(
 )
 @click.option("--plots", is_flag=True, help="With -o: also write comparison charts.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@_quiet_option
 def compare_command(
     scenario_files: Sequence[str],
     replications: int | None,
@@ -510,7 +510,7 @@ class _SweepProgress:
     help="Design points per task (default: about four tasks per worker).",
 )
 @click.option("--plots", is_flag=True, help="Also write sensitivity charts.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@_quiet_option
 def sweep_command(
     study_file: str,
     jobs: int | None,

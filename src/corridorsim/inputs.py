@@ -11,15 +11,11 @@ from corridorsim.network.model import Network
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 
-def network_for(path: str | os.PathLike[str]) -> tuple[Network, tuple[str, ...]]:
-    """The network a file describes and the links it opens on top of the file's own status.
-
-    A network file is taken as it is; a scenario file gives its network with its
-    ``network_changes`` applied (opened links are returned so routing can name them).
-    """
+def network_for(path: str | os.PathLike[str]) -> Network:
+    """The network a file describes: a network file as it is, a scenario file's network with
+    the scenario's ``network_changes`` applied (opened, closed and set)."""
     if Path(path).suffix.lower() in SCENARIO_SUFFIXES:
         from corridorsim.scenario.load import load_scenario
 
-        scenario = load_scenario(path)
-        return scenario.network, ()
-    return load_network(path), ()
+        return load_scenario(path).network
+    return load_network(path)

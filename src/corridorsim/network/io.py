@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,6 +18,7 @@ from corridorsim.errors import InputError
 from corridorsim.network.geometry import haversine_km
 from corridorsim.network.model import Link, Network, Node
 from corridorsim.schema_errors import error_lines, field_vocabulary
+from corridorsim.textfile import read_user_text
 
 FORMAT_VERSION = 1
 #: A link's geometry must start and end this close to its nodes (catches swapped from/to).
@@ -30,12 +30,7 @@ _VOCABULARY = field_vocabulary(Node, Link)
 def load_network(path: str | os.PathLike[str]) -> Network:
     """Read and validate a network file; raise :class:`InputError` listing every problem."""
     name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: byte {exc.start}: not UTF-8 text: {exc.reason}") from None
+    text = read_user_text(path)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:

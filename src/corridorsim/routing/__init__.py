@@ -5,7 +5,6 @@ from corridorsim.routing.route import Leg, Route
 from corridorsim.routing.search import (
     Avoid,
     Router,
-    find_routes,
     links_that_would_connect,
     resolve_avoid,
 )
@@ -18,7 +17,6 @@ __all__ = [
     "Leg",
     "Route",
     "Router",
-    "find_routes",
     "links_that_would_connect",
     "resolve_avoid",
 ]

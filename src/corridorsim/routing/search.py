@@ -201,35 +201,6 @@ def _dissimilar(routes: Iterator[Route], max_overlap: float) -> Iterator[Route]:
             yield route
 
 
-def find_routes(
-    network: Network,
-    origin: str,
-    destination: str,
-    *,
-    by: str = "fastest",
-    k: int = 1,
-    avoid: Iterable[str] = (),
-    open_links: Iterable[str] = (),
-    tonnes_per_wagon: float = 68.0,
-    value_of_time_usd_per_tonne_day: float = 0.5,
-    max_overlap: float | None = None,
-) -> list[Route]:
-    """The ``k`` best routes from ``origin`` to ``destination`` (ids or unique names)."""
-    router = Router(
-        network,
-        open_links=check_open_links(network, open_links),
-        avoid=resolve_avoid(network, avoid),
-        cost=CostModel(tonnes_per_wagon, value_of_time_usd_per_tonne_day),
-    )
-    return router.routes(
-        resolve_node(network, origin, what="origin"),
-        resolve_node(network, destination, what="destination"),
-        by=by,
-        k=k,
-        max_overlap=max_overlap,
-    )
-
-
 def links_that_would_connect(
     network: Network, origin: str, destination: str, *, avoid: Avoid | None = None
 ) -> tuple[str, ...]:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from corridorsim.errors import InputError
+from corridorsim.textfile import read_user_text
 
 PathKey = tuple[str | int, ...]
 
@@ -52,12 +52,7 @@ class _Loader(yaml.SafeLoader):
 
 def read_yaml(path: str | os.PathLike[str]) -> YamlDocument:
     name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: not UTF-8 text: {exc.reason}") from None
+    text = read_user_text(path)
     try:
         data = yaml.load(text, Loader=_Loader)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
