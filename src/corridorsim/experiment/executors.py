@@ -69,7 +69,7 @@ class DaskExecutor:
     name = "dask"
     #: A Dask task costs a few milliseconds (scheduler round trips): larger batches keep
     #: that small next to the runs in them.
-    max_batch = 64
+    max_batch = 256
 
     def __init__(self, scheduler: str | None, jobs: int) -> None:
         try:
@@ -81,13 +81,18 @@ class DaskExecutor:
             if scheduler:
                 self._client = Client(scheduler, timeout="20s")
             else:
-                self._cluster = LocalCluster(
-                    n_workers=jobs,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    silence_logs=50,
-                )
+                import dask
+
+                # The statistical profiler samples every worker thread many times a second:
+                # useful for diagnosing Dask, a steady tax on simulation runs.
+                with dask.config.set({"distributed.worker.profile.enabled": False}):
+                    self._cluster = LocalCluster(
+                        n_workers=jobs,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                        silence_logs=50,
+                    )
                 self._client = Client(self._cluster)
         except OSError as exc:
             raise CorridorsimError(f"--scheduler {scheduler}: cannot connect: {exc}") from None
