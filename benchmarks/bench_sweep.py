@@ -1,7 +1,7 @@
 """``sweep``: studies on the local pool and on Dask, and the SQLite results store.
 
 (a) **points/s** of ``run_sweep`` on a copy of ``tests/fixtures/tiny-study.yaml`` (morris, 40
-    points of 5 replications; 16 points with ``--quick``) with ``LocalExecutor(1)`` and
+    points of 20 replications; 16 points with ``--quick``) with ``LocalExecutor(1)`` and
     ``LocalExecutor(2)``, each run into a new temporary folder, timed in turn in the same loop;
     the speed-up is the median of the per-repetition ``time(1) / time(2)`` (goal 1.7x).
 (b) **per-task overhead** of the executors on 1,000 tiny runs (200 with ``--quick``): a study
@@ -71,7 +71,9 @@ def run(settings: Settings) -> list[Result]:
 
 
 def _points_per_second(settings: Settings) -> list[Result]:
-    study = load_study(tiny_study(QUICK_SAMPLES if settings.quick else None))
+    # 20 replications a point: a sweep of several seconds, so that the pool's start-up is a
+    # small part of it, as in a planner's sweeps.
+    study = load_study(tiny_study(QUICK_SAMPLES if settings.quick else None, replications=20))
     points = len(study.design())
     run_points(study, [(0, study.design()[0])])  # warm-up: first calls, caches
     out = temp_folder()

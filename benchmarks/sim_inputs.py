@@ -160,14 +160,19 @@ def chain_scenario(chain: Chain, folder: Path | None = None) -> Path:
     return path
 
 
-def tiny_study(samples: int | None = None, folder: Path | None = None) -> Path:
-    """A copy of the tiny study fixture (and what it reads), ``samples`` changed if given."""
+def tiny_study(
+    samples: int | None = None, folder: Path | None = None, replications: int | None = None
+) -> Path:
+    """A copy of the tiny study fixture (and what it reads), ``samples`` and
+    ``replications`` changed if given."""
     folder = folder or temp_folder()
     for name in ("tiny.yaml", "tiny.geojson"):
         shutil.copyfile(FIXTURES / name, folder / name)
     study = yaml.safe_load((FIXTURES / "tiny-study.yaml").read_text(encoding="utf-8"))
     if samples is not None:
         study["samples"] = samples
+    if replications is not None:
+        study["replications"] = replications
     path = folder / "tiny-study.yaml"
     path.write_text(yaml.safe_dump(study, sort_keys=False), encoding="utf-8")
     return path
