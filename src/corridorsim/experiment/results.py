@@ -46,6 +46,7 @@ class SimulationResult:
         pooled_transit, pooled_usd, pooled_co2 = [], [], []
         waits_by_cause = np.zeros(len(CAUSES))
         wait_by_place: dict[str, float] = defaultdict(float)
+        processing_h = running_h = 0.0
         consignments = arrived = within = judged = 0
         wagons_departed = wagons_arrived = 0
         for rep, rows in self._shipment_rows(index):
@@ -67,12 +68,18 @@ class SimulationResult:
                 pooled_co2.append(co2_t)
                 waits_by_cause += c["waits"][done].sum(axis=0)
                 legs = rep.legs
-                mask = np.isin(legs["consignment"], done) & (legs["wait"] > 0)
+                mine = np.isin(legs["consignment"], done)
+                mask = mine & (legs["wait"] > 0)
                 by_label = np.bincount(
                     legs["label"][mask], weights=legs["wait"][mask], minlength=len(rep.labels)
                 )
                 for label in np.flatnonzero(by_label):
                     wait_by_place[rep.labels[label]] += float(by_label[label])
+                # Time being moved or processed (start to end of each leg), by kind of leg.
+                busy = legs["end"][mine] - legs["start"][mine]
+                at_facility = np.isin(legs["label"][mine], rep.facility_labels())
+                processing_h += float(busy[at_facility].sum())
+                running_h += float(busy[~at_facility].sum())
             if target_days is not None:
                 late_in_transit = rows[
                     np.isnan(c["arrive"][rows])
@@ -95,6 +102,11 @@ class SimulationResult:
             "p_within_target": (within / judged if judged else math.nan)
             if target_days is not None
             else None,
+            "time_h": {
+                "running": running_h / per_consignment,
+                "processing": processing_h / per_consignment,
+                "waiting": float(waits_by_cause.sum()) / per_consignment,
+            },
             "wait_h_by_cause": {
                 cause: waits_by_cause[i] / per_consignment for i, cause in enumerate(CAUSES)
             },

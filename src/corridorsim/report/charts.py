@@ -17,15 +17,30 @@ CAUSE_COLOURS = {
     "ferry": "#0f9d8a",
     "headway": "#dd8452",
     "disruption": "#c44e52",
-    "moving": "#b8b8b8",
+    "running": "#d9d9d9",
+    "processing": "#a6a6a6",
 }
 CAUSE_LABELS = {
     "facility": "facility queue",
     "ferry": "waiting for a ferry",
     "headway": "line headway",
     "disruption": "disruption",
-    "moving": "moving and processing",
+    "running": "running (on links, at sea)",
+    "processing": "processing (borders, ports, yards)",
 }
+#: The parts of a door-to-door time, in the order they are drawn.
+TIME_PARTS = ("running", "processing", *CAUSES)
+
+
+def _time_parts(shipments: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """Mean hours per consignment of each part of the door-to-door time, per shipment."""
+    parts = {
+        part: np.array([s["time_h"][part] or 0.0 for s in shipments])
+        for part in ("running", "processing")
+    }
+    for cause in CAUSES:
+        parts[cause] = np.array([s["wait_h_by_cause"][cause] or 0.0 for s in shipments])
+    return parts
 
 
 def _pyplot() -> Any:
@@ -110,18 +125,14 @@ def transit_chart(result: Any, path: str | os.PathLike[str]) -> None:
 
 
 def waiting_chart(result: Any, path: str | os.PathLike[str], summary: dict[str, Any]) -> None:
-    """Mean hours per consignment by cause, next to the time spent moving and processed."""
+    """Mean hours per consignment: running, processing, and waiting by cause."""
     plt = _pyplot()
     ids = list(summary["shipments"])
     fig, ax = plt.subplots(figsize=(11, 1.2 + 0.7 * len(ids)))
     left = np.zeros(len(ids))
-    parts = {
-        cause: np.array([summary["shipments"][s]["wait_h_by_cause"][cause] or 0.0 for s in ids])
-        for cause in CAUSES
-    }
-    total = np.array([(summary["shipments"][s]["transit_days"]["mean"] or 0.0) * 24 for s in ids])
-    parts["moving"] = np.maximum(total - sum(parts.values()), 0.0)
-    for cause in ("moving", *CAUSES):
+    parts = _time_parts([summary["shipments"][s] for s in ids])
+    total = sum(parts.values())
+    for cause in TIME_PARTS:
         values = parts[cause]
         ax.barh(ids, values, left=left, color=CAUSE_COLOURS[cause], label=CAUSE_LABELS[cause])
         for y, (x0, w) in enumerate(zip(left, values, strict=True)):
@@ -133,13 +144,13 @@ def waiting_chart(result: Any, path: str | os.PathLike[str], summary: dict[str, 
                     ha="center",
                     va="center",
                     fontsize=8,
-                    color="white" if cause != "moving" else "#222222",
+                    color="#222222" if cause in ("running", "processing") else "white",
                 )
         left += values
     ax.invert_yaxis()
     ax.set_xlabel("mean hours per consignment (door to door)")
     ax.set_title("Where the time goes", loc="left")
-    ax.legend(fontsize=8, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.25 - 0.05 / len(ids)))
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     ax.grid(axis="x", color="#e5e5e5", linewidth=0.6)
     fig.tight_layout()
     save_figure(fig, path)
@@ -249,13 +260,8 @@ def write_compare_charts(
             label: r.summary()["shipments"].get(shipment_id)
             for label, r in zip(comparison.labels, comparison.results, strict=True)
         }
-        parts = {
-            cause: np.array([summaries[lab]["wait_h_by_cause"][cause] or 0.0 for lab in labels])
-            for cause in CAUSES
-        }
-        total = np.array([(summaries[lab]["transit_days"]["mean"] or 0.0) * 24 for lab in labels])
-        parts["moving"] = np.maximum(total - sum(parts.values()), 0.0)
-        for cause in ("moving", *CAUSES):
+        parts = _time_parts([summaries[lab] for lab in labels])
+        for cause in TIME_PARTS:
             waits.barh(
                 labels,
                 parts[cause],

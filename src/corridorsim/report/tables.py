@@ -171,6 +171,14 @@ def _num(value: Any, fmt: str = ",.1f") -> str:
     return "-" if value is None else format(value, fmt)
 
 
+def _column_style(header: str, summary: dict[str, Any]) -> dict[str, Any]:
+    """Shipment ids are never cut short (they are what a reader looks up); numbers align."""
+    if header == "shipment":
+        longest = max((len(s) for s in summary["shipments"]), default=8)
+        return {"justify": "left", "no_wrap": True, "min_width": longest}
+    return {"justify": "right"}
+
+
 def run_tables(summary: dict[str, Any]) -> Group:
     """The summary of a run: one row per shipment, then where the time goes."""
     head = Table(
@@ -194,12 +202,19 @@ def run_tables(summary: dict[str, Any]) -> Group:
         "USD/t",
         "kg CO2/t",
     ):
-        head.add_column(header, justify="left" if header == "shipment" else "right")
+        head.add_column(header, **_column_style(header, summary))
     waits = Table(title="Where the time goes (mean hours per consignment)", title_justify="left")
-    for header in ("shipment", "facility queue", "ferry", "headway", "disruption", "top places"):
-        waits.add_column(
-            header, justify="left" if header in ("shipment", "top places") else "right"
-        )
+    for header in (
+        "shipment",
+        "running",
+        "processing",
+        "facility queue",
+        "ferry wait",
+        "headway",
+        "disruption",
+    ):
+        waits.add_column(header, **_column_style(header, summary))
+    most: list[str] = []
     for shipment_id, s in summary["shipments"].items():
         t = s["transit_days"]
         lo, hi = t["ci95"]
@@ -222,15 +237,21 @@ def run_tables(summary: dict[str, Any]) -> Group:
             _num(s["co2_kg_per_tonne"]["mean"]),
         )
         w = s["wait_h_by_cause"]
-        places = "; ".join(f"{p['place']} {p['wait_h']:,.1f} h" for p in s["top_waits"][:3])
+        places = ", ".join(f"{p['place']} {p['wait_h']:,.1f} h" for p in s["top_waits"][:3])
+        if places:
+            most.append(f"{shipment_id}: {places}")
         waits.add_row(
             shipment_id,
+            _num(s["time_h"]["running"]),
+            _num(s["time_h"]["processing"]),
             _num(w["facility"]),
             _num(w["ferry"]),
             _num(w["headway"]),
             _num(w["disruption"]),
-            places or "-",
         )
+    if most:
+        waits.caption = "most waiting at (hours per consignment): " + "; ".join(most)
+        waits.caption_justify = "left"
     return Group(head, waits)
 
 

@@ -49,6 +49,12 @@ class ReplicationResult:
     horizon_h: float
     events: int
 
+    def facility_labels(self) -> np.ndarray:
+        """The label numbers of facility legs (the others are links)."""
+        return np.asarray(
+            [i for i, text in enumerate(self.labels) if text.startswith("facility:")], dtype=int
+        )
+
 
 class Engine:
     """The state of one replication: components, routes, records."""
