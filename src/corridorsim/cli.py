@@ -267,6 +267,12 @@ class _ProgressBar:
             self._task = self._bar.add_task(self._label, total=total)
         self._bar.update(self._task, completed=done)
 
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         if self._bar is not None:
             self._bar.stop()
@@ -313,8 +319,7 @@ def run_command(
     if plots and not out_dir:
         raise InputError("--plots: needs -o DIR to write the charts into")
     scenario = load_scenario(scenario_file)
-    bar = _ProgressBar("replications", _progress_enabled(quiet))
-    try:
+    with _ProgressBar("replications", _progress_enabled(quiet)) as bar:
         result = simulate(
             scenario,
             replications=replications,
@@ -322,8 +327,6 @@ def run_command(
             jobs=jobs or default_jobs(),
             progress=bar,
         )
-    finally:
-        bar.close()
     summary = result.summary()
     if out_dir:
         from corridorsim.report.outputs import write_run_outputs
@@ -402,8 +405,7 @@ def compare_command(
             problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
-    bar = _ProgressBar("replications", _progress_enabled(quiet))
-    try:
+    with _ProgressBar("replications", _progress_enabled(quiet)) as bar:
         comparison = compare(
             scenarios,
             replications=replications,
@@ -411,8 +413,6 @@ def compare_command(
             jobs=jobs or default_jobs(),
             progress=bar,
         )
-    finally:
-        bar.close()
     document = comparison.document()
     if out_dir:
         from pathlib import Path
@@ -469,6 +469,12 @@ class _SweepProgress:
             self._bar.start()
             self._task = self._bar.add_task("points", total=total, rate="")
         self._bar.update(self._task, completed=done, rate=f"{runs_per_s:,.1f} runs/s")
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         if self._bar is not None:
@@ -535,11 +541,12 @@ def sweep_command(
     study = load_study(study_file)
     out = prepare_output_dir(out_dir)
     runner = make_executor(executor, jobs=jobs or default_jobs(), scheduler=scheduler)
-    bar = _SweepProgress(_progress_enabled(quiet))
     try:
-        outcome = run_sweep(study, out, runner, resume=resume, chunk_size=chunk_size, progress=bar)
+        with _SweepProgress(_progress_enabled(quiet)) as bar:
+            outcome = run_sweep(
+                study, out, runner, resume=resume, chunk_size=chunk_size, progress=bar
+            )
     finally:
-        bar.close()
         runner.close()
     found = compute_indices(study, outcome.rows)
     write_sweep_outputs(outcome, found, out)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,8 @@ class SimulationResult:
     scenario: Scenario
     seed: int
     replications: list[ReplicationResult]
+    #: The summary, computed once: the table, summary.json and the charts all read it.
+    _summary: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def events(self) -> int:
@@ -129,6 +131,11 @@ class SimulationResult:
 
     def summary(self) -> dict[str, Any]:
         """The ``summary.json`` / ``run --json`` document (stable keys, rounded floats)."""
+        if self._summary is None:
+            self._summary = self._build_summary()
+        return self._summary
+
+    def _build_summary(self) -> dict[str, Any]:
         spec = self.scenario.spec
         return clean(
             {

@@ -28,7 +28,6 @@ FacilityType = Literal["border", "yard", "port", "gauge_change", "terminal"]
 NodeKind = Literal["station", "junction", "port", "border", "terminal", "city"]
 Status = Literal["open", "planned", "closed"]
 
-MODES: tuple[str, ...] = ("rail", "road", "ferry", "sea")
 #: Facility types every consignment passing the node goes through (not only those changing carrier).
 PASSING_FACILITIES = frozenset({"border", "yard"})
 

@@ -69,7 +69,6 @@ class Scenario:
     shipments: tuple[ShipmentPlan, ...]
     #: sha256 of each input file, by path as given (scenario first, then its network).
     input_hashes: Mapping[str, str] = field(default_factory=dict, compare=False)
-    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -162,7 +161,6 @@ def build_scenario(
         network=network,
         shipments=tuple(plans),
         input_hashes=FrozenDict(input_hashes or {}),
-        raw=data,
     )
 
 

@@ -16,7 +16,6 @@ import numpy as np
 CAUSES = ("facility", "ferry", "headway", "disruption")
 FACILITY, FERRY, HEADWAY, DISRUPTION = range(len(CAUSES))
 NO_CAUSE = -1
-LEG_KINDS = ("link", "facility")
 
 
 class LegBuffer:
