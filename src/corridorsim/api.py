@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corridorsim.network.io import load_network
@@ -14,9 +15,20 @@ from corridorsim.routing.route import Route
 from corridorsim.routing.search import Router, check_open_links, resolve_avoid
 from corridorsim.scenario.load import Scenario, load_scenario
 
+#: File endings that mark a scenario (a network file is GeoJSON).
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+
 if TYPE_CHECKING:
     from corridorsim.experiment.compare import Comparison
     from corridorsim.experiment.results import SimulationResult
+
+
+def network_for(path: str | os.PathLike[str]) -> Network:
+    """The network a file describes: a network file as it is, a scenario file's network with
+    the scenario's ``network_changes`` applied (opened, closed and set)."""
+    if Path(path).suffix.lower() in SCENARIO_SUFFIXES:
+        return load_scenario(path).network
+    return load_network(path)
 
 
 def routes(

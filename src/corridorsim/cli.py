@@ -193,7 +193,7 @@ def routes_command(
     as_json: bool,
 ) -> None:
     """The k best routes from --from to --to, with a per-leg breakdown."""
-    from corridorsim.inputs import network_for
+    from corridorsim.api import network_for
     from corridorsim.network.lookup import resolve_node
     from corridorsim.routing import CostModel, Router, links_that_would_connect, resolve_avoid
     from corridorsim.routing.search import check_open_links
@@ -417,7 +417,7 @@ def compare_command(
     if out_dir:
         from pathlib import Path
 
-        from corridorsim.atomic import write_text_atomic
+        from corridorsim._files import write_text_atomic
         from corridorsim.report.outputs import json_text, prepare_output_dir, write_run_outputs
 
         out = prepare_output_dir(out_dir)

@@ -26,3 +26,16 @@ class InputError(CorridorsimError, ValueError):
 
 class UnknownNameError(InputError):
     """A node (or other id) that names nothing, or names more than one thing."""
+
+
+class ParameterError(InputError):
+    """A bad value for one of a library function's own parameters (``by``, ``jobs``, ``k``).
+
+    The message names the parameter as the library spells it (``by: unknown policy``); the
+    command line maps ``param`` to its flag (``--by: unknown policy``) at its edge.
+    """
+
+    def __init__(self, param: str, message: str) -> None:
+        self.param = param
+        self.message = message
+        super().__init__(f"{param}: {message}")

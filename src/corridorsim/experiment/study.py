@@ -21,14 +21,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter, ValidationError, model_validator
 
+from corridorsim._schema import FrozenModel, error_lines, field_vocabulary
 from corridorsim.errors import InputError
-from corridorsim.frozen import FrozenModel
 from corridorsim.network.io import load_network
 from corridorsim.network.model import Network
 from corridorsim.scenario.load import Scenario, build_scenario
 from corridorsim.scenario.paths import join_path, split_path
 from corridorsim.scenario.yaml_source import YamlDocument, read_yaml
-from corridorsim.schema_errors import error_lines, field_vocabulary
 
 Method = Literal["grid", "lhs", "morris", "sobol"]
 #: The fewest samples each method can do anything with.

@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from corridorsim.frozen import FrozenModel
+from corridorsim._schema import FrozenModel
 
 if TYPE_CHECKING:
     import numpy as np

@@ -13,12 +13,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from corridorsim.atomic import write_text_atomic
+from corridorsim._files import read_user_text, write_text_atomic
+from corridorsim._schema import error_lines, field_vocabulary
 from corridorsim.errors import InputError
 from corridorsim.network.geometry import haversine_km
 from corridorsim.network.model import Link, Network, Node
-from corridorsim.schema_errors import error_lines, field_vocabulary
-from corridorsim.textfile import read_user_text
 
 FORMAT_VERSION = 1
 #: A link's geometry must start and end this close to its nodes (catches swapped from/to).

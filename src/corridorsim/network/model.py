@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from corridorsim.frozen import FrozenDict, FrozenModel
+from corridorsim._schema import FrozenDict, FrozenModel
 from corridorsim.network.distributions import Duration
 from corridorsim.network.geometry import line_length_km
 

@@ -317,7 +317,7 @@ def save_figure(fig: Any, path: str | os.PathLike[str], *, dpi: int = 150) -> No
     """Save a matplotlib figure as PNG via a temporary file, so no half-written image remains."""
     import io
 
-    from corridorsim.atomic import write_bytes_atomic
+    from corridorsim._files import write_bytes_atomic
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.15)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from corridorsim import __version__
-from corridorsim.atomic import write_text_atomic
+from corridorsim._files import write_text_atomic
 from corridorsim.errors import InputError
 
 

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from corridorsim.atomic import write_bytes_atomic, write_text_atomic
+from corridorsim._files import write_bytes_atomic, write_text_atomic
 from corridorsim.errors import InputError
 from corridorsim.report.outputs import csv_text, json_text
 

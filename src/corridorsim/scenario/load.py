@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from corridorsim._schema import FrozenDict, dotted, error_lines, field_vocabulary
 from corridorsim.errors import InputError
-from corridorsim.frozen import FrozenDict
 from corridorsim.network.distributions import Distribution
 from corridorsim.network.io import load_network
 from corridorsim.network.lookup import resolve_node
@@ -28,7 +28,6 @@ from corridorsim.routing.search import Router, links_that_would_connect, resolve
 from corridorsim.scenario.paths import apply_network_sets
 from corridorsim.scenario.schema import Cargo, Disruption, ScenarioFile, Shipment, tonnage_gap
 from corridorsim.scenario.yaml_source import PathKey, YamlDocument, read_yaml
-from corridorsim.schema_errors import dotted, error_lines, field_vocabulary
 
 _VOCABULARY = field_vocabulary(ScenarioFile)
 

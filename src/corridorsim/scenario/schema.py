@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from corridorsim.frozen import FrozenDict, FrozenModel, freeze_mapping
+from corridorsim._schema import FrozenDict, FrozenModel, freeze_mapping
 from corridorsim.network.distributions import Distribution, Duration, Exponential, Fixed
 from corridorsim.network.model import Slug
 

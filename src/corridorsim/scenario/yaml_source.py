@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
+from corridorsim._files import read_user_text
 from corridorsim.errors import InputError
-from corridorsim.textfile import read_user_text
 
 PathKey = tuple[str | int, ...]
 

@@ -1,6 +1,8 @@
-"""Turning pydantic validation errors into the one-line messages users read.
+"""The base of every model read from a file, and the one-line messages users read when a
+file does not validate.
 
-Each error becomes ``PATH: what is wrong (got VALUE)``, where PATH is the place in the file
+Models are frozen once validated; unknown keys and non-finite numbers are errors. Each
+validation error becomes ``PATH: what is wrong (got VALUE)``, where PATH is the place in the file
 (``properties.facility[1].dwell_h.sd``). Unknown keys come with the closest known key.
 """
 
@@ -10,7 +12,37 @@ import difflib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+
+class FrozenModel(BaseModel):
+    """Frozen once validated; a typo (unknown key) or a non-finite number is an error."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
+
+
+class FrozenDict(dict):  # type: ignore[type-arg]
+    """A dict that cannot be changed after it is built: a validated network or scenario
+    stays what it was validated as, even though it holds mappings."""
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise TypeError(f"{type(self).__name__} cannot be changed (it was validated as is)")
+
+    __setitem__ = __delitem__ = _refuse  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+    __ior__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type, tuple[dict]]:  # type: ignore[type-arg]
+        # Rebuilt from a plain dict: pickling (process pools, Dask) and copying still work.
+        return (type(self), (dict(self),))
+
+
+def freeze_mapping(value: object) -> object:
+    """Pydantic after-validator: a validated dict becomes a FrozenDict."""
+    return FrozenDict(value) if isinstance(value, dict) else value
+
 
 #: What the regular expressions of the models ask for, in words.
 PATTERN_MEANINGS = {

@@ -1,10 +1,24 @@
-"""Writing files so that a reader never sees half of one: write a temporary file, then rename."""
+"""User files: read as UTF-8 text with one clear line when they cannot be, and written so
+that a reader never sees half of one (a temporary file, then a rename)."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
+
+from corridorsim.errors import InputError
+
+
+def read_user_text(path: str | os.PathLike[str]) -> str:
+    """The text of ``path``; :class:`InputError` naming the file when it cannot be read."""
+    name = str(path)
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: byte {exc.start}: not UTF-8 text: {exc.reason}") from None
 
 
 def _umask() -> int:
