@@ -1,6 +1,6 @@
 # Two targets do everything on a fresh machine with Python 3.11+ (see README.md):
 #   make demo   set up .venv and run the main job on a shipped file
-#   make test   set up .venv and run the whole test suite (ruff + pytest)
+#   make test   set up .venv and run the whole test suite (ruff + mypy + pytest)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -19,6 +19,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

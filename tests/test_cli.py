@@ -236,7 +236,7 @@ def test_routes_on_a_scenario_use_its_network_changes(tiny_path: Path) -> None:
 
 def test_an_unknown_from_name_exits_2_with_the_closest_candidates(tiny_path: Path) -> None:
     (line,) = assert_bad_input(run("routes", tiny_path, "--from", "Origen Yard", "--to", "XC-DEST"))
-    assert line.startswith("no --from 'Origen Yard' (closest: XA-ORIGIN (Origin Yard)")
+    assert line.startswith("--from: no node 'Origen Yard' (closest: XA-ORIGIN (Origin Yard)")
 
 
 def test_an_ambiguous_name_exits_2_naming_each_candidate(tiny_path: Path) -> None:

@@ -22,10 +22,9 @@ from corridorsim.errors import InputError
 from corridorsim.experiment.compare import (
     Comparison,
     compare,
-    paired_difference,
-    replication_kpis,
 )
 from corridorsim.experiment.replications import simulate
+from corridorsim.experiment.stats import PairedDifference
 from corridorsim.scenario.load import Scenario, load_scenario
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -158,9 +157,24 @@ def test_compare_needs_two_scenarios(pair: tuple[Scenario, Scenario]) -> None:
 
 def test_paired_difference_ignores_replications_missing_on_either_side() -> None:
     nan = math.nan
-    diff = paired_difference(np.array([1.0, 2.0, nan, 4.0]), np.array([2.0, nan, 5.0, 6.0]))
-    assert diff["n"] == 2
-    assert diff["mean"] == pytest.approx(1.5)
+    diff = PairedDifference.of(np.array([1.0, 2.0, nan, 4.0]), np.array([2.0, nan, 5.0, 6.0]))
+    assert diff.n == 2
+    assert diff.mean == pytest.approx(1.5)
+
+
+def test_the_typed_comparison_is_what_the_document_shows(
+    comparison: Comparison, document: dict[str, Any]
+) -> None:
+    """The document is the typed comparison, rounded: nothing is computed twice."""
+    pilot = comparison.shipments["pilot"]
+    diff = pilot.diff_vs_first["variant"]["transit_days"]
+    assert document["shipments"]["pilot"]["diff_vs_first"]["variant"]["mean"] == pytest.approx(
+        diff.mean, abs=1e-6
+    )
+    first = pilot.per_scenario["tiny"].transit_days.per_replication
+    second = pilot.per_scenario["variant"].transit_days.per_replication
+    assert diff.mean == pytest.approx(float(np.nanmean(second - first)))
+    assert comparison.shipments["extra"].missing_from == ("tiny",)
 
 
 def test_the_public_api_compares_files_or_scenarios(
@@ -188,20 +202,22 @@ def test_common_random_numbers_narrow_the_paired_ci() -> None:
     ayrum = load_scenario(SCENARIOS / "kz-wheat-ayrum-2025.yaml")
     tripp = load_scenario(SCENARIOS / "kz-wheat-tripp-open.yaml")
     seed, count = ayrum.seed, 20
-    base = replication_kpis(simulate(ayrum, replications=count, seed=seed), "pilot")
-    same = replication_kpis(simulate(tripp, replications=count, seed=seed), "pilot")
-    other = replication_kpis(simulate(tripp, replications=count, seed=seed + 1), "pilot")
+    def transit(scenario: Scenario, seed: int) -> np.ndarray:
+        result = simulate(scenario, replications=count, seed=seed)
+        return result.shipment("pilot").transit_days.per_replication
 
-    def half_width(diff: dict[str, Any]) -> float:
-        lo, hi = diff["ci95"]
+    base, same, other = transit(ayrum, seed), transit(tripp, seed), transit(tripp, seed + 1)
+
+    def half_width(diff: PairedDifference) -> float:
+        lo, hi = diff.ci95
         return (hi - lo) / 2
 
-    crn = paired_difference(base["transit_days"], same["transit_days"])
-    independent = paired_difference(base["transit_days"], other["transit_days"])
-    assert crn["n"] == independent["n"] == count
+    crn = PairedDifference.of(base, same)
+    independent = PairedDifference.of(base, other)
+    assert crn.n == independent.n == count
     assert half_width(crn) < half_width(independent)
     # ... because the shared stretch makes the replications positively correlated.
-    assert np.corrcoef(base["transit_days"], same["transit_days"])[0, 1] > 0.2
+    assert np.corrcoef(base, same)[0, 1] > 0.2
 
 
 def test_compare_pairs_under_the_first_scenarios_seed() -> None:

@@ -13,18 +13,11 @@ from typing import Any
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from corridorsim.network.distributions import (
-    Empirical,
-    Exponential,
     Fixed,
-    Gamma,
-    Lognormal,
     NormalTrunc,
-    Triangular,
-    Uniform,
     parse_duration,
 )
 from corridorsim.network.model import Facility
@@ -258,43 +251,3 @@ def test_a_rejected_spec_is_a_value_error() -> None:
     """Library users can catch bad parameters like any ValueError."""
     with pytest.raises(ValueError, match="min <= mode <= max"):
         parse_duration({"dist": "triangular", "min": 6, "mode": 2, "max": 24})
-
-
-# --------------------------------------------------------------------------------------------
-# scaled()
-
-SCALABLE = [
-    Fixed(value=5),
-    Exponential(dist="exponential", mean=6),
-    Lognormal(dist="lognormal", mean=24, sd=12),
-    Gamma(dist="gamma", mean=18, sd=9),
-    Triangular(dist="triangular", min=6, mode=10, max=24),
-    Uniform(dist="uniform", min=4, max=8),
-    NormalTrunc(dist="normal_trunc", mean=21, sd=2, min=16),
-    NormalTrunc(dist="normal_trunc", mean=2, sd=4, min=0, max=9),
-    Empirical(dist="empirical", values=[2, 4, 10], weights=[1, 2, 1]),
-]
-
-
-@pytest.mark.parametrize("dist", SCALABLE, ids=lambda d: d.dist)
-@pytest.mark.parametrize("factor", [0.5, 1.0, 3.0])
-def test_scaled_multiplies_every_duration(dist: Any, factor: float) -> None:
-    """The same shape, stretched: mean times the factor, variance times its square."""
-    scaled = dist.scaled(factor)
-    assert type(scaled) is type(dist)
-    assert scaled.mean() == pytest.approx(dist.mean() * factor, rel=1e-12)
-    assert scaled.variance() == pytest.approx(dist.variance() * factor**2, rel=1e-9)
-    assert dist.scaled(1.0) == dist
-
-
-def test_scaled_keeps_empirical_weights() -> None:
-    dist = Empirical(dist="empirical", values=[2, 4], weights=[3, 1])
-    assert dist.scaled(2).values == (4.0, 8.0)
-    assert dist.scaled(2).weights == (3.0, 1.0)
-
-
-@settings(max_examples=60, deadline=None)
-@given(duration_specs(), st.floats(0.1, 10))
-def test_scaled_mean_is_the_mean_scaled(spec: Any, factor: float) -> None:
-    dist = parse_duration(spec)
-    assert dist.scaled(factor).mean() == pytest.approx(dist.mean() * factor, rel=1e-9, abs=1e-9)

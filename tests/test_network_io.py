@@ -79,7 +79,8 @@ def test_node_fields_are_read(tiny: Network) -> None:
     assert gate.facility[1].type == "gauge_change"
     assert gate.facility[1].dwell_h == Uniform(dist="uniform", min=4, max=8)
     assert gate.facility[1].fee_usd_per_wagon == 300
-    assert gate.passing_facilities("rail") == (gate.facility[0],)  # borders, not gauge change
+    # Every consignment passes the border; only transfers use the gauge change.
+    assert gate.facility[0].is_passing and not gate.facility[1].is_passing
     assert tiny.node("XB-BORDER").facility[0].dwell_h == Gamma(dist="gamma", mean=18, sd=9)
 
 

@@ -18,8 +18,9 @@ import yaml
 from scipy import stats
 
 import corridorsim
-from corridorsim.errors import InputError
-from corridorsim.experiment.replications import chunks, simulate
+from corridorsim.errors import ParameterError
+from corridorsim.experiment import executors
+from corridorsim.experiment.replications import simulate
 from corridorsim.experiment.results import SimulationResult
 from corridorsim.experiment.stats import mean_ci
 from corridorsim.scenario.load import Scenario, load_scenario
@@ -91,12 +92,23 @@ def test_jobs_beyond_replications_and_uneven_chunks(corridor: Scenario) -> None:
                         simulate(corridor, replications=2, jobs=5))
 
 
-def test_chunks_cover_every_replication_once() -> None:
-    for count in (1, 2, 7, 30, 101):
-        for jobs in (1, 2, 3, 8):
-            parts = chunks(list(range(count)), jobs)
-            assert [r for part in parts for r in part] == list(range(count))
-            assert all(parts)
+def test_several_jobs_run_on_the_local_executor(
+    corridor: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replications go to the same local process pool as sweeps, in its tasks."""
+    seen: list[tuple[int, list[list[int]]]] = []
+    real = executors.LocalExecutor.run
+
+    def run(self: executors.LocalExecutor, fn: Any, shared: Any, tasks: Any) -> Any:
+        seen.append((self.workers, [list(t) for t in tasks]))
+        return real(self, fn, shared, tasks)
+
+    monkeypatch.setattr(executors.LocalExecutor, "run", run)
+    result = simulate(corridor, replications=9, jobs=2)
+    ((workers, tasks),) = seen
+    assert workers == 2
+    assert tasks == executors.batches(list(range(9)), 2, max_batch=16)
+    assert [r.replication for r in result.replications] == list(range(9))
 
 
 def test_replications_are_a_prefix_of_more_replications(corridor: Scenario) -> None:
@@ -127,13 +139,19 @@ def test_seed_changes_results(corridor: Scenario) -> None:
     assert one["shipments"]["flow"]["transit_days"] != two["shipments"]["flow"]["transit_days"]
 
 
-@pytest.mark.parametrize(("kwargs", "word"), [
-    ({"replications": 0}, "replications"), ({"jobs": 0}, "jobs"),
+@pytest.mark.parametrize(("kwargs", "param"), [
+    ({"replications": 0}, "replications"), ({"jobs": 0}, "jobs"), ({"jobs": -1}, "jobs"),
 ])
-def test_bad_counts_are_input_errors(corridor: Scenario, kwargs: dict[str, Any],
-                                     word: str) -> None:
-    with pytest.raises(InputError, match=word):
+def test_bad_counts_are_parameter_errors(corridor: Scenario, kwargs: dict[str, Any],
+                                         param: str) -> None:
+    got = next(iter(kwargs.values()))
+    with pytest.raises(ParameterError, match=rf"^{param}: must be at least 1 \(got {got}\)$"):
         simulate(corridor, **kwargs)
+
+
+def test_jobs_none_means_every_core(corridor: Scenario) -> None:
+    assert_same_results(simulate(corridor, replications=3, jobs=None),
+                        simulate(corridor, replications=3, jobs=1))
 
 
 def test_ci_half_width_shrinks_with_more_replications(corridor: Scenario) -> None:

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import corridorsim
-from corridorsim.errors import InputError, UnknownNameError
+from corridorsim.errors import InputError, ParameterError, UnknownNameError
 from corridorsim.network.io import parse_network
 from corridorsim.network.lookup import resolve_node
 from corridorsim.network.model import Ferry, Network
@@ -27,9 +27,11 @@ from corridorsim.routing import (
     Route,
     Router,
     links_that_would_connect,
+    plan_route,
     resolve_avoid,
 )
 from corridorsim.routing.carriers import mode_of, transfer_allowed
+from corridorsim.routing.search import check_open_links
 from netgen import collection, link, node, routing_docs
 
 NEWLINE = "XB-PORT--XC-DEST-NEWLINE"
@@ -87,9 +89,17 @@ def test_a_planned_link_is_used_only_once_opened(tiny: Network) -> None:
     assert opened[0].hours < shut[0].hours
 
 
-def test_opening_an_unknown_link_is_an_input_error(tiny: Network) -> None:
-    with pytest.raises(InputError, match="--open: no link 'NOPE'"):
+def test_opening_an_unknown_link_names_the_parameter(tiny: Network) -> None:
+    with pytest.raises(ParameterError, match=r"^open_links: no link 'NOPE'$") as caught:
         corridorsim.routes(tiny, "XA-ORIGIN", "XC-DEST", open_links=["NOPE"])
+    assert caught.value.param == "open_links"
+    with pytest.raises(ParameterError) as several:
+        check_open_links(tiny, [NEWLINE, "NOPE", "ALSO-NOPE"])
+    assert several.value.problems == (
+        "open_links: no link 'NOPE'",
+        "open_links: no link 'ALSO-NOPE'",
+    )
+    assert check_open_links(tiny, [NEWLINE, NEWLINE]) == {NEWLINE}
 
 
 def test_links_that_would_connect_names_the_planned_link(tiny: Network) -> None:
@@ -240,19 +250,33 @@ def test_k_is_an_upper_bound(tiny: Network) -> None:
     assert len(corridorsim.routes(tiny, "XA-ORIGIN", "XC-DEST", k=50)) == 2
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"by": "shortest"}, "unknown policy 'shortest'"),
-    ({"k": 0}, "-k: must be at least 1"),
+@pytest.mark.parametrize(("kwargs", "param", "message"), [
+    ({"by": "shortest"}, "by",
+     r"^by: unknown policy 'shortest' \(one of fastest, cheapest, generalized\)$"),
+    ({"k": 0}, "k", r"^k: must be at least 1 \(got 0\)$"),
+    ({"max_overlap": -0.1}, "max_overlap", r"^max_overlap: must be between 0 and 1 \(got -0.1\)$"),
 ])
-def test_bad_policy_or_k_is_an_input_error(
-    tiny: Network, kwargs: dict[str, Any], message: str
+def test_a_bad_parameter_is_named_as_the_library_spells_it(
+    tiny: Network, kwargs: dict[str, Any], param: str, message: str
 ) -> None:
-    with pytest.raises(InputError, match=message):
+    with pytest.raises(ParameterError, match=message) as caught:
         corridorsim.routes(tiny, "XA-ORIGIN", "XC-DEST", **kwargs)
+    assert caught.value.param == param
+    with pytest.raises(ParameterError, match=message):
+        Router(tiny).routes("XA-ORIGIN", "XC-DEST", **kwargs)
+
+
+def test_an_end_that_is_no_node_names_origin_or_destination(tiny: Network) -> None:
+    router = Router(tiny)
+    with pytest.raises(ParameterError, match=r"^origin: no node 'NOPE'$"):
+        router.routes("NOPE", "XC-DEST")
+    with pytest.raises(ParameterError, match=r"^destination: no node 'NOPE'$"):
+        router.routes("XA-ORIGIN", "NOPE")
 
 
 def test_origin_and_destination_must_differ(tiny: Network) -> None:
-    with pytest.raises(InputError, match="the same node"):
+    same = r"^origin and destination are the same node \(XA-ORIGIN\)$"
+    with pytest.raises(InputError, match=same):
         corridorsim.routes(tiny, "XA-ORIGIN", "origin yard")
 
 
@@ -263,7 +287,7 @@ def test_max_overlap_keeps_routes_through_different_corridors(tiny: Network) -> 
     assert len(router.routes("XA-ORIGIN", "XC-DEST", k=5, max_overlap=0.45)) == 3
     (only,) = router.routes("XA-ORIGIN", "XC-DEST", k=5, max_overlap=0.4)
     assert only.links[-1] == NEWLINE
-    with pytest.raises(InputError, match="--max-overlap: must be between 0 and 1"):
+    with pytest.raises(ParameterError, match=r"^max_overlap: must be between 0 and 1 \(got 1.5\)$"):
         router.routes("XA-ORIGIN", "XC-DEST", max_overlap=1.5)
 
 
@@ -293,6 +317,45 @@ def test_start_carrier_pins_what_the_consignment_is_in(hand_network: Network) ->
 
 
 # --------------------------------------------------------------------------------------------
+# Planning one shipment's route
+
+
+def test_plan_route_takes_the_best_route_under_the_policy(hand_network: Network) -> None:
+    cost = CostModel(tonnes_per_wagon=T)
+    fastest = plan_route(hand_network, cost, "A", "D", "fastest")
+    cheapest = plan_route(hand_network, cost, "A", "D", "cheapest")
+    assert fastest is not None and fastest.links == ("A-T", "T-D")
+    assert cheapest is not None and cheapest.links == ("A-B", "B-C", "C-D")
+    assert fastest == Router(hand_network, cost=cost).routes("A", "D")[0]
+
+
+def test_plan_route_keeps_to_the_fixed_nodes(hand_network: Network) -> None:
+    cost = CostModel(tonnes_per_wagon=T)
+    route = plan_route(hand_network, cost, "A", "D", "fastest", fixed=("A", "B", "C", "D"))
+    assert route is not None and route.links == ("A-B", "B-C", "C-D")
+    assert plan_route(hand_network, cost, "A", "D", "fastest", fixed=("A", "C", "D")) is None
+
+
+def test_plan_route_goes_around_what_is_avoided_or_closed(hand_network: Network) -> None:
+    cost = CostModel(tonnes_per_wagon=T)
+    around = plan_route(hand_network, cost, "A", "D", "fastest", avoid_tokens=("XT",))
+    assert around is not None and around.links == ("A-B", "B-C", "C-D")
+    closed = plan_route(hand_network, cost, "A", "D", "fastest", avoid_extra=frozenset({"T-D"}))
+    assert closed == around
+    assert plan_route(hand_network, cost, "A", "D", "fastest",
+                      avoid_extra=frozenset({"T", "C"})) is None
+
+
+def test_plan_route_re_plans_from_where_a_consignment_is(hand_network: Network) -> None:
+    """Trucks at T keep their carrier; the border at B already passed is not met again."""
+    cost = CostModel(tonnes_per_wagon=T)
+    in_trucks = plan_route(hand_network, cost, "T", "A", "fastest", start_carrier="road")
+    assert in_trucks is not None and in_trucks.hours == pytest.approx(2 + 1)
+    past = plan_route(hand_network, cost, "B", "A", "fastest", origin_facilities=False)
+    assert past is not None and past.borders == ()
+
+
+# --------------------------------------------------------------------------------------------
 # Avoiding nodes, links and countries
 
 
@@ -318,9 +381,9 @@ def test_avoid_a_country(hand_network: Network) -> None:
 
 
 def test_avoiding_the_country_of_an_end_is_an_input_error(hand_network: Network) -> None:
-    with pytest.raises(InputError, match="origin A is among the nodes to avoid"):
+    with pytest.raises(InputError, match=r"^origin A is among the nodes to avoid$"):
         corridorsim.routes(hand_network, "A", "D", avoid=["XA"])
-    with pytest.raises(InputError, match="destination D is among the nodes to avoid"):
+    with pytest.raises(InputError, match=r"^destination D is among the nodes to avoid$"):
         corridorsim.routes(hand_network, "A", "D", avoid=["XB"])
 
 
@@ -364,11 +427,18 @@ def test_an_ambiguous_name_lists_the_candidates(tiny: Network) -> None:
 
 def test_an_unknown_name_lists_the_closest_nodes(tiny: Network) -> None:
     with pytest.raises(UnknownNameError) as caught:
-        corridorsim.routes(tiny, "XA-ORIGIN", "Destinaton Terminal")
+        resolve_node(tiny, "Destinaton Terminal", what="destination")
     (line,) = caught.value.problems
     assert line.startswith("no destination 'Destinaton Terminal' (closest: ")
     assert "XC-DEST (Destination Terminal)" in line
     assert isinstance(caught.value, InputError)
+
+
+def test_an_unknown_end_of_a_route_query_names_the_parameter(tiny: Network) -> None:
+    with pytest.raises(ParameterError, match=r"^destination: .*'Destinaton Terminal'") as caught:
+        corridorsim.routes(tiny, "XA-ORIGIN", "Destinaton Terminal")
+    assert caught.value.param == "destination"
+    assert "XC-DEST (Destination Terminal)" in str(caught.value)
 
 
 def test_an_empty_name_is_an_error(tiny: Network) -> None:
@@ -397,8 +467,8 @@ def test_transfer_rules() -> None:
 def _states(graph: Any) -> list[tuple[tuple[str, str], tuple[str, str], tuple[Any, ...]]]:
     """Arcs between two states of one node, as ((node, carrier), (node, carrier), legs).
 
-    A state vertex is a tuple starting (node, carrier, ...); helper vertices (a second link
-    between the same nodes, the search's source and sink) are left out.
+    A state vertex is a tuple starting (node, carrier, ...); the vertex carrying a second link
+    between the same nodes (``("via", ...)``) is left out.
     """
     out = []
     for u, v, legs in graph.edges(data="legs"):
@@ -417,6 +487,15 @@ def test_tiny_expanded_graph_changes_gauge_only_at_the_gauge_change(tiny: Networ
     }
     assert expanded.carriers_at["XB-PORT"] == {"ferry:rail-1520", "ferry:road", "rail-1520",
                                                "road"}
+
+
+def test_passing_legs_are_the_borders_and_yards_a_carrier_meets(tiny: Network) -> None:
+    """At XC-BORDER a border (index 0) processes everyone; its gauge change only transfers."""
+    expanded = ExpandedGraph(tiny)
+    (border,) = expanded.passing_legs("XC-BORDER", "rail-1520")
+    assert (border.kind, border.type, border.facility_index) == ("facility", "border", 0)
+    assert border.carrier == "rail-1520"
+    assert expanded.passing_legs("XA-PORT", "rail-1520") == ()  # a port only transfers
 
 
 def _check_graph(network: Network, expanded: ExpandedGraph) -> None:

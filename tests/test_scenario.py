@@ -445,6 +445,14 @@ def test_unknown_key_error_gives_its_own_line(workdir: Path) -> None:
                for p in problems), problems
 
 
+def test_an_unreadable_key_is_named_quoted_on_one_line(workdir: Path) -> None:
+    """A key holding a line break is shown as Python would write it, not broken in two."""
+    path, line = tiny_text_with(workdir, "    depart_h: 24", '    "\\n": 24')
+    problems = problems_of(path)
+    assert f"{path}:{line}: shipments[2]['\\n']: unknown key" in problems, problems
+    assert_every_line_names_the_file(problems, path)
+
+
 @pytest.mark.parametrize(("text", "words"), [
     ("name: [unclosed\n", ["not valid YAML"]),
     ("- just\n- a list\n", ["mapping"]),

@@ -87,6 +87,7 @@ def run_study(folder: Path, name: str, jobs: int = 1, **spec: Any) -> tuple[Stud
     outcome = run_sweep(study, folder / f"out-{name}", LocalExecutor(jobs))
     assert outcome.ran == len(study.points)
     assert not any(row["error"] for row in outcome.rows)
+    assert outcome.indices == indices(study, outcome.rows)  # the sweep returns its indices
     return study, outcome
 
 
@@ -126,7 +127,7 @@ def test_morris_mu_star_is_the_elementary_effect(line_dir: Path) -> None:
     )
     assert len(outcome.rows) == 6 * (3 + 1)
     for kpi in study.spec.kpis:
-        found = by_parameter(indices(study, outcome.rows), kpi)
+        found = by_parameter(outcome.indices, kpi)
         mu_star = {n: found[DWELL[n]]["mu_star"] for n in "ABC"}
         assert mu_star["A"] < mu_star["B"] < mu_star["C"]
         for n, width in WIDE.items():
@@ -142,12 +143,12 @@ NARROW = {"A": 1.0, "B": 3.0, "C": 9.0}
 
 
 def test_sobol_indices_rank_and_sum_to_one(line_dir: Path) -> None:
-    study, outcome = run_study(
+    _, outcome = run_study(
         line_dir, "sobol", jobs=2, method="sobol", samples=32,
         parameters={DWELL[n]: {"min": 0, "max": r} for n, r in NARROW.items()},
     )
     assert len(outcome.rows) == 32 * (3 + 2)
-    found = by_parameter(indices(study, outcome.rows))
+    found = by_parameter(outcome.indices)
     s1 = {n: found[DWELL[n]]["S1"] for n in "ABC"}
     st = {n: found[DWELL[n]]["ST"] for n in "ABC"}
     assert s1["A"] < s1["B"] < s1["C"]
@@ -161,11 +162,11 @@ def test_sobol_indices_rank_and_sum_to_one(line_dir: Path) -> None:
 
 
 def test_lhs_spearman_rho_of_the_dominant_parameter_is_near_one(line_dir: Path) -> None:
-    study, outcome = run_study(
+    _, outcome = run_study(
         line_dir, "lhs", method="lhs", samples=20,
         parameters={DWELL[n]: {"min": 0, "max": r} for n, r in WIDE.items()},
     )
-    found = by_parameter(indices(study, outcome.rows))
+    found = by_parameter(outcome.indices)
     rho = {n: found[DWELL[n]]["spearman_rho"] for n in "ABC"}
     assert rho["C"] > 0.95
     assert found[DWELL["C"]]["p_value"] < 1e-6
@@ -173,7 +174,7 @@ def test_lhs_spearman_rho_of_the_dominant_parameter_is_near_one(line_dir: Path) 
 
 
 def test_grid_main_effect_ranges_are_the_known_differences(line_dir: Path) -> None:
-    study, outcome = run_study(
+    _, outcome = run_study(
         line_dir, "grid", method="grid",
         parameters={
             DWELL["A"]: [0, 1],
@@ -182,7 +183,7 @@ def test_grid_main_effect_ranges_are_the_known_differences(line_dir: Path) -> No
         },
     )
     assert len(outcome.rows) == 2 * 2 * 3
-    found = by_parameter(indices(study, outcome.rows))
+    found = by_parameter(outcome.indices)
     for n, width in WIDE.items():
         assert found[DWELL[n]]["effect_range"] == pytest.approx(width / 24, abs=2e-6)
     c = found[DWELL["C"]]
@@ -206,6 +207,7 @@ def test_failed_points_make_indices_incomplete_not_wrong(line_dir: Path) -> None
     assert len(failed) == 2
     assert all(row["params"][DWELL["C"]] == -5 and row["kpis"] is None for row in failed)
     assert all("dwell_h" in row["error"] for row in failed)
-    found = indices(study, outcome.rows)
+    found = outcome.indices
+    assert found == indices(study, outcome.rows)
     assert len(found) == 2
     assert all("incomplete" in r["note"] for r in found)

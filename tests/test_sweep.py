@@ -17,12 +17,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+import corridorsim.api
 from corridorsim.cli import main
+from corridorsim.errors import InputError, ParameterError
 from corridorsim.experiment import sweep as sweep_module
 from corridorsim.experiment.executors import LocalExecutor
+from corridorsim.experiment.sensitivity import indices
 from corridorsim.experiment.store import FILE_NAME, ResultsStore
 from corridorsim.experiment.study import Study, load_study
-from corridorsim.experiment.sweep import chunk, run_sweep
+from corridorsim.experiment.sweep import SweepOutcome, run_sweep
+from corridorsim.report.sweep_outputs import write_sweep_folder
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL_STUDY = FIXTURES / "study_small.yaml"
@@ -34,17 +38,17 @@ def cli(*args: str | Path) -> Result:
 
 
 class Interrupted(LocalExecutor):
-    """Runs in this process and is interrupted (like Ctrl-C) after ``batches`` batches."""
+    """Runs in this process and is interrupted (like Ctrl-C) after ``tasks`` tasks."""
 
-    def __init__(self, batches: int) -> None:
+    def __init__(self, tasks: int) -> None:
         super().__init__(1)
-        self.batches = batches
+        self.stop_after = tasks
 
     def run(
         self, fn: Callable[[Any, Any], Any], shared: Any, tasks: Sequence[Any]
     ) -> Iterator[Any]:
         for i, task in enumerate(tasks):
-            if i == self.batches:
+            if i == self.stop_after:
                 raise KeyboardInterrupt
             yield fn(shared, task)
 
@@ -69,22 +73,76 @@ def small() -> Study:
 
 
 @pytest.fixture(scope="module")
-def small_rows(small: Study, tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+def small_outcome(small: Study, tmp_path_factory: pytest.TempPathFactory) -> SweepOutcome:
+    """An uninterrupted sweep of the small study."""
+    return run_sweep(small, tmp_path_factory.mktemp("whole"), LocalExecutor(1))
+
+
+@pytest.fixture(scope="module")
+def small_rows(small_outcome: SweepOutcome) -> list[dict[str, Any]]:
     """The rows of an uninterrupted sweep of the small study."""
-    return run_sweep(small, tmp_path_factory.mktemp("whole"), LocalExecutor(1)).rows
+    return small_outcome.rows
 
 
 # --------------------------------------------------------------------------------------------
-# Batches
+# The outcome carries the indices
 
 
-def test_chunk_sizes() -> None:
-    items = list(range(10))
-    assert chunk(items, 2) == [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]]  # ~4 batches per worker
-    assert chunk(items, 1) == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
-    assert chunk(items, 1, size=4) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
-    assert chunk(items, 8) == [[i] for i in items]
-    assert chunk([], 2) == []
+def test_the_outcome_carries_every_point_and_the_indices(
+    small: Study, small_outcome: SweepOutcome
+) -> None:
+    assert [row["id"] for row in small_outcome.rows] == list(range(len(small.points)))
+    assert (small_outcome.ran, small_outcome.skipped, small_outcome.failed) == (8, 0, 0)
+    assert small_outcome.indices == indices(small, small_outcome.rows)
+    assert len(small_outcome.indices) == len(small.shipments) * 4 * 3  # KPIs x parameters
+    assert {"mu_star", "sigma"} <= set(small_outcome.indices[0])
+
+
+def test_the_library_call_builds_runs_and_closes_its_executor(
+    small_outcome: SweepOutcome, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed: list[str] = []
+    monkeypatch.setattr(LocalExecutor, "close", lambda self: closed.append(self.name))
+    outcome = corridorsim.api.sweep(SMALL_STUDY, tmp_path / "out", jobs=2)
+    assert closed == ["local"]
+    assert outcome.rows == small_outcome.rows
+    assert outcome.indices == small_outcome.indices
+    written = write_sweep_folder(outcome, tmp_path / "out")
+    assert {p.name for p in written} == {
+        "points.csv", "points.parquet", "indices.csv", "indices.json", "study.json"
+    }
+
+
+def test_the_library_call_closes_its_executor_when_the_sweep_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed: list[str] = []
+    monkeypatch.setattr(LocalExecutor, "close", lambda self: closed.append(self.name))
+    out = tmp_path / "out"
+    corridorsim.api.sweep(SMALL_STUDY, out, jobs=1)
+    with pytest.raises(ParameterError, match=r"^resume: .*results\.sqlite already holds 8 "):
+        corridorsim.api.sweep(SMALL_STUDY, out, jobs=1)
+    assert closed == ["local", "local"]
+
+
+@pytest.mark.parametrize(("kwargs", "param"), [
+    ({"jobs": 0}, "jobs"), ({"executor": "ray"}, "executor"),
+    ({"scheduler": "tcp://127.0.0.1:8786"}, "scheduler"), ({"chunk_size": 0}, "chunk_size"),
+])
+def test_the_library_call_names_its_own_parameters(
+    small: Study, tmp_path: Path, kwargs: dict[str, Any], param: str
+) -> None:
+    with pytest.raises(ParameterError, match=rf"^{param}: ") as caught:
+        corridorsim.api.sweep(small, tmp_path / "out", **kwargs)
+    assert caught.value.param == param
+    assert "--" not in str(caught.value)
+
+
+def test_an_output_path_that_is_a_file_is_refused(small: Study, tmp_path: Path) -> None:
+    file = tmp_path / "a-file"
+    file.write_text("x", encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"^out_dir: .*a-file exists and is not a folder$"):
+        run_sweep(small, file, LocalExecutor(1))
 
 
 # --------------------------------------------------------------------------------------------
@@ -96,7 +154,7 @@ def test_resume_skips_finished_points(
 ) -> None:
     total = len(small.points)
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(small, tmp_path, Interrupted(batches=2), chunk_size=2)
+        run_sweep(small, tmp_path, Interrupted(tasks=2), chunk_size=2)
     assert sorted(ran_points) == [0, 1, 2, 3]
     with ResultsStore(tmp_path / FILE_NAME) as store:
         assert store.finished() == {0, 1, 2, 3}  # both batches committed before the interrupt
@@ -165,7 +223,7 @@ def test_resuming_after_an_input_changed_is_refused(
     (line,) = result.stderr.splitlines()
     assert line.startswith(str(out / FILE_NAME))
     assert "different version of the study" in line
-    assert "new -o folder" in line
+    assert "new output folder" in line
     assert ran_points == []
     assert (out / "points.csv").read_bytes() == before  # nothing overwritten
 
@@ -194,6 +252,45 @@ def test_a_failing_point_is_recorded_and_the_sweep_goes_on(tmp_path: Path) -> No
     errors = [row.split(",")[header.index("error")] for row in lines[1:]]
     assert [bool(e) for e in errors] == [False, False, True, True]
     assert all("wagons" in e for e in errors if e)
+
+
+def test_a_point_failing_with_any_exception_is_recorded_and_the_sweep_goes_on(
+    small: Study, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = sweep_module.simulate
+    broken = {2, 5}
+    calls = iter(range(len(small.points)))
+
+    def simulate(*args: Any, **kwargs: Any) -> Any:
+        if next(calls) in broken:
+            return 1 / 0
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sweep_module, "simulate", simulate)
+    outcome = run_sweep(small, tmp_path, LocalExecutor(1))
+    assert [row["id"] for row in outcome.rows] == list(range(len(small.points)))
+    assert {row["id"]: row["error"] for row in outcome.rows if row["error"]} == {
+        2: "ZeroDivisionError: division by zero",
+        5: "ZeroDivisionError: division by zero",
+    }
+    assert all(row["kpis"] is None for row in outcome.rows if row["error"])
+    assert all(row["kpis"] is not None for row in outcome.rows if not row["error"])
+    assert outcome.failed == 2
+    assert all(r["note"] == "incomplete: some points failed" for r in outcome.indices)
+    write_sweep_folder(outcome, tmp_path)
+    study_json = (tmp_path / "study.json").read_text(encoding="utf-8")
+    assert '"failed_points": 2' in study_json
+
+
+def test_an_input_error_keeps_its_problems_joined(
+    small: Study, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def simulate(*args: Any, **kwargs: Any) -> Any:
+        raise InputError(["a.yaml:1: first problem", "a.yaml:2: second problem"])
+
+    monkeypatch.setattr(sweep_module, "simulate", simulate)
+    rows = run_sweep(small, tmp_path, LocalExecutor(1), chunk_size=4).rows
+    assert {row["error"] for row in rows} == {"a.yaml:1: first problem; a.yaml:2: second problem"}
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,29 +14,29 @@ value:
 
 Replications are the independent samples: the analytic value must lie in the 99% Student-t
 confidence interval of the replication means. Seeds are fixed, so each test is deterministic.
+The M/M/c and Jackson estimators read a replication's numpy columns (50 000 consignments a
+test); the other checks read its named records (``rep.consignment_records()``, ``rep.ferries``).
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-import yaml
 from scipy import stats
 
 import corridorsim
 from corridorsim.experiment.replications import simulate
 from corridorsim.scenario.load import Scenario, load_scenario
 from corridorsim.sim.records import CAUSES
-from netgen import collection, link, node
+from netgen import link, node
+from scenariogen import write_scenario
 
 FACILITY_WAIT = CAUSES.index("facility")
-FERRY_WAIT = CAUSES.index("ferry")
 
 #: Links that take a negligible, constant time: 1 m at 1000 km/h.
 TINY_LINK = {"mode": "rail", "gauge_mm": 1520, "length_km": 0.001, "speed_kmh": 1000}
@@ -44,23 +44,6 @@ TINY_LINK = {"mode": "rail", "gauge_mm": 1520, "length_km": 0.001, "speed_kmh": 
 
 # --------------------------------------------------------------------------------------------
 # Helpers
-
-
-def write_scenario(tmp_path: Path, features: list[dict[str, Any]], **scenario: Any) -> Path:
-    """Write a network and a scenario on it into ``tmp_path``; return the scenario's path."""
-    (tmp_path / "net.geojson").write_text(json.dumps(collection(features)), encoding="utf-8")
-    doc = {
-        "name": "analytic check",
-        "network": "net.geojson",
-        "horizon_days": 30,
-        "replications": 1,
-        "seed": 1,
-        "cargo": {"box": {"tonnes_per_wagon": 50}},
-        **scenario,
-    }
-    path = tmp_path / "scenario.yaml"
-    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
-    return path
 
 
 def poisson_flow(origin: str, destination: str, rate_per_h: float, count: int) -> dict[str, Any]:
@@ -261,23 +244,22 @@ def test_zero_variance_transit_equals_static_route_time(tmp_path: Path) -> None:
     assert {(leg.id, leg.type) for leg in route.legs if leg.kind == "facility"} == {
         ("B", "border"), ("Y", "yard"), ("G", "gauge_change"), ("G", "border"), ("K", "border")
     }
+    tonnes_per_wagon = scenario.shipments[0].cargo.tonnes_per_wagon
     result = simulate(scenario, replications=2, seed=9)
     for rep in result.replications:
-        c = rep.consignments
-        assert c["shipment"].size == 5
-        transit = c["arrive"] - c["depart"]
-        first = int(np.flatnonzero((c["shipment"] == 0) & (c["number"] == 0))[0])
-        assert c["depart"][first] == 0.0
-        assert transit[first] == route.hours  # exactly: the same sums in the same order
-        np.testing.assert_allclose(transit, route.hours, rtol=0, atol=1e-9)
-        assert (c["waits"] == 0).all()
-        wagons = c["wagons"]
-        np.testing.assert_allclose(c["cost_usd"], route.usd_per_wagon * wagons, rtol=1e-12)
-        np.testing.assert_allclose(c["km"], route.km, rtol=1e-12)
-        tonnes_per_wagon = scenario.shipments[0].cargo.tonnes_per_wagon
-        np.testing.assert_allclose(
-            c["co2_kg"], route.co2_kg_per_tonne * tonnes_per_wagon * wagons, rtol=1e-12
-        )
+        consignments = list(rep.consignment_records())
+        assert len(consignments) == 5
+        first = next(c for c in consignments if c.shipment == 0 and c.number == 0)
+        assert first.depart_h == 0.0
+        assert first.transit_h == route.hours  # exactly: the same sums in the same order
+        for c in consignments:
+            assert c.transit_h == pytest.approx(route.hours, rel=0, abs=1e-9)
+            assert c.wait_h == (0.0,) * len(CAUSES)
+            assert c.cost_usd == pytest.approx(route.usd_per_wagon * c.wagons, rel=1e-12, abs=0)
+            assert c.km == pytest.approx(route.km, rel=1e-12, abs=0)
+            assert c.co2_kg == pytest.approx(
+                route.co2_kg_per_tonne * tonnes_per_wagon * c.wagons, rel=1e-12, abs=0
+            )
     summary = result.summary()["shipments"]["single"]
     assert summary["transit_days"]["mean"] == pytest.approx(route.days, abs=1e-6)
     assert summary["transit_days"]["sd"] == 0.0
@@ -325,15 +307,15 @@ def test_ferry_wait_of_random_arrivals(tmp_path: Path, cancel_prob: float) -> No
     result = simulate(scenario, replications=8, seed=21, jobs=2)
     means = []
     for rep in result.replications:
-        c = rep.consignments
-        assert not np.isnan(c["arrive"]).any()
-        waits = c["waits"][:, FERRY_WAIT]
-        assert waits.min() >= 0
-        (service,) = [f for f in rep.ferries if f["from"] == "P"]
+        consignments = list(rep.consignment_records())
+        assert all(c.arrived for c in consignments)
+        waits = [c.wait("ferry") for c in consignments]
+        assert min(waits) >= 0
+        (service,) = [f for f in rep.ferries if f.from_node == "P"]
         if cancel_prob == 0:
-            assert waits.max() <= FERRY_EVERY_H + 1e-9
-            assert service["cancelled"] == 0
+            assert max(waits) <= FERRY_EVERY_H + 1e-9
+            assert service.cancelled == 0
         else:
-            assert service["cancelled"] > 0
-        means.append(float(waits.mean()))
+            assert service.cancelled > 0
+        means.append(float(np.mean(waits)))
     assert_in_ci(analytic, means, f"ferry wait, cancel_prob {cancel_prob}")

@@ -8,7 +8,8 @@ The public API, for library users (the CLI calls the same functions)::
         print(route.days, route.usd_per_tonne)
     scenario = corridorsim.load_scenario("scenarios/kz-wheat-ayrum-2025.yaml")
     result = corridorsim.simulate(scenario, replications=30, seed=1)
-    print(result.summary()["shipments"]["pilot"]["transit_days"])
+    pilot = result.shipment("pilot")
+    print(pilot.transit_days.mean, pilot.transit_days.ci95, pilot.usd_per_tonne.mean)
 
 Names are imported on first use, so ``import corridorsim`` (and the CLI's ``--help``) stays fast.
 """
@@ -25,19 +26,30 @@ _API = {
     "load_network": "corridorsim.network.io:load_network",
     "write_network": "corridorsim.network.io:write_network",
     "routes": "corridorsim.api:routes",
+    "search_routes": "corridorsim.api:search_routes",
     "load_scenario": "corridorsim.scenario.load:load_scenario",
     "simulate": "corridorsim.api:simulate",
     "compare": "corridorsim.api:compare",
+    "load_study": "corridorsim.api:load_study",
+    "sweep": "corridorsim.api:sweep",
     "Network": "corridorsim.network.model:Network",
     "Route": "corridorsim.routing.route:Route",
+    "RouteSearch": "corridorsim.api:RouteSearch",
+    "Scenario": "corridorsim.scenario.load:Scenario",
+    "SimulationResult": "corridorsim.experiment.results:SimulationResult",
+    "ShipmentResult": "corridorsim.experiment.results:ShipmentResult",
+    "Estimate": "corridorsim.experiment.stats:Estimate",
+    "Comparison": "corridorsim.experiment.compare:Comparison",
     "CorridorsimError": "corridorsim.errors:CorridorsimError",
     "InputError": "corridorsim.errors:InputError",
+    "ParameterError": "corridorsim.errors:ParameterError",
 }
 
 __all__ = ["__version__", *_API]
 
 
 def __getattr__(name: str) -> Any:
+    """The public name ``name``, imported on first use."""
     if name not in _API:
         raise AttributeError(f"module 'corridorsim' has no attribute '{name}'")
     module, _, attribute = _API[name].partition(":")
@@ -47,4 +59,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
+    """The public names (for completion in a shell or a notebook)."""
     return sorted(__all__)

@@ -23,18 +23,18 @@ class FrozenModel(BaseModel):
     )
 
 
-class FrozenDict(dict):  # type: ignore[type-arg]
+class FrozenDict(dict[Any, Any]):
     """A dict that cannot be changed after it is built: a validated network or scenario
     stays what it was validated as, even though it holds mappings."""
 
     def _refuse(self, *args: object, **kwargs: object) -> None:
         raise TypeError(f"{type(self).__name__} cannot be changed (it was validated as is)")
 
-    __setitem__ = __delitem__ = _refuse  # type: ignore[assignment]
+    __setitem__ = __delitem__ = _refuse
     clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
     __ior__ = _refuse  # type: ignore[assignment]
 
-    def __reduce__(self) -> tuple[type, tuple[dict]]:  # type: ignore[type-arg]
+    def __reduce__(self) -> tuple[type, tuple[dict[Any, Any]]]:
         # Rebuilt from a plain dict: pickling (process pools, Dask) and copying still work.
         return (type(self), (dict(self),))
 
@@ -54,10 +54,19 @@ PATTERN_MEANINGS = {
 
 
 def dotted(loc: Sequence[str | int]) -> str:
-    """``("facility", 1, "dwell_h")`` -> ``facility[1].dwell_h``."""
+    """``("facility", 1, "dwell_h")`` -> ``facility[1].dwell_h``.
+
+    A key that cannot be read inside a one-line message (a line break, a tab, an empty key)
+    is shown quoted in brackets: ``route['\\n']``.
+    """
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not str(part) or not str(part).isprintable():
+            out += f"[{str(part)!r}]"
+        else:
+            out += f".{part}" if out else str(part)
     return out
 
 

@@ -1,26 +1,61 @@
-"""The library calls behind ``corridorsim.routes`` and friends, taking paths or loaded objects."""
+"""The library calls behind ``corridorsim.routes`` and friends, taking paths or loaded objects.
+
+Everything the command line does goes through these functions: it parses its flags, calls one
+of them and renders what comes back. Problems with what was given raise
+:class:`~corridorsim.errors.InputError` (one line per problem, naming the file and the place);
+a bad value of a parameter raises :class:`~corridorsim.errors.ParameterError` naming the
+parameter as spelled here.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from corridorsim.errors import InputError, ParameterError, UnknownNameError
 from corridorsim.network.io import load_network
-from corridorsim.network.lookup import resolve_node
 from corridorsim.network.model import Network
-from corridorsim.routing.graph import CostModel
-from corridorsim.routing.route import Route
-from corridorsim.routing.search import Router, check_open_links, resolve_avoid
-from corridorsim.scenario.load import Scenario, load_scenario
 
-#: File endings that mark a scenario (a network file is GeoJSON).
-SCENARIO_SUFFIXES = (".yaml", ".yml")
-
+# Routing, scenarios and experiments import networkx, numpy and SimPy: they are imported in
+# the calls that need them, so that reading and validating a network stays instant.
 if TYPE_CHECKING:
     from corridorsim.experiment.compare import Comparison
     from corridorsim.experiment.results import SimulationResult
+    from corridorsim.experiment.study import Study
+    from corridorsim.experiment.sweep import Progress as SweepProgress
+    from corridorsim.experiment.sweep import SweepOutcome
+    from corridorsim.routing.route import Route
+    from corridorsim.scenario.load import Scenario
+
+#: File endings that mark a scenario (a network file is GeoJSON).
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+#: ``progress(done, total)``: called as replications finish.
+Progress = Callable[[int, int], None]
+
+__all__ = [
+    "RouteSearch",
+    "compare",
+    "load_network",
+    "load_scenario",
+    "load_scenarios",
+    "load_study",
+    "network_for",
+    "network_summary",
+    "routes",
+    "search_routes",
+    "simulate",
+    "sweep",
+]
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read, validate and resolve a scenario file (its network, changes and routes)."""
+    from corridorsim.scenario.load import load_scenario as load
+
+    return load(path)
 
 
 def network_for(path: str | os.PathLike[str]) -> Network:
@@ -29,6 +64,105 @@ def network_for(path: str | os.PathLike[str]) -> Network:
     if Path(path).suffix.lower() in SCENARIO_SUFFIXES:
         return load_scenario(path).network
     return load_network(path)
+
+
+def network_summary(network: Network | str | os.PathLike[str]) -> dict[str, Any]:
+    """Counts by mode, country and status, km, components and facilities of a network (the
+    ``network info --json`` document)."""
+    from corridorsim.network.summary import network_summary as summarise
+
+    return summarise(network if isinstance(network, Network) else load_network(network))
+
+
+def load_scenarios(paths: Iterable[str | os.PathLike[str]]) -> list[Scenario]:
+    """Load several scenario files, reporting the problems of all of them at once."""
+    problems: list[str] = []
+    scenarios = []
+    for path in paths:
+        try:
+            scenarios.append(load_scenario(path))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return scenarios
+
+
+@dataclass(frozen=True)
+class RouteSearch:
+    """The answer to a route query: the routes found, best first, on a network state."""
+
+    network: Network
+    origin: str
+    destination: str
+    by: str
+    routes: list[Route]
+    #: When no route exists: the planned or closed links that would connect the two places.
+    would_connect: tuple[str, ...] = ()
+
+    def document(self) -> dict[str, Any]:
+        """The ``routes --json`` document (stable keys, see the README)."""
+        return {
+            "from": self.origin,
+            "to": self.destination,
+            "policy": self.by,
+            "routes": [r.to_dict(rank) for rank, r in enumerate(self.routes, 1)],
+        }
+
+
+def _node(network: Network, text: str, param: str) -> str:
+    from corridorsim.network.lookup import resolve_node
+
+    try:
+        return resolve_node(network, text)
+    except UnknownNameError as exc:
+        raise ParameterError(param, exc.problems[0]) from None
+
+
+def search_routes(
+    network: Network | str | os.PathLike[str],
+    origin: str,
+    destination: str,
+    *,
+    by: str = "fastest",
+    k: int = 1,
+    avoid: Iterable[str] = (),
+    open_links: Iterable[str] = (),
+    tonnes_per_wagon: float = 68.0,
+    value_of_time_usd_per_tonne_day: float = 0.5,
+    max_overlap: float | None = None,
+) -> RouteSearch:
+    """The ``k`` best routes between two nodes, and why there are none when there are none.
+
+    ``network`` is a loaded network, a network file or a scenario file (its network with the
+    scenario's changes). Nodes are ids or unique names. ``by`` is ``fastest`` (expected
+    hours), ``cheapest`` (USD) or ``generalized`` (USD plus value of time). ``avoid`` takes
+    node ids or names, link ids and ISO country codes; ``open_links`` opens planned or closed
+    links by id. ``max_overlap`` (0-1) keeps routes sharing at most that share of their km
+    with each better one.
+    """
+    from corridorsim.routing.graph import CostModel
+    from corridorsim.routing.search import (
+        Router,
+        check_open_links,
+        links_that_would_connect,
+        resolve_avoid,
+    )
+
+    net = network if isinstance(network, Network) else network_for(network)
+    opened = check_open_links(net, list(open_links))
+    avoided = resolve_avoid(net, list(avoid))
+    start = _node(net, origin, "origin")
+    end = _node(net, destination, "destination")
+    router = Router(
+        net,
+        open_links=opened,
+        avoid=avoided,
+        cost=CostModel(tonnes_per_wagon, value_of_time_usd_per_tonne_day),
+    )
+    found = router.routes(start, end, by=by, k=k, max_overlap=max_overlap)
+    missing = () if found else links_that_would_connect(net, start, end, avoid=avoided)
+    return RouteSearch(net, start, end, by, found, missing)
 
 
 def routes(
@@ -44,27 +178,20 @@ def routes(
     value_of_time_usd_per_tonne_day: float = 0.5,
     max_overlap: float | None = None,
 ) -> list[Route]:
-    """The ``k`` best routes between two nodes (ids or unique names), best first.
-
-    ``by`` is ``fastest`` (expected hours), ``cheapest`` (USD) or ``generalized`` (USD plus
-    value of time). ``avoid`` takes node ids or names, link ids and ISO country codes;
-    ``open_links`` opens planned or closed links by id. ``max_overlap`` (0-1) keeps routes
-    sharing at most that share of their km with each better one.
-    """
-    net = network if isinstance(network, Network) else load_network(network)
-    router = Router(
-        net,
-        open_links=check_open_links(net, open_links),
-        avoid=resolve_avoid(net, avoid),
-        cost=CostModel(tonnes_per_wagon, value_of_time_usd_per_tonne_day),
-    )
-    return router.routes(
-        resolve_node(net, origin, what="origin"),
-        resolve_node(net, destination, what="destination"),
+    """The ``k`` best routes between two nodes (ids or unique names), best first; [] when
+    there is none. The parameters are those of :func:`search_routes`."""
+    return search_routes(
+        network,
+        origin,
+        destination,
         by=by,
         k=k,
+        avoid=avoid,
+        open_links=open_links,
+        tonnes_per_wagon=tonnes_per_wagon,
+        value_of_time_usd_per_tonne_day=value_of_time_usd_per_tonne_day,
         max_overlap=max_overlap,
-    )
+    ).routes
 
 
 def simulate(
@@ -72,14 +199,20 @@ def simulate(
     *,
     replications: int | None = None,
     seed: int | None = None,
-    jobs: int = 1,
+    jobs: int | None = 1,
+    progress: Progress | None = None,
 ) -> SimulationResult:
-    """Run a scenario's replications; ``result.summary()`` is what ``corridorsim run --json``
-    prints. ``jobs`` > 1 uses a local process pool; the numbers do not depend on it."""
+    """Run a scenario's replications (default: the scenario's number and seed).
+
+    ``jobs`` > 1 uses a local process pool (None: every core); the numbers do not depend on
+    it. ``result.summary()`` is what ``corridorsim run --json`` prints; ``result.shipments``
+    holds the typed results per shipment.
+    """
     from corridorsim.experiment.replications import simulate as run
+    from corridorsim.scenario.load import Scenario
 
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    return run(loaded, replications=replications, seed=seed, jobs=jobs)
+    return run(loaded, replications=replications, seed=seed, jobs=jobs, progress=progress)
 
 
 def compare(
@@ -87,10 +220,58 @@ def compare(
     *,
     replications: int | None = None,
     seed: int | None = None,
-    jobs: int = 1,
+    jobs: int | None = 1,
+    progress: Progress | None = None,
 ) -> Comparison:
-    """Run scenarios under common random numbers; ``.document()`` is ``compare --json``."""
+    """Run scenarios under common random numbers (the first one's seed and replications
+    unless given) and pair them replication by replication; ``.document()`` is
+    ``compare --json``. Files are loaded first, with the problems of all of them reported
+    at once."""
     from corridorsim.experiment.compare import compare as run
+    from corridorsim.scenario.load import Scenario
 
-    loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
-    return run(loaded, replications=replications, seed=seed, jobs=jobs)
+    if len(scenarios) < 2:
+        raise ParameterError("scenarios", f"give at least two (got {len(scenarios)})")
+    paths = [s for s in scenarios if not isinstance(s, Scenario)]
+    loaded_paths = iter(load_scenarios(paths))
+    loaded = [s if isinstance(s, Scenario) else next(loaded_paths) for s in scenarios]
+    return run(loaded, replications=replications, seed=seed, jobs=jobs, progress=progress)
+
+
+
+def load_study(path: str | os.PathLike[str]) -> Study:
+    """Read and validate a study file and its base scenario; every problem is one line
+    naming the study file and the place in it."""
+    from corridorsim.experiment.study import load_study as load
+
+    return load(path)
+
+
+def sweep(
+    study: Study | str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    executor: str = "local",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    chunk_size: int | None = None,
+    progress: SweepProgress | None = None,
+) -> SweepOutcome:
+    """Run a study (a loaded one or a study file) into the output folder ``out_dir``.
+
+    Every design point not yet in the folder's results store runs on ``executor``
+    (``local``: a process pool of ``jobs`` workers; ``dask``: the cluster at ``scheduler``,
+    or a LocalCluster of ``jobs`` workers); None ``jobs`` means every core. ``resume``
+    continues a folder that holds points of this study. The outcome carries every point's
+    row and the sensitivity indices; :func:`corridorsim.report.sweep_outputs.write_sweep_folder`
+    writes the files. ``progress(done, total, runs_per_s)`` is called as points finish.
+    """
+    from corridorsim.experiment.executors import make_executor
+    from corridorsim.experiment.sweep import run_sweep
+
+    loaded = load_study(study) if isinstance(study, str | os.PathLike) else study
+    with make_executor(executor, jobs=jobs, scheduler=scheduler) as runner:
+        return run_sweep(
+            loaded, out_dir, runner, resume=resume, chunk_size=chunk_size, progress=progress
+        )

@@ -1,9 +1,12 @@
 """The ``corridorsim`` command: parse the command line, call the library, render the result.
 
-Heavy modules (numpy, shapely, matplotlib, simpy, networkx) are imported inside the commands
-that need them, so ``corridorsim --help`` and ``network validate`` answer at once.
-Errors are handled at one point (:class:`_Cli`): bad input exits 2 with one line per problem,
-other deliberate failures exit 1; neither shows a traceback.
+Every command calls :mod:`corridorsim.api` and renders with :mod:`corridorsim.report`; no model
+logic lives here. Heavy modules (numpy, shapely, matplotlib, simpy, networkx) are imported
+inside the commands that need them, so ``corridorsim --help`` and ``network validate`` answer at
+once. Errors are handled at one point (:class:`_Cli`): bad input exits 2 with one line per
+problem, other deliberate failures exit 1; neither shows a traceback. A library error that
+names one of its parameters (``by: unknown policy``) is shown with the flag the user typed
+(``--by: unknown policy``).
 """
 
 from __future__ import annotations
@@ -16,14 +19,35 @@ from typing import Any
 import click
 
 from corridorsim import __version__
-from corridorsim.errors import CorridorsimError, InputError
+from corridorsim.errors import CorridorsimError, InputError, ParameterError
 
 EXIT_RUNTIME = 1
 EXIT_BAD_INPUT = 2
 
+#: Library parameters whose flag has another name than the parameter.
+_FLAG_NAMES = {"value_of_time_usd_per_tonne_day": "value_of_time"}
+
+
+class _Command(click.Command):
+    """A command that shows a library :class:`ParameterError` with the command's own flag."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ParameterError as exc:
+            wanted = _FLAG_NAMES.get(exc.param, exc.param)
+            for param in self.params:
+                if param.name == wanted:
+                    is_flag = isinstance(param, click.Option)
+                    hint = param.opts[0] if is_flag else param.human_readable_name
+                    raise InputError(f"{hint}: {m}" for m in exc.messages) from None
+            raise
+
 
 class _Cli(click.Group):
     """Turns corridorsim's own errors into exit codes and one-line messages."""
+
+    command_class = _Command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -35,6 +59,12 @@ class _Cli(click.Group):
         except CorridorsimError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(EXIT_RUNTIME)
+
+
+class _Group(click.Group):
+    """A sub-group whose commands map parameter errors to flags too."""
+
+    command_class = _Command
 
 
 def _split_words(values: Sequence[str]) -> list[str]:
@@ -62,13 +92,24 @@ def _console() -> Any:
     return Console()
 
 
+def _progress(label: str, quiet: bool, unit: str | None = None) -> Any:
+    from corridorsim.report.progress import ProgressBar, progress_enabled
+
+    return ProgressBar(label, enabled=progress_enabled(quiet), unit=unit)
+
+
+def _needs_output_dir(plots: bool, out_dir: str | None) -> None:
+    if plots and not out_dir:
+        raise InputError("--plots: needs -o DIR to write the charts into")
+
+
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="corridorsim")
 def main() -> None:
     """Freight corridor routing and simulation: the Middle Corridor, TRIPP and the Caucasus."""
 
 
-@main.group()
+@main.group(cls=_Group)
 def network() -> None:
     """Check, describe and draw network files (GeoJSON)."""
 
@@ -77,7 +118,7 @@ def network() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def network_validate(files: Sequence[str]) -> None:
     """Check network FILES; print every problem, one line each (exit 2 if any)."""
-    from corridorsim.network.io import load_network
+    from corridorsim.api import load_network
 
     problems: list[str] = []
     for path in files:
@@ -96,10 +137,9 @@ def network_validate(files: Sequence[str]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of tables.")
 def network_info(file: str, as_json: bool) -> None:
     """Counts by mode, country and status, km by mode, components and facilities."""
-    from corridorsim.network.io import load_network
-    from corridorsim.network.summary import network_summary
+    from corridorsim.api import network_summary
 
-    summary = network_summary(load_network(file))
+    summary = network_summary(file)
     if as_json:
         _emit_json(summary)
         return
@@ -117,7 +157,7 @@ def network_info(file: str, as_json: bool) -> None:
 @click.option("--labels/--no-labels", default=True, show_default=True, help="Label nodes.")
 def network_plot(file: str, output: str, title: str | None, labels: bool) -> None:
     """Draw the network on a lon/lat map: links by mode, planned dashed, closed faint."""
-    from corridorsim.network.io import load_network
+    from corridorsim.api import load_network
     from corridorsim.report.maps import plot_network
 
     plot_network(load_network(file), output, title=title, labels=labels)
@@ -130,7 +170,6 @@ def network_plot(file: str, output: str, title: str | None, labels: bool) -> Non
 @click.option("--to", "destination", required=True, help="Destination node: id or unique name.")
 @click.option(
     "--by",
-    "policy",
     type=click.Choice(["fastest", "cheapest", "generalized"]),
     default="fastest",
     show_default=True,
@@ -183,7 +222,7 @@ def routes_command(
     source: str,
     origin: str,
     destination: str,
-    policy: str,
+    by: str,
     k: int,
     avoid: Sequence[str],
     open_links: Sequence[str],
@@ -193,93 +232,31 @@ def routes_command(
     as_json: bool,
 ) -> None:
     """The k best routes from --from to --to, with a per-leg breakdown."""
-    from corridorsim.api import network_for
-    from corridorsim.network.lookup import resolve_node
-    from corridorsim.routing import CostModel, Router, links_that_would_connect, resolve_avoid
-    from corridorsim.routing.search import check_open_links
+    from corridorsim.api import search_routes
 
-    net = network_for(source)
-    opened = check_open_links(net, _split_words(open_links))
-    avoided = resolve_avoid(net, _split_words(avoid))
-    start = resolve_node(net, origin, what="--from")
-    end = resolve_node(net, destination, what="--to")
-    router = Router(
-        net, open_links=opened, avoid=avoided, cost=CostModel(tonnes_per_wagon, value_of_time)
+    found = search_routes(
+        source,
+        origin,
+        destination,
+        by=by,
+        k=k,
+        avoid=_split_words(avoid),
+        open_links=_split_words(open_links),
+        tonnes_per_wagon=tonnes_per_wagon,
+        value_of_time_usd_per_tonne_day=value_of_time,
+        max_overlap=max_overlap,
     )
-    found = router.routes(start, end, by=policy, k=k, max_overlap=max_overlap)
     if as_json:
-        _emit_json(
-            {
-                "from": start,
-                "to": end,
-                "policy": policy,
-                "routes": [r.to_dict(rank) for rank, r in enumerate(found, 1)],
-            }
-        )
-    elif found:
+        _emit_json(found.document())
+    elif found.routes:
         from corridorsim.report.tables import print_routes
 
-        print_routes(_console(), found, net)
-    if not found:
-        missing = links_that_would_connect(net, start, end, avoid=avoided)
+        print_routes(_console(), found.routes, found.network)
+    if not found.routes:
+        missing = found.would_connect
         hint = f"; opening {', '.join(missing)} would connect them (--open)" if missing else ""
-        click.echo(f"no open route from {start} to {end}{hint}", err=True)
+        click.echo(f"no open route from {found.origin} to {found.destination}{hint}", err=True)
         sys.exit(EXIT_RUNTIME)
-
-
-class _ProgressBar:
-    """A rich progress bar on stderr that appears only once a job has run for a second."""
-
-    def __init__(self, label: str, enabled: bool) -> None:
-        import time
-
-        self._label = label
-        self._enabled = enabled
-        self._started = time.monotonic()
-        self._bar: Any = None
-        self._task: Any = None
-
-    def __call__(self, done: int, total: int) -> None:
-        import time
-
-        if not self._enabled:
-            return
-        if self._bar is None:
-            if time.monotonic() - self._started < 1.0 and done < total:
-                return
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TimeRemainingColumn,
-            )
-
-            self._bar = Progress(
-                "{task.description}",
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self._bar.start()
-            self._task = self._bar.add_task(self._label, total=total)
-        self._bar.update(self._task, completed=done)
-
-    def __enter__(self) -> Any:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-
-
-def _progress_enabled(quiet: bool) -> bool:
-    return not quiet and sys.stderr.isatty()
 
 
 @main.command("run")
@@ -313,21 +290,14 @@ def run_command(
     quiet: bool,
 ) -> None:
     """Simulate SCENARIO: transit times, costs and where the time goes, with 95% CIs."""
-    from corridorsim.experiment.replications import default_jobs, simulate
-    from corridorsim.scenario.load import load_scenario
+    from corridorsim.api import load_scenario, simulate
 
-    if plots and not out_dir:
-        raise InputError("--plots: needs -o DIR to write the charts into")
+    _needs_output_dir(plots, out_dir)
     scenario = load_scenario(scenario_file)
-    with _ProgressBar("replications", _progress_enabled(quiet)) as bar:
+    with _progress("replications", quiet) as bar:
         result = simulate(
-            scenario,
-            replications=replications,
-            seed=seed,
-            jobs=jobs or default_jobs(),
-            progress=bar,
+            scenario, replications=replications, seed=seed, jobs=jobs, progress=bar
         )
-    summary = result.summary()
     if out_dir:
         from corridorsim.report.outputs import write_run_outputs
 
@@ -337,12 +307,12 @@ def run_command(
 
             write_run_charts(result, out_dir)
     if as_json:
-        _emit_json(summary)
+        _emit_json(result.summary())
         return
     from corridorsim.report.tables import run_tables
 
     console = _console()
-    console.print(run_tables(summary))
+    console.print(run_tables(result))
     if out_dir:
         console.print(f"wrote {out_dir}/")
 
@@ -388,97 +358,29 @@ def compare_command(
     quiet: bool,
 ) -> None:
     """Run scenarios under common random numbers; KPIs and paired differences to the first."""
-    from corridorsim.experiment.compare import compare
-    from corridorsim.experiment.replications import default_jobs
-    from corridorsim.scenario.load import load_scenario
+    from corridorsim.api import compare
 
     if len(scenario_files) < 2:
         raise InputError("compare: give at least two scenario files")
-    if plots and not out_dir:
-        raise InputError("--plots: needs -o DIR to write the charts into")
-    problems: list[str] = []
-    scenarios = []
-    for path in scenario_files:
-        try:
-            scenarios.append(load_scenario(path))
-        except InputError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise InputError(problems)
-    with _ProgressBar("replications", _progress_enabled(quiet)) as bar:
+    _needs_output_dir(plots, out_dir)
+    with _progress("replications", quiet) as bar:
         comparison = compare(
-            scenarios,
-            replications=replications,
-            seed=seed,
-            jobs=jobs or default_jobs(),
-            progress=bar,
+            list(scenario_files), replications=replications, seed=seed, jobs=jobs, progress=bar
         )
-    document = comparison.document()
     if out_dir:
-        from pathlib import Path
+        from corridorsim.report.outputs import write_compare_outputs
 
-        from corridorsim._files import write_text_atomic
-        from corridorsim.report.outputs import json_text, prepare_output_dir, write_run_outputs
-
-        out = prepare_output_dir(out_dir)
-        write_text_atomic(out / "compare.json", json_text(document))
-        for label, result in zip(comparison.labels, comparison.results, strict=True):
-            write_run_outputs(result, Path(out) / label)
+        write_compare_outputs(comparison, out_dir)
         if plots:
             from corridorsim.report.charts import write_compare_charts
 
-            write_compare_charts(comparison, document, out)
+            write_compare_charts(comparison, out_dir)
     if as_json:
-        _emit_json(document)
+        _emit_json(comparison.document())
         return
     from corridorsim.report.tables import compare_tables
 
-    _console().print(compare_tables(document))
-
-
-class _SweepProgress:
-    """Points done, runs per second and time left, on stderr."""
-
-    def __init__(self, enabled: bool) -> None:
-        self._enabled = enabled
-        self._bar: Any = None
-        self._task: Any = None
-
-    def __call__(self, done: int, total: int, runs_per_s: float) -> None:
-        if not self._enabled:
-            return
-        if self._bar is None:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-            )
-
-            self._bar = Progress(
-                "points",
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[rate]}"),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self._bar.start()
-            self._task = self._bar.add_task("points", total=total, rate="")
-        self._bar.update(self._task, completed=done, rate=f"{runs_per_s:,.1f} runs/s")
-
-    def __enter__(self) -> Any:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
+    _console().print(compare_tables(comparison))
 
 
 @main.command("sweep")
@@ -529,28 +431,25 @@ def sweep_command(
     quiet: bool,
 ) -> None:
     """Run a study: every design point, sensitivity indices, resumable results."""
-    from corridorsim.experiment.executors import make_executor
-    from corridorsim.experiment.replications import default_jobs
-    from corridorsim.experiment.sensitivity import indices as compute_indices
-    from corridorsim.experiment.study import load_study
-    from corridorsim.experiment.sweep import run_sweep
+    from corridorsim import api
     from corridorsim.report.outputs import prepare_output_dir
-    from corridorsim.report.sweep_outputs import write_sweep_charts, write_sweep_outputs
-    from corridorsim.report.tables import sweep_table
+    from corridorsim.report.sweep_outputs import write_sweep_folder
+    from corridorsim.report.sweep_tables import sweep_table
 
-    study = load_study(study_file)
+    study = api.load_study(study_file)
     out = prepare_output_dir(out_dir)
-    runner = make_executor(executor, jobs=jobs or default_jobs(), scheduler=scheduler)
-    try:
-        with _SweepProgress(_progress_enabled(quiet)) as bar:
-            outcome = run_sweep(
-                study, out, runner, resume=resume, chunk_size=chunk_size, progress=bar
-            )
-    finally:
-        runner.close()
-    found = compute_indices(study, outcome.rows)
-    write_sweep_outputs(outcome, found, out)
-    if plots:
-        write_sweep_charts(outcome, found, out)
-    _console().print(sweep_table(outcome, found))
-    _console().print(f"wrote {out}/")
+    with _progress("points", quiet, unit="runs/s") as bar:
+        outcome = api.sweep(
+            study,
+            out,
+            executor=executor,
+            jobs=jobs,
+            scheduler=scheduler,
+            resume=resume,
+            chunk_size=chunk_size,
+            progress=bar,
+        )
+    write_sweep_folder(outcome, out, plots=plots)
+    console = _console()
+    console.print(sweep_table(outcome))
+    console.print(f"wrote {out}/")

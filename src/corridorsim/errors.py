@@ -31,11 +31,14 @@ class UnknownNameError(InputError):
 class ParameterError(InputError):
     """A bad value for one of a library function's own parameters (``by``, ``jobs``, ``k``).
 
-    The message names the parameter as the library spells it (``by: unknown policy``); the
-    command line maps ``param`` to its flag (``--by: unknown policy``) at its edge.
+    Each message names the parameter as the library spells it (``by: unknown policy``); the
+    command line maps ``param`` to its flag (``--by: unknown policy``) at its edge. Several
+    problems with one parameter (two unknown link ids) are one message each.
     """
 
-    def __init__(self, param: str, message: str) -> None:
+    def __init__(self, param: str, messages: str | Iterable[str]) -> None:
         self.param = param
-        self.message = message
-        super().__init__(f"{param}: {message}")
+        self.messages: tuple[str, ...] = (
+            (messages,) if isinstance(messages, str) else tuple(messages)
+        )
+        super().__init__(f"{param}: {m}" for m in self.messages)

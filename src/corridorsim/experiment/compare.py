@@ -9,44 +9,20 @@ narrower than that of two independent runs.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from corridorsim.errors import InputError
 from corridorsim.experiment.replications import simulate
-from corridorsim.experiment.results import SimulationResult
-from corridorsim.experiment.stats import clean, mean_ci
+from corridorsim.experiment.results import ShipmentResult, SimulationResult
+from corridorsim.experiment.stats import PairedDifference, clean
 from corridorsim.scenario.load import Scenario
 
-#: Per-replication KPIs that can be paired across scenarios.
+#: Per-replication KPIs that are paired across scenarios, the first being the headline.
 PAIRED_KPIS = ("transit_days", "usd_per_tonne", "co2_kg_per_tonne")
-
-
-def replication_kpis(result: SimulationResult, shipment_id: str) -> dict[str, np.ndarray]:
-    """Per replication: mean transit days, USD and CO2 per tonne of the arrived consignments
-    (nan where none arrived)."""
-    index = [p.id for p in result.scenario.shipments].index(shipment_id)
-    out = {k: np.full(len(result.replications), np.nan) for k in PAIRED_KPIS}
-    for j, rep in enumerate(result.replications):
-        c = rep.consignments
-        rows = np.flatnonzero((c["shipment"] == index) & ~np.isnan(c["arrive"]))
-        if rows.size:
-            out["transit_days"][j] = ((c["arrive"][rows] - c["depart"][rows]) / 24).mean()
-            out["usd_per_tonne"][j] = (c["cost_usd"][rows] / c["tonnes"][rows]).mean()
-            out["co2_kg_per_tonne"][j] = (c["co2_kg"][rows] / c["tonnes"][rows]).mean()
-    return out
-
-
-def paired_difference(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
-    """Mean of b - a over the replications where both have a value, with its 95% t CI."""
-    both = ~np.isnan(a) & ~np.isnan(b)
-    mean, lo, hi = mean_ci(b[both] - a[both])
-    significant = None if math.isnan(lo) else bool(lo > 0 or hi < 0)
-    return {"mean": mean, "ci95": [lo, hi], "significant": significant, "n": int(both.sum())}
 
 
 def labels_for(scenarios: Sequence[Scenario]) -> list[str]:
@@ -55,45 +31,88 @@ def labels_for(scenarios: Sequence[Scenario]) -> list[str]:
     return [f"{stem}#{i + 1}" if stems.count(stem) > 1 else stem for i, stem in enumerate(stems)]
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
+class ShipmentComparison:
+    """One shipment across the scenarios: each one's results and the paired differences."""
+
+    shipment: str
+    #: Per scenario label (only the scenarios that have the shipment): its results.
+    per_scenario: Mapping[str, ShipmentResult]
+    #: Per scenario label after the first: per KPI of :data:`PAIRED_KPIS`, the difference to
+    #: the first scenario (empty when the first scenario lacks the shipment).
+    diff_vs_first: Mapping[str, Mapping[str, PairedDifference]]
+    #: Labels of the scenarios without this shipment.
+    missing_from: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shipment's block of ``compare.json`` (not yet rounded)."""
+        diffs: dict[str, Any] = {}
+        for label, by_kpi in self.diff_vs_first.items():
+            headline, *others = PAIRED_KPIS
+            entry = by_kpi[headline].to_dict()
+            entry["kpi"] = f"{headline}.mean"
+            entry.update({kpi: by_kpi[kpi].to_dict() for kpi in others})
+            diffs[label] = entry
+        return {
+            "per_scenario": {
+                label: _headline_kpis(result) for label, result in self.per_scenario.items()
+            },
+            "diff_vs_first": diffs,
+        }
+
+
+@dataclass(frozen=True, eq=False)
 class Comparison:
+    """Scenarios run under common random numbers, and their shipments compared."""
+
     labels: list[str]
     results: list[SimulationResult]
     seed: int
 
-    def document(self) -> dict[str, Any]:
-        """The ``compare --json`` document (stable keys, see the README)."""
-        ids_by_label = {
-            label: [p.id for p in r.scenario.shipments]
-            for label, r in zip(self.labels, self.results, strict=True)
-        }
-        all_ids = list(dict.fromkeys(i for ids in ids_by_label.values() for i in ids))
-        summaries = [r.summary() for r in self.results]
-        shipments: dict[str, Any] = {}
-        missing: dict[str, list[str]] = {}
-        for shipment_id in all_ids:
-            absent = [lab for lab in self.labels if shipment_id not in ids_by_label[lab]]
-            if absent:
-                missing[shipment_id] = absent
+    @property
+    def replications(self) -> int:
+        """Replications per scenario (the same for all)."""
+        return len(self.results[0].replications)
+
+    def result(self, label: str) -> SimulationResult:
+        """The run of the scenario with this label."""
+        return self.results[self.labels.index(label)]
+
+    @cached_property
+    def shipments(self) -> Mapping[str, ShipmentComparison]:
+        """Per shipment id (in order of first appearance): the comparison (computed once)."""
+        ids = list(dict.fromkeys(i for r in self.results for i in r.shipments))
+        first_label, first = self.labels[0], self.results[0]
+        out = {}
+        for shipment_id in ids:
             per_scenario = {
-                label: _kpis(summary["shipments"][shipment_id])
-                for label, summary in zip(self.labels, summaries, strict=True)
-                if shipment_id in summary["shipments"]
+                label: r.shipment(shipment_id)
+                for label, r in zip(self.labels, self.results, strict=True)
+                if shipment_id in r.shipments
             }
-            entry: dict[str, Any] = {"per_scenario": per_scenario, "diff_vs_first": {}}
-            first, first_label = self.results[0], self.labels[0]
-            if shipment_id in ids_by_label[first_label]:
-                base = replication_kpis(first, shipment_id)
-                for label, result in zip(self.labels[1:], self.results[1:], strict=True):
-                    if shipment_id not in ids_by_label[label]:
+            diffs: dict[str, dict[str, PairedDifference]] = {}
+            if first_label in per_scenario:
+                base = first.shipment(shipment_id)
+                for label, other in per_scenario.items():
+                    if label == first_label:
                         continue
-                    other = replication_kpis(result, shipment_id)
-                    diff = paired_difference(base["transit_days"], other["transit_days"])
-                    diff["kpi"] = "transit_days.mean"
-                    for kpi in PAIRED_KPIS[1:]:
-                        diff[kpi] = paired_difference(base[kpi], other[kpi])
-                    entry["diff_vs_first"][label] = diff
-            shipments[shipment_id] = entry
+                    diffs[label] = {
+                        kpi: PairedDifference.of(
+                            getattr(base, kpi).per_replication,
+                            getattr(other, kpi).per_replication,
+                        )
+                        for kpi in PAIRED_KPIS
+                    }
+            out[shipment_id] = ShipmentComparison(
+                shipment=shipment_id,
+                per_scenario=per_scenario,
+                diff_vs_first=diffs,
+                missing_from=tuple(lab for lab in self.labels if lab not in per_scenario),
+            )
+        return out
+
+    @cached_property
+    def _document(self) -> dict[str, Any]:
         return clean(
             {
                 "scenarios": [
@@ -101,22 +120,34 @@ class Comparison:
                     for label, r in zip(self.labels, self.results, strict=True)
                 ],
                 "seed": self.seed,
-                "replications": len(self.results[0].replications),
-                "shipments": shipments,
-                "missing": missing,
+                "replications": self.replications,
+                "shipments": {sid: s.to_dict() for sid, s in self.shipments.items()},
+                "missing": {
+                    sid: list(s.missing_from) for sid, s in self.shipments.items() if s.missing_from
+                },
             }
         )
 
+    def document(self) -> dict[str, Any]:
+        """The ``compare --json`` / ``compare.json`` document (stable keys, see the README)."""
+        return self._document
 
-def _kpis(summary: dict[str, Any]) -> dict[str, Any]:
-    t = summary["transit_days"]
+
+def _headline_kpis(result: ShipmentResult) -> dict[str, Any]:
+    t = result.transit_days
     return {
-        "transit_days": {k: t[k] for k in ("mean", "ci95", "p50", "p90", "p95")},
-        "usd_per_tonne": summary["usd_per_tonne"]["mean"],
-        "co2_kg_per_tonne": summary["co2_kg_per_tonne"]["mean"],
-        "p_within_target": summary["p_within_target"],
-        "arrived": summary["arrived"],
-        "in_transit": summary["in_transit"],
+        "transit_days": {
+            "mean": t.mean,
+            "ci95": list(t.ci95),
+            "p50": t.p50,
+            "p90": t.p90,
+            "p95": t.p95,
+        },
+        "usd_per_tonne": result.usd_per_tonne.mean,
+        "co2_kg_per_tonne": result.co2_kg_per_tonne.mean,
+        "p_within_target": result.p_within_target,
+        "arrived": result.arrived,
+        "in_transit": result.in_transit,
     }
 
 
@@ -125,14 +156,15 @@ def compare(
     *,
     replications: int | None = None,
     seed: int | None = None,
-    jobs: int = 1,
+    jobs: int | None = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> Comparison:
     """Run every scenario with the same seed and replications (the first scenario's unless
-    given) and pair them replication by replication."""
-    if len(scenarios) < 2:
-        from corridorsim.errors import InputError
+    given) and pair them replication by replication.
 
+    ``progress(done, total)`` is called as replications finish, counted over all scenarios.
+    """
+    if len(scenarios) < 2:
         raise InputError("compare: give at least two scenarios")
     seed = scenarios[0].seed if seed is None else seed
     count = scenarios[0].replications if replications is None else replications

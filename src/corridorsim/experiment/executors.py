@@ -1,22 +1,101 @@
-"""Where a sweep's work runs: a local process pool (default) or a Dask cluster.
+"""Where many runs go: a local process pool (the default) or a Dask cluster.
 
-Both take the same function and the same tasks and yield results as they finish; which
-executor ran a task never changes its numbers (seeds come with the work, not the worker).
-The shared payload (the study with its base scenario and network) is sent once per worker.
+Sweeps (design points) and :func:`~corridorsim.experiment.replications.simulate`
+(replications of one scenario) hand their work to an executor the same way: a function, a
+shared payload and a list of tasks; the executor yields each task's result as it finishes.
+Which executor ran a task never changes its numbers (seeds come with the work, not the
+worker). The shared payload (a study with its base scenario and network, or one scenario) is
+sent once per worker, not once per task.
+
+Work is cut into tasks by one policy, :func:`batches`: about four tasks per worker, at most
+the executor's :attr:`Executor.max_batch` items each.
 """
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
-from corridorsim.errors import CorridorsimError, InputError
+from corridorsim.errors import CorridorsimError, ParameterError
+
+S = TypeVar("S")
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Tasks per worker: enough that a worker finishing early finds more work, few enough that
+#: sending work costs little next to running it.
+TASKS_PER_WORKER = 4
+
+
+def default_jobs() -> int:
+    """How many workers when none are asked for: every core."""
+    return os.cpu_count() or 1
+
+
+def resolve_jobs(jobs: int | None) -> int:
+    """``jobs``, or :func:`default_jobs` when it is None; ParameterError below 1."""
+    if jobs is None:
+        return default_jobs()
+    if jobs < 1:
+        raise ParameterError("jobs", f"must be at least 1 (got {jobs})")
+    return jobs
+
+
+def batches(
+    items: Sequence[T], workers: int, *, max_batch: int, size: int | None = None
+) -> list[list[T]]:
+    """``items`` cut into tasks of ``size``, or by default about :data:`TASKS_PER_WORKER` per
+    worker and at most ``max_batch`` items each: large enough that sending work costs little
+    next to running it, small enough to keep every worker busy to the end and to lose little
+    when a sweep is killed."""
+    if size is None:
+        size = min(max_batch, max(1, math.ceil(len(items) / (workers * TASKS_PER_WORKER))))
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+class Executor:
+    """Runs ``fn(shared, task)`` for every task and yields the results as they finish.
+
+    An executor supplies :attr:`name`, :attr:`max_batch`, :attr:`workers`, :meth:`run` and
+    :meth:`close`; use it as a context manager to close it at the end.
+    """
+
+    #: The name a caller gives to :func:`make_executor`.
+    name: ClassVar[str]
+    #: The most items per task (see :func:`batches`).
+    max_batch: ClassVar[int]
+
+    @property
+    def workers(self) -> int:
+        """How many tasks run at once."""
+        raise NotImplementedError
+
+    def run(self, fn: Callable[[S, T], R], shared: S, tasks: Sequence[T]) -> Iterator[R]:
+        """Yield ``fn(shared, task)`` for each task, in the order they finish."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the workers (nothing to do for a pool, which lives only during a run)."""
+
+    def batches(self, items: Sequence[T], size: int | None = None) -> list[list[T]]:
+        """``items`` cut into this executor's tasks (:func:`batches`)."""
+        return batches(items, self.workers, max_batch=self.max_batch, size=size)
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 _SHARED: Any = None
 
 
 def _init_worker(shared: Any) -> None:
+    # The shared payload travels once per worker process, not once per task.
     global _SHARED
     _SHARED = shared
 
@@ -25,53 +104,54 @@ def _call(fn: Callable[[Any, Any], Any], task: Any) -> Any:
     return fn(_SHARED, task)
 
 
-class LocalExecutor:
-    """A pool of ``jobs`` worker processes on this machine."""
+class LocalExecutor(Executor):
+    """A pool of ``jobs`` worker processes on this machine; ``jobs`` = 1 runs every task in
+    this process, one after another."""
 
     name = "local"
-    #: The most design points per task: a pool task costs well under a millisecond, so
-    #: batches can stay small (little to redo after a kill).
+    #: A pool task costs well under a millisecond, so tasks can stay small (little to redo
+    #: after a kill).
     max_batch = 16
 
     def __init__(self, jobs: int) -> None:
-        self.jobs = jobs
+        self.jobs = resolve_jobs(jobs)
 
     @property
     def workers(self) -> int:
+        """How many tasks run at once: ``jobs``."""
         return self.jobs
 
-    def run(
-        self, fn: Callable[[Any, Any], Any], shared: Any, tasks: Sequence[Any]
-    ) -> Iterator[Any]:
+    def run(self, fn: Callable[[S, T], R], shared: S, tasks: Sequence[T]) -> Iterator[R]:
+        """Yield ``fn(shared, task)`` for each task, in the order they finish."""
         if self.jobs == 1:
             for task in tasks:
                 yield fn(shared, task)
             return
+        if not tasks:
+            return
         with ProcessPoolExecutor(
-            max_workers=self.jobs, initializer=_init_worker, initargs=(shared,)
+            max_workers=min(self.jobs, len(tasks)), initializer=_init_worker, initargs=(shared,)
         ) as pool:
             futures = [pool.submit(_call, fn, task) for task in tasks]
             for future in as_completed(futures):
                 yield future.result()
 
-    def close(self) -> None:
-        pass
+
+def _dask_missing() -> ParameterError:
+    return ParameterError("executor", "'dask' needs Dask: pip install 'corridorsim[distributed]'")
 
 
-def _dask_missing() -> InputError:
-    return InputError("--executor dask needs Dask: pip install 'corridorsim[distributed]'")
-
-
-class DaskExecutor:
+class DaskExecutor(Executor):
     """A Dask distributed cluster: the one at ``scheduler`` (tcp://HOST:PORT), or a
-    LocalCluster of ``jobs`` single-threaded worker processes started for this sweep."""
+    LocalCluster of ``jobs`` single-threaded worker processes started for this executor."""
 
     name = "dask"
-    #: A Dask task costs a few milliseconds (scheduler round trips): larger batches keep
-    #: that small next to the runs in them.
+    #: A Dask task costs a few milliseconds (scheduler round trips): larger tasks keep that
+    #: small next to the runs in them.
     max_batch = 256
 
     def __init__(self, scheduler: str | None, jobs: int) -> None:
+        jobs = resolve_jobs(jobs)
         try:
             from distributed import Client, LocalCluster
         except ImportError:
@@ -95,15 +175,15 @@ class DaskExecutor:
                     )
                 self._client = Client(self._cluster)
         except OSError as exc:
-            raise CorridorsimError(f"--scheduler {scheduler}: cannot connect: {exc}") from None
+            raise CorridorsimError(f"scheduler {scheduler}: cannot connect: {exc}") from None
 
     @property
     def workers(self) -> int:
+        """How many tasks run at once: the cluster's workers (at least 1)."""
         return max(1, len(self._client.scheduler_info().get("workers", {})))
 
-    def run(
-        self, fn: Callable[[Any, Any], Any], shared: Any, tasks: Sequence[Any]
-    ) -> Iterator[Any]:
+    def run(self, fn: Callable[[S, T], R], shared: S, tasks: Sequence[T]) -> Iterator[R]:
+        """Yield ``fn(shared, task)`` for each task, in the order they finish."""
         from distributed import as_completed as dask_completed
 
         # hash=False: a second run on this client gets a fresh key instead of reusing one the
@@ -114,18 +194,22 @@ class DaskExecutor:
             yield future.result()
 
     def close(self) -> None:
+        """Disconnect, and stop the LocalCluster if this executor started one."""
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
 
 
 def make_executor(
-    kind: str, *, jobs: int, scheduler: str | None = None
-) -> LocalExecutor | DaskExecutor:
-    if kind == "local":
+    executor: str = "local", *, jobs: int | None = None, scheduler: str | None = None
+) -> Executor:
+    """The executor named ``executor`` (``local`` or ``dask``) with ``jobs`` workers (None:
+    every core; for dask, the size of the LocalCluster started when no ``scheduler`` is
+    given)."""
+    if executor == "local":
         if scheduler:
-            raise InputError("--scheduler: only with --executor dask")
-        return LocalExecutor(jobs)
-    if kind == "dask":
-        return DaskExecutor(scheduler, jobs)
-    raise InputError(f"--executor: unknown executor '{kind}' (local or dask)")
+            raise ParameterError("scheduler", "only with executor 'dask'")
+        return LocalExecutor(resolve_jobs(jobs))
+    if executor == "dask":
+        return DaskExecutor(scheduler, resolve_jobs(jobs))
+    raise ParameterError("executor", f"unknown executor '{executor}' (local or dask)")

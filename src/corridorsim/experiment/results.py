@@ -1,141 +1,187 @@
-"""The results of a scenario's replications, and the summaries every output is built from.
+"""The results of a scenario's replications, as typed records computed once.
 
-Replication results stay columnar (numpy) until a writer turns them into rows. Every figure a
-summary reports is documented in the README under "Stable output keys".
+Replications stay columnar (numpy, see :mod:`corridorsim.sim.records`) until something asks
+for a record. Every KPI is computed here and only here: a :class:`ShipmentResult` per
+shipment (its :class:`~corridorsim.experiment.stats.Estimate` of transit days, USD and CO2
+per tonne, waiting by cause and by place), :class:`FacilityResult` per facility, and the rows
+of the CSV files (:class:`ConsignmentRow`, :class:`LegRow`). ``to_dict()`` gives the stable
+documents (``summary.json``); the README lists their keys under "Stable output keys".
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from corridorsim.experiment.stats import clean, describe
-from corridorsim.scenario.load import Scenario
-from corridorsim.sim.engine import ReplicationResult
-from corridorsim.sim.records import CAUSES, NO_CAUSE
+from corridorsim.experiment.stats import Estimate, clean
+from corridorsim.scenario.load import Scenario, ShipmentPlan
+from corridorsim.sim.records import CAUSES, ReplicationResult
 
 #: How many places where time is lost a shipment's summary names.
 TOP_WAITS = 5
+#: Why a consignment waited, in the column order of every output.
+WAIT_CAUSES = CAUSES
+#: The parts of a door-to-door time: moving, being processed, waiting.
+TIME_PARTS = ("running", "processing", "waiting")
 
 
-@dataclass
+class TopWait(NamedTuple):
+    """A place where a shipment's consignments lost time, in hours per consignment."""
+
+    place: str
+    #: ``facility`` or ``link``.
+    kind: str
+    wait_h: float
+
+
+class ConsignmentRow(NamedTuple):
+    """One consignment of one replication: a row of ``shipments.csv``."""
+
+    shipment: str
+    replication: int
+    consignment: int
+    wagons: int
+    tonnes: float
+    origin: str
+    destination: str
+    depart_h: float
+    #: None while the consignment is still in transit at the horizon (so are the next five).
+    arrive_h: float | None
+    transit_h: float | None
+    cost_usd: float | None
+    co2_kg: float | None
+    km: float | None
+    reroutes: int
+    #: Hours waited, by cause (the keys of :data:`WAIT_CAUSES`, in that order).
+    wait_h: Mapping[str, float]
+
+
+class LegRow(NamedTuple):
+    """One leg (a facility or a link) of one consignment: a row of ``legs.csv``."""
+
+    shipment: str
+    replication: int
+    consignment: int
+    seq: int
+    #: ``facility`` or ``link``.
+    kind: str
+    #: The node id (facility) or link id.
+    id: str
+    arrive_h: float
+    start_h: float
+    end_h: float
+    wait_h: float
+    #: One of :data:`WAIT_CAUSES`, "" where there was no wait.
+    cause: str
+    cost_usd: float
+    co2_kg: float
+
+
+class Journey(NamedTuple):
+    """One consignment and the legs it walked, in order."""
+
+    consignment: ConsignmentRow
+    legs: tuple[LegRow, ...]
+
+
+class FacilityResult(NamedTuple):
+    """One facility averaged over replications: a row of ``facilities.csv``."""
+
+    facility: str
+    node: str
+    type: str
+    servers: int
+    served_per_replication: float
+    utilisation: float
+    mean_queue: float
+    mean_wait_h: float
+
+
+@dataclass(frozen=True, eq=False)
+class ShipmentResult:
+    """Everything a run says about one shipment, over all replications."""
+
+    id: str
+    transit_days: Estimate
+    usd_per_tonne: Estimate
+    co2_kg_per_tonne: Estimate
+    target_days: float | None
+    #: Share of consignments judged that arrived within ``target_days`` (None without a
+    #: target, nan when none could be judged). Consignments still in transit count as late
+    #: once they are past the target.
+    p_within_target: float | None
+    #: Mean hours per arrived consignment: ``running``, ``processing``, ``waiting``.
+    time_h: Mapping[str, float]
+    #: Mean hours waited per arrived consignment, by cause.
+    wait_h_by_cause: Mapping[str, float]
+    top_waits: tuple[TopWait, ...]
+    #: The planned route's node ids.
+    route: tuple[str, ...]
+    static_days: float
+    consignments: int
+    arrived: int
+    wagons_departed: int
+    wagons_arrived: int
+
+    @property
+    def in_transit(self) -> int:
+        """Consignments that had not arrived at the horizon."""
+        return self.consignments - self.arrived
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shipment's block of ``summary.json`` (not yet rounded: see :func:`clean`)."""
+        return {
+            "transit_days": self.transit_days.to_dict(),
+            "usd_per_tonne": self.usd_per_tonne.to_dict(),
+            "co2_kg_per_tonne": self.co2_kg_per_tonne.to_dict(),
+            "target_days": self.target_days,
+            "p_within_target": self.p_within_target,
+            "time_h": dict(self.time_h),
+            "wait_h_by_cause": dict(self.wait_h_by_cause),
+            "top_waits": [w._asdict() for w in self.top_waits],
+            "route": list(self.route),
+            "static_days": self.static_days,
+            "consignments": self.consignments,
+            "arrived": self.arrived,
+            "in_transit": self.in_transit,
+            "wagons_departed": self.wagons_departed,
+            "wagons_arrived": self.wagons_arrived,
+        }
+
+
+@dataclass(frozen=True, eq=False)
 class SimulationResult:
+    """The replications of one scenario and everything computed from them."""
+
     scenario: Scenario
     seed: int
     replications: list[ReplicationResult]
-    #: The summary, computed once: the table, summary.json and the charts all read it.
-    _summary: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def events(self) -> int:
+        """SimPy events processed over all replications."""
         return sum(r.events for r in self.replications)
 
-    # -- per shipment -----------------------------------------------------------------------
-
-    def _shipment_rows(self, index: int) -> Iterator[tuple[ReplicationResult, np.ndarray]]:
-        for rep in self.replications:
-            yield rep, np.flatnonzero(rep.consignments["shipment"] == index)
-
-    def shipment_summary(self, index: int) -> dict[str, Any]:
-        plan = self.scenario.shipments[index]
-        target_days = self.scenario.target_days(plan.id)
-        rep_transit, rep_usd, rep_co2 = [], [], []
-        pooled_transit, pooled_usd, pooled_co2 = [], [], []
-        waits_by_cause = np.zeros(len(CAUSES))
-        wait_by_place: dict[str, float] = defaultdict(float)
-        processing_h = running_h = 0.0
-        consignments = arrived = within = judged = 0
-        wagons_departed = wagons_arrived = 0
-        for rep, rows in self._shipment_rows(index):
-            c = rep.consignments
-            done = rows[~np.isnan(c["arrive"][rows])]
-            consignments += rows.size
-            arrived += done.size
-            wagons_departed += int(c["wagons"][rows].sum())
-            wagons_arrived += int(c["wagons"][done].sum())
-            if done.size:
-                transit_days = (c["arrive"][done] - c["depart"][done]) / 24
-                usd_t = c["cost_usd"][done] / c["tonnes"][done]
-                co2_t = c["co2_kg"][done] / c["tonnes"][done]
-                rep_transit.append(transit_days.mean())
-                rep_usd.append(usd_t.mean())
-                rep_co2.append(co2_t.mean())
-                pooled_transit.append(transit_days)
-                pooled_usd.append(usd_t)
-                pooled_co2.append(co2_t)
-                waits_by_cause += c["waits"][done].sum(axis=0)
-                legs = rep.legs
-                mine = np.isin(legs["consignment"], done)
-                mask = mine & (legs["wait"] > 0)
-                by_label = np.bincount(
-                    legs["label"][mask], weights=legs["wait"][mask], minlength=len(rep.labels)
-                )
-                for label in np.flatnonzero(by_label):
-                    wait_by_place[rep.labels[label]] += float(by_label[label])
-                # Time being moved or processed (start to end of each leg), by kind of leg.
-                busy = legs["end"][mine] - legs["start"][mine]
-                at_facility = np.isin(legs["label"][mine], rep.facility_labels())
-                processing_h += float(busy[at_facility].sum())
-                running_h += float(busy[~at_facility].sum())
-            if target_days is not None:
-                late_in_transit = rows[
-                    np.isnan(c["arrive"][rows])
-                    & ((rep.horizon_h - c["depart"][rows]) / 24 > target_days)
-                ]
-                on_time = int(((c["arrive"][done] - c["depart"][done]) / 24 <= target_days).sum())
-                within += on_time
-                judged += done.size + late_in_transit.size
-
-        def pool(parts):
-            return np.concatenate(parts) if parts else np.zeros(0)
-
-        per_consignment = max(arrived, 1)
-        top = sorted(wait_by_place.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_WAITS]
+    @cached_property
+    def shipments(self) -> Mapping[str, ShipmentResult]:
+        """Per shipment id, in the scenario's order: its results (computed once)."""
         return {
-            "transit_days": describe(np.asarray(rep_transit), pool(pooled_transit)),
-            "usd_per_tonne": describe(np.asarray(rep_usd), pool(pooled_usd)),
-            "co2_kg_per_tonne": describe(np.asarray(rep_co2), pool(pooled_co2)),
-            "target_days": target_days,
-            "p_within_target": (within / judged if judged else math.nan)
-            if target_days is not None
-            else None,
-            "time_h": {
-                "running": running_h / per_consignment,
-                "processing": processing_h / per_consignment,
-                "waiting": float(waits_by_cause.sum()) / per_consignment,
-            },
-            "wait_h_by_cause": {
-                cause: waits_by_cause[i] / per_consignment for i, cause in enumerate(CAUSES)
-            },
-            "top_waits": [
-                {
-                    "place": label.split(":", 1)[1],
-                    "kind": label.split(":", 1)[0],
-                    "wait_h": total / per_consignment,
-                }
-                for label, total in top
-            ],
-            "route": list(plan.route.nodes),
-            "static_days": plan.route.days,
-            "consignments": consignments,
-            "arrived": arrived,
-            "in_transit": consignments - arrived,
-            "wagons_departed": wagons_departed,
-            "wagons_arrived": wagons_arrived,
+            plan.id: _shipment_result(self, index, plan)
+            for index, plan in enumerate(self.scenario.shipments)
         }
 
-    def summary(self) -> dict[str, Any]:
-        """The ``summary.json`` / ``run --json`` document (stable keys, rounded floats)."""
-        if self._summary is None:
-            self._summary = self._build_summary()
-        return self._summary
+    def shipment(self, shipment_id: str) -> ShipmentResult:
+        """The results of one shipment (KeyError if the scenario has no such shipment)."""
+        return self.shipments[shipment_id]
 
-    def _build_summary(self) -> dict[str, Any]:
+    @cached_property
+    def _summary(self) -> dict[str, Any]:
         spec = self.scenario.spec
         return clean(
             {
@@ -145,100 +191,194 @@ class SimulationResult:
                 "replications": len(self.replications),
                 "horizon_days": spec.horizon_days,
                 "start": spec.start.isoformat() if spec.start else None,
-                "shipments": {
-                    plan.id: self.shipment_summary(i)
-                    for i, plan in enumerate(self.scenario.shipments)
-                },
+                "shipments": {sid: s.to_dict() for sid, s in self.shipments.items()},
             }
         )
 
-    # -- rows for the CSV files --------------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        """The ``summary.json`` / ``run --json`` document (stable keys, rounded floats)."""
+        return self._summary
 
-    def shipment_rows(self) -> Iterator[dict[str, Any]]:
+    # -- rows ----------------------------------------------------------------------------------
+
+    def consignment_rows(self) -> Iterator[ConsignmentRow]:
+        """Every consignment of every replication, replication by replication."""
         plans = self.scenario.shipments
         for rep in self.replications:
-            c = rep.consignments
-            for row in range(c["shipment"].size):
-                plan = plans[int(c["shipment"][row])]
-                arrive = float(c["arrive"][row])
-                done = not math.isnan(arrive)
-                out = {
-                    "shipment": plan.id,
-                    "replication": rep.replication,
-                    "consignment": int(c["number"][row]),
-                    "wagons": int(c["wagons"][row]),
-                    "tonnes": float(c["tonnes"][row]),
-                    "origin": plan.origin,
-                    "destination": plan.destination,
-                    "depart_h": float(c["depart"][row]),
-                    "arrive_h": arrive if done else "",
-                    "transit_h": arrive - float(c["depart"][row]) if done else "",
-                    "cost_usd": float(c["cost_usd"][row]) if done else "",
-                    "co2_kg": float(c["co2_kg"][row]) if done else "",
-                    "km": float(c["km"][row]) if done else "",
-                    "reroutes": int(c["reroutes"][row]),
-                }
-                for i, cause in enumerate(CAUSES):
-                    out[f"wait_h_{cause}"] = float(c["waits"][row, i])
-                yield out
+            for record in rep.consignment_records():
+                yield _consignment_row(record, plans[record.shipment], rep.replication)
 
-    def leg_rows(self) -> Iterator[dict[str, Any]]:
+    def leg_rows(self) -> Iterator[LegRow]:
+        """Every leg of every replication, in the order the engine recorded them."""
         plans = self.scenario.shipments
         for rep in self.replications:
-            c, legs = rep.consignments, rep.legs
-            for j in range(legs["seq"].size):
-                row = int(legs["consignment"][j])
-                kind, _, place = rep.labels[int(legs["label"][j])].partition(":")
-                cause = int(legs["cause"][j])
-                yield {
-                    "shipment": plans[int(c["shipment"][row])].id,
-                    "replication": rep.replication,
-                    "consignment": int(c["number"][row]),
-                    "seq": int(legs["seq"][j]),
-                    "kind": kind,
-                    "id": place,
-                    "arrive_h": float(legs["arrive"][j]),
-                    "start_h": float(legs["start"][j]),
-                    "end_h": float(legs["end"][j]),
-                    "wait_h": float(legs["wait"][j]),
-                    "cause": CAUSES[cause] if cause != NO_CAUSE else "",
-                    "cost_usd": float(legs["cost_usd"][j]),
-                    "co2_kg": float(legs["co2_kg"][j]),
-                }
+            numbers = rep.consignments["number"]
+            shipments = rep.consignments["shipment"]
+            for leg in rep.leg_records():
+                row = leg.consignment
+                yield LegRow(
+                    plans[int(shipments[row])].id,
+                    rep.replication,
+                    int(numbers[row]),
+                    *leg[1:],
+                )
 
-    def facility_rows(self) -> list[dict[str, Any]]:
+    def journeys(self, replication: int = 0) -> Iterator[Journey]:
+        """The consignments of the ``replication``-th replication run, each with its legs."""
+        rep = self.replications[replication]
+        plans = self.scenario.shipments
+        for record in rep.consignment_records():
+            plan = plans[record.shipment]
+            legs = tuple(
+                LegRow(plan.id, rep.replication, record.number, *leg[1:])
+                for leg in rep.leg_records(record.row)
+            )
+            yield Journey(_consignment_row(record, plan, rep.replication), legs)
+
+    @cached_property
+    def facilities(self) -> tuple[FacilityResult, ...]:
         """Per facility, averaged over replications: utilisation, mean queue, mean wait."""
         totals: dict[str, dict[str, Any]] = {}
         horizon = self.scenario.horizon_h
         for rep in self.replications:
             for f in rep.facilities:
                 t = totals.setdefault(
-                    f["label"],
+                    f.label,
                     {
-                        "node": f["node"],
-                        "servers": f["servers"],
+                        "node": f.node,
+                        "servers": f.servers,
                         "served": 0,
                         "busy_h": 0.0,
                         "wait_h": 0.0,
                     },
                 )
-                t["served"] += f["served"]
-                t["busy_h"] += f["busy_h"]
-                t["wait_h"] += f["wait_h"]
+                t["served"] += f.served
+                t["busy_h"] += f.busy_h
+                t["wait_h"] += f.wait_h
         n = max(len(self.replications), 1)
-        rows = []
-        for label, t in sorted(totals.items()):
-            rows.append(
-                {
-                    "facility": label,
-                    "node": t["node"],
-                    "type": label.rsplit(":", 1)[1],
-                    "servers": t["servers"],
-                    "served_per_replication": t["served"] / n,
-                    # Little's law: mean number waiting = total waiting time / time observed.
-                    "utilisation": t["busy_h"] / (t["servers"] * horizon * n),
-                    "mean_queue": t["wait_h"] / (horizon * n),
-                    "mean_wait_h": t["wait_h"] / t["served"] if t["served"] else 0.0,
-                }
+        return tuple(
+            FacilityResult(
+                facility=label,
+                node=t["node"],
+                type=label.rsplit(":", 1)[1],
+                servers=t["servers"],
+                served_per_replication=t["served"] / n,
+                utilisation=t["busy_h"] / (t["servers"] * horizon * n),
+                # Little's law: mean number waiting = total waiting time / time observed.
+                mean_queue=t["wait_h"] / (horizon * n),
+                mean_wait_h=t["wait_h"] / t["served"] if t["served"] else 0.0,
             )
-        return rows
+            for label, t in sorted(totals.items())
+        )
+
+
+def _consignment_row(record: Any, plan: ShipmentPlan, replication: int) -> ConsignmentRow:
+    done = record.arrived
+    return ConsignmentRow(
+        shipment=plan.id,
+        replication=replication,
+        consignment=record.number,
+        wagons=record.wagons,
+        tonnes=record.tonnes,
+        origin=plan.origin,
+        destination=plan.destination,
+        depart_h=record.depart_h,
+        arrive_h=record.arrive_h if done else None,
+        transit_h=record.arrive_h - record.depart_h if done else None,
+        cost_usd=record.cost_usd if done else None,
+        co2_kg=record.co2_kg if done else None,
+        km=record.km if done else None,
+        reroutes=record.reroutes,
+        wait_h=dict(zip(CAUSES, record.wait_h, strict=True)),
+    )
+
+
+def _shipment_result(result: SimulationResult, index: int, plan: ShipmentPlan) -> ShipmentResult:
+    """Every KPI of one shipment, from one pass over the replications' columns."""
+    target_days = result.scenario.target_days(plan.id)
+    n_reps = len(result.replications)
+    rep_transit, rep_usd, rep_co2 = (np.full(n_reps, np.nan) for _ in range(3))
+    pooled_transit: list[np.ndarray] = []
+    pooled_usd: list[np.ndarray] = []
+    pooled_co2: list[np.ndarray] = []
+    waits_by_cause = np.zeros(len(CAUSES))
+    wait_by_place: dict[str, float] = defaultdict(float)
+    processing_h = running_h = 0.0
+    consignments = arrived = within = judged = 0
+    wagons_departed = wagons_arrived = 0
+    for j, rep in enumerate(result.replications):
+        c = rep.consignments
+        rows = np.flatnonzero(c["shipment"] == index)
+        done = rows[~np.isnan(c["arrive"][rows])]
+        consignments += rows.size
+        arrived += done.size
+        wagons_departed += int(c["wagons"][rows].sum())
+        wagons_arrived += int(c["wagons"][done].sum())
+        if done.size:
+            transit_days = (c["arrive"][done] - c["depart"][done]) / 24
+            usd_t = c["cost_usd"][done] / c["tonnes"][done]
+            co2_t = c["co2_kg"][done] / c["tonnes"][done]
+            rep_transit[j], rep_usd[j], rep_co2[j] = transit_days.mean(), usd_t.mean(), co2_t.mean()
+            pooled_transit.append(transit_days)
+            pooled_usd.append(usd_t)
+            pooled_co2.append(co2_t)
+            waits_by_cause += c["waits"][done].sum(axis=0)
+            legs = rep.legs
+            mine = np.isin(legs["consignment"], done)
+            mask = mine & (legs["wait"] > 0)
+            by_label = np.bincount(
+                legs["label"][mask], weights=legs["wait"][mask], minlength=len(rep.labels)
+            )
+            for label in np.flatnonzero(by_label):
+                wait_by_place[rep.labels[label]] += float(by_label[label])
+            # Time being moved or processed (start to end of each leg), by kind of leg.
+            busy = legs["end"][mine] - legs["start"][mine]
+            at_facility = np.isin(legs["label"][mine], rep.facility_labels())
+            processing_h += float(busy[at_facility].sum())
+            running_h += float(busy[~at_facility].sum())
+        if target_days is not None:
+            late_in_transit = rows[
+                np.isnan(c["arrive"][rows])
+                & ((rep.horizon_h - c["depart"][rows]) / 24 > target_days)
+            ]
+            within += int(((c["arrive"][done] - c["depart"][done]) / 24 <= target_days).sum())
+            judged += done.size + late_in_transit.size
+
+    def pool(parts: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    per_consignment = max(arrived, 1)
+    top = sorted(wait_by_place.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_WAITS]
+    p_within: float | None = None
+    if target_days is not None:
+        p_within = within / judged if judged else math.nan
+    return ShipmentResult(
+        id=plan.id,
+        transit_days=Estimate.of(rep_transit, pool(pooled_transit)),
+        usd_per_tonne=Estimate.of(rep_usd, pool(pooled_usd)),
+        co2_kg_per_tonne=Estimate.of(rep_co2, pool(pooled_co2)),
+        target_days=target_days,
+        p_within_target=p_within,
+        time_h={
+            "running": running_h / per_consignment,
+            "processing": processing_h / per_consignment,
+            "waiting": float(waits_by_cause.sum()) / per_consignment,
+        },
+        wait_h_by_cause={
+            cause: float(waits_by_cause[i]) / per_consignment for i, cause in enumerate(CAUSES)
+        },
+        top_waits=tuple(
+            TopWait(
+                place=label.split(":", 1)[1],
+                kind=label.split(":", 1)[0],
+                wait_h=total / per_consignment,
+            )
+            for label, total in top
+        ),
+        route=tuple(plan.route.nodes),
+        static_days=plan.route.days,
+        consignments=consignments,
+        arrived=arrived,
+        wagons_departed=wagons_departed,
+        wagons_arrived=wagons_arrived,
+    )

@@ -1,8 +1,8 @@
 """The results store of a sweep: an SQLite database in the output folder.
 
 Each finished batch of design points is committed in one transaction (WAL mode), so a sweep
-killed at any moment loses at most the points in flight, and ``--resume`` picks up from what
-is committed. The study's fingerprint (hash of the study file and everything it reads) is
+killed at any moment loses at most the points in flight, and resuming picks up from what is
+committed. The study's fingerprint (hash of the study file and everything it reads) is
 stored with the results: resuming after any of those files changed is refused.
 """
 
@@ -14,8 +14,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from corridorsim.errors import InputError
+from corridorsim.errors import InputError, ParameterError
 
+#: The tables: what the results are of (``meta``) and one row per finished design point.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS points (
@@ -27,10 +28,17 @@ CREATE TABLE IF NOT EXISTS points (
     error TEXT
 );
 """
+#: The store's file name in a sweep's output folder.
 FILE_NAME = "results.sqlite"
 
 
 class ResultsStore:
+    """A sweep's finished design points in an SQLite file, tied to one version of one study.
+
+    Rows are dicts with ``id``, ``params``, ``seed``, ``replications``, ``kpis`` (None for a
+    failed point) and ``error``. Use it as a context manager to close the file at the end.
+    """
+
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._db = sqlite3.connect(self.path, isolation_level=None)
@@ -39,6 +47,7 @@ class ResultsStore:
         self._db.executescript(SCHEMA)
 
     def close(self) -> None:
+        """Close the database file."""
         self._db.close()
 
     def __enter__(self) -> ResultsStore:
@@ -48,11 +57,17 @@ class ResultsStore:
         self.close()
 
     def meta(self, key: str) -> str | None:
+        """A value recorded with the results (``fingerprint``, ``study``), or None."""
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
     def claim(self, fingerprint: str, study_path: str, *, resume: bool) -> None:
-        """Tie the store to a study; refuse to mix results of different studies."""
+        """Tie the store to a study; refuse to mix results of different studies.
+
+        A store that already holds finished points of this study is refused unless
+        ``resume`` (ParameterError naming ``resume``); one that holds results of another
+        version of the study is always refused (InputError naming the file).
+        """
         stored = self.meta("fingerprint")
         finished = self.count()
         if stored is None:
@@ -65,18 +80,22 @@ class ResultsStore:
         if stored != fingerprint:
             raise InputError(
                 f"{self.path}: holds results of a different version of the study (its file or "
-                f"the files it reads changed since): use a new -o folder, or delete {self.path}"
+                "the files it reads changed since): use a new output folder, or delete "
+                f"{self.path}"
             )
         if finished and not resume:
-            raise InputError(
-                f"{self.path}: already holds {finished} finished points of this study: "
-                "pass --resume to continue it, or use a new -o folder"
+            raise ParameterError(
+                "resume",
+                f"{self.path} already holds {finished} finished points of this study: turn it "
+                "on to continue them, or use a new output folder",
             )
 
     def count(self) -> int:
+        """How many points are finished."""
         return int(self._db.execute("SELECT COUNT(*) FROM points").fetchone()[0])
 
     def finished(self) -> set[int]:
+        """The ids of the finished points."""
         return {row[0] for row in self._db.execute("SELECT id FROM points")}
 
     def commit(self, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -97,6 +116,7 @@ class ResultsStore:
         return len(values)
 
     def rows(self) -> list[dict[str, Any]]:
+        """Every finished point, in id order (the order of the design)."""
         out = []
         for id_, params, seed, replications, kpis, error in self._db.execute(
             "SELECT id, params, seed, replications, kpis, error FROM points ORDER BY id"

@@ -1,28 +1,40 @@
 """Running a study: design points in batches on an executor, each batch committed to the
-results store as it finishes, then the points table and the sensitivity indices."""
+results store as it finishes, then the sensitivity indices of the whole design."""
 
 from __future__ import annotations
 
-import math
+import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from corridorsim.errors import InputError
-from corridorsim.experiment.executors import DaskExecutor, LocalExecutor
+from corridorsim.errors import InputError, ParameterError
+from corridorsim.experiment.executors import Executor
+from corridorsim.experiment.kpis import kpi_value
 from corridorsim.experiment.replications import simulate
+from corridorsim.experiment.sensitivity import indices
 from corridorsim.experiment.store import FILE_NAME, ResultsStore
-from corridorsim.experiment.study import Study, kpi_value
+from corridorsim.experiment.study import Study
 
+#: One task: design points as ``(id, {path: value})``.
 Task = list[tuple[int, dict[str, Any]]]
-#: Progress: (points done, points in all, runs per second).
+#: ``progress(points done, points in all, runs per second)``.
 Progress = Callable[[int, int, float], None]
 
 
+def _error_text(exc: Exception) -> str:
+    """What a failed point records: an InputError's problems, else the exception's type and
+    message (``ZeroDivisionError: division by zero``)."""
+    if isinstance(exc, InputError):
+        return "; ".join(exc.problems)
+    return f"{type(exc).__name__}: {exc}"
+
+
 def run_points(study: Study, task: Task) -> list[dict[str, Any]]:
-    """Simulate each design point of ``task``; a point that fails records its error."""
+    """Simulate each design point of ``task``; a point that fails, whatever the exception,
+    records its error and the others go on."""
     out = []
     spec = study.spec
     for point_id, values in task:
@@ -36,55 +48,61 @@ def run_points(study: Study, task: Task) -> list[dict[str, Any]]:
         }
         try:
             scenario = study.scenario_for(values)
-            summary = simulate(
-                scenario, replications=spec.replications, seed=spec.seed, jobs=1
-            ).summary()
+            result = simulate(scenario, replications=spec.replications, seed=spec.seed, jobs=1)
             row["kpis"] = {
                 shipment: {
-                    kpi: list(kpi_value(summary["shipments"][shipment], kpi)) for kpi in spec.kpis
+                    kpi: list(kpi_value(result.shipment(shipment), kpi)) for kpi in spec.kpis
                 }
                 for shipment in study.shipments
             }
-        except InputError as exc:
-            row["error"] = "; ".join(exc.problems)
+        except Exception as exc:  # a failed point is recorded and the sweep goes on
+            row["error"] = _error_text(exc)
         out.append(row)
     return out
 
 
-#: The most design points in one batch: what an interrupted sweep may have to redo.
-MAX_BATCH = 16
-
-
-def chunk(
-    items: Sequence[Any], workers: int, size: int | None = None, max_batch: int = MAX_BATCH
-) -> list[list[Any]]:
-    """Batches of about four per worker (or of ``size``), at most MAX_BATCH points: large
-    enough that sending work costs little next to running it, small enough to keep every
-    worker busy to the end and to lose little when a sweep is killed."""
-    if size is None:
-        size = min(max_batch, max(1, math.ceil(len(items) / (workers * 4))))
-    return [list(items[i : i + size]) for i in range(0, len(items), size)]
-
-
-@dataclass
+@dataclass(frozen=True)
 class SweepOutcome:
+    """A finished sweep: every design point's row and the study's sensitivity indices."""
+
     study: Study
+    #: Every finished point, in design order (rows of the results store).
     rows: list[dict[str, Any]]
+    #: Per (shipment, KPI, parameter): the method's indices (see
+    #: :func:`~corridorsim.experiment.sensitivity.indices`).
+    indices: list[dict[str, Any]]
+    #: Points run now, and points found finished in the store (resumed).
     ran: int
     skipped: int
     seconds: float
 
+    @property
+    def failed(self) -> int:
+        """How many points failed (their ``error`` says why)."""
+        return sum(1 for row in self.rows if row["error"])
+
 
 def run_sweep(
     study: Study,
-    out_dir: str | Path,
-    executor: LocalExecutor | DaskExecutor,
+    out_dir: str | os.PathLike[str],
+    executor: Executor,
     *,
     resume: bool = False,
     chunk_size: int | None = None,
     progress: Progress | None = None,
 ) -> SweepOutcome:
+    """Run every design point of ``study`` not yet in the results store in ``out_dir``.
+
+    Each task of ``chunk_size`` points (default: the executor's batch policy) is committed to
+    the store as it finishes. ``resume`` continues a store that already holds points of this
+    study; without it such a store is refused (ParameterError naming ``resume``). Indices are
+    computed once every point is in.
+    """
+    if chunk_size is not None and chunk_size < 1:
+        raise ParameterError("chunk_size", f"must be at least 1 (got {chunk_size})")
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ParameterError("out_dir", f"{out} exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
     points = study.design()
     started = time.monotonic()
@@ -96,9 +114,7 @@ def run_sweep(
         if progress:
             progress(done, len(points), 0.0)
         runs = 0
-        for batch in executor.run(
-            run_points, study, chunk(todo, executor.workers, chunk_size, executor.max_batch)
-        ):
+        for batch in executor.run(run_points, study, executor.batches(todo, chunk_size)):
             store.commit(batch)
             done += len(batch)
             runs += len(batch) * study.spec.replications
@@ -108,6 +124,7 @@ def run_sweep(
     return SweepOutcome(
         study=study,
         rows=rows,
+        indices=indices(study, rows),
         ran=len(todo),
         skipped=len(points) - len(todo),
         seconds=time.monotonic() - started,

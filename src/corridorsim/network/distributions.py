@@ -19,6 +19,7 @@ from pydantic import (
     model_serializer,
     model_validator,
 )
+from typing_extensions import override
 
 from corridorsim._schema import FrozenModel
 
@@ -33,21 +34,20 @@ class _Dist(FrozenModel):
     """Common base: frozen, unknown keys rejected, parameters addressed by their file names."""
 
     def mean(self) -> float:
+        """The expected duration in hours (what static routing uses)."""
         raise NotImplementedError
 
     def variance(self) -> float:
+        """The variance of the duration in hours squared."""
         raise NotImplementedError
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
         """One draw (``size=None``) or an array of ``size`` draws."""
         raise NotImplementedError
 
-    def scaled(self, factor: float) -> _Dist:
-        """The same shape with every duration multiplied by ``factor`` (> 0)."""
-        raise NotImplementedError
-
     @property
     def is_deterministic(self) -> bool:
+        """Whether every draw is the same number."""
         return self.variance() == 0.0
 
 
@@ -61,12 +61,15 @@ class Fixed(_Dist):
     def _as_number(self) -> float:
         return self.value
 
+    @override
     def mean(self) -> float:
         return self.value
 
+    @override
     def variance(self) -> float:
         return 0.0
 
+    @override
     def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
         if size is None:
             return self.value
@@ -74,25 +77,24 @@ class Fixed(_Dist):
 
         return np.full(size, self.value)
 
-    def scaled(self, factor: float) -> Fixed:
-        return Fixed(value=self.value * factor)
-
 
 class Exponential(_Dist):
+    """Memoryless durations of a given ``mean`` (Poisson arrivals, M/M/c service)."""
+
     dist: Literal["exponential"]
     mean_h: float = Field(alias="mean", gt=0)
 
+    @override
     def mean(self) -> float:
         return self.mean_h
 
+    @override
     def variance(self) -> float:
         return self.mean_h**2
 
+    @override
     def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
         return rng.exponential(self.mean_h, size)
-
-    def scaled(self, factor: float) -> Exponential:
-        return Exponential(dist="exponential", mean=self.mean_h * factor)
 
 
 class _MeanSd(_Dist):
@@ -101,19 +103,21 @@ class _MeanSd(_Dist):
     mean_h: float = Field(alias="mean", gt=0)
     sd: float = Field(ge=0)
 
+    @override
     def mean(self) -> float:
         return self.mean_h
 
+    @override
     def variance(self) -> float:
         return self.sd**2
 
-    def scaled(self, factor: float) -> _MeanSd:
-        return type(self)(dist=self.dist, mean=self.mean_h * factor, sd=self.sd * factor)
-
 
 class Lognormal(_MeanSd):
+    """Right-skewed positive durations of a given ``mean`` and ``sd`` (border dwell times)."""
+
     dist: Literal["lognormal"]
 
+    @override
     def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
         if self.sd == 0:
             return Fixed(value=self.mean_h).sample(rng, size)
@@ -123,8 +127,11 @@ class Lognormal(_MeanSd):
 
 
 class Gamma(_MeanSd):
+    """Positive durations of a given ``mean`` and ``sd``, less heavy-tailed than lognormal."""
+
     dist: Literal["gamma"]
 
+    @override
     def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
         if self.sd == 0:
             return Fixed(value=self.mean_h).sample(rng, size)
@@ -133,6 +140,8 @@ class Gamma(_MeanSd):
 
 
 class Triangular(_Dist):
+    """Durations between ``min`` and ``max``, most often ``mode`` (expert estimates)."""
+
     dist: Literal["triangular"]
     lo: float = Field(alias="min", ge=0)
     mode_h: float = Field(alias="mode")
@@ -146,23 +155,23 @@ class Triangular(_Dist):
             raise ValueError("needs min < max (use a number for a fixed duration)")
         return self
 
+    @override
     def mean(self) -> float:
         return (self.lo + self.mode_h + self.hi) / 3
 
+    @override
     def variance(self) -> float:
         a, c, b = self.lo, self.mode_h, self.hi
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
 
+    @override
     def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
         return rng.triangular(self.lo, self.mode_h, self.hi, size)
 
-    def scaled(self, factor: float) -> Triangular:
-        return Triangular(
-            dist="triangular", min=self.lo * factor, mode=self.mode_h * factor, max=self.hi * factor
-        )
-
 
 class Uniform(_Dist):
+    """Durations equally likely anywhere between ``min`` and ``max``."""
+
     dist: Literal["uniform"]
     lo: float = Field(alias="min", ge=0)
     hi: float = Field(alias="max")
@@ -173,17 +182,17 @@ class Uniform(_Dist):
             raise ValueError("needs min < max (use a number for a fixed duration)")
         return self
 
+    @override
     def mean(self) -> float:
         return (self.lo + self.hi) / 2
 
+    @override
     def variance(self) -> float:
         return (self.hi - self.lo) ** 2 / 12
 
+    @override
     def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
         return rng.uniform(self.lo, self.hi, size)
-
-    def scaled(self, factor: float) -> Uniform:
-        return Uniform(dist="uniform", min=self.lo * factor, max=self.hi * factor)
 
 
 def _phi(x: float) -> float:
@@ -226,11 +235,13 @@ class NormalTrunc(_Dist):
         a, b = self._bounds()
         return _cdf(b) - _cdf(a)
 
+    @override
     def mean(self) -> float:
         a, b = self._bounds()
         phi_b = 0.0 if math.isinf(b) else _phi(b)
         return self.loc + self.sd * (_phi(a) - phi_b) / self._mass()
 
+    @override
     def variance(self) -> float:
         a, b = self._bounds()
         z = self._mass()
@@ -239,6 +250,7 @@ class NormalTrunc(_Dist):
         ratio = (_phi(a) - phi_b) / z
         return self.sd**2 * (1 + (a * _phi(a) - b_phi_b) / z - ratio**2)
 
+    @override
     def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
         import numpy as np
 
@@ -255,17 +267,10 @@ class NormalTrunc(_Dist):
             filled += kept.size
         return float(out[0]) if size is None else out
 
-    def scaled(self, factor: float) -> NormalTrunc:
-        return NormalTrunc(
-            dist="normal_trunc",
-            mean=self.loc * factor,
-            sd=self.sd * factor,
-            min=self.lo * factor,
-            max=None if self.hi is None else self.hi * factor,
-        )
-
 
 class Empirical(_Dist):
+    """Observed durations, drawn with equal or given ``weights``."""
+
     dist: Literal["empirical"]
     values: tuple[Annotated[float, Field(ge=0)], ...] = Field(min_length=1)
     weights: tuple[Annotated[float, Field(ge=0)], ...] | None = None
@@ -287,24 +292,22 @@ class Empirical(_Dist):
         total = sum(self.weights)
         return [w / total for w in self.weights]
 
+    @override
     def mean(self) -> float:
         return sum(v * p for v, p in zip(self.values, self._probabilities(), strict=True))
 
+    @override
     def variance(self) -> float:
         m = self.mean()
         return sum(
             (v - m) ** 2 * p for v, p in zip(self.values, self._probabilities(), strict=True)
         )
 
+    @override
     def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
         import numpy as np
 
         return rng.choice(np.asarray(self.values), size=size, p=self._probabilities())
-
-    def scaled(self, factor: float) -> Empirical:
-        return Empirical(
-            dist="empirical", values=[v * factor for v in self.values], weights=self.weights
-        )
 
 
 def _number_to_fixed(value: Any) -> Any:
@@ -313,17 +316,6 @@ def _number_to_fixed(value: Any) -> Any:
         return {"dist": "fixed", "value": value}
     return value
 
-
-DIST_NAMES = (
-    "fixed",
-    "exponential",
-    "lognormal",
-    "gamma",
-    "triangular",
-    "uniform",
-    "normal_trunc",
-    "empirical",
-)
 
 Distribution = (
     Fixed | Exponential | Lognormal | Gamma | Triangular | Uniform | NormalTrunc | Empirical

@@ -39,6 +39,13 @@ def load_network(path: str | os.PathLike[str]) -> Network:
     return parse_network(doc, filename=name)
 
 
+def _file_under(item: Node | Link, nodes: dict[str, Node], links: dict[str, Link]) -> None:
+    if isinstance(item, Node):
+        nodes[item.id] = item
+    else:
+        links[item.id] = item
+
+
 def parse_network(doc: Any, *, filename: str = "<network>") -> Network:
     """Validate a decoded GeoJSON document into a :class:`Network`."""
     problems: list[str] = []
@@ -82,7 +89,7 @@ def parse_network(doc: Any, *, filename: str = "<network>") -> Network:
             if _is_point(feature):
                 broken_node_ids.add(label)
             continue
-        (nodes if isinstance(item, Node) else links)[item.id] = item
+        _file_under(item, nodes, links)
 
     network = Network(
         nodes=nodes,
@@ -124,6 +131,7 @@ def _validate_feature(feature: Any, index: int, fail: Any) -> tuple[str, Node | 
     else:
         fail(where, f"geometry: must be a Point (node) or a LineString (link), got {kind!r}")
         return label, None
+    assert isinstance(geometry, dict)  # a geometry type was read from it
     try:
         return label, model.model_validate({**props, "coords": geometry.get("coordinates")})
     except ValidationError as exc:

@@ -79,13 +79,17 @@ class Facility(FrozenModel):
         return self.type in PASSING_FACILITIES
 
     def serves(self, mode: str) -> bool:
+        """Whether consignments moving by ``mode`` use this facility (all, unless ``modes``)."""
         return self.modes is None or mode in self.modes
 
     def fee_usd(self, wagons: float, tonnes: float) -> float:
+        """The fees a consignment of ``wagons`` wagons and ``tonnes`` tonnes pays here."""
         return self.fee_usd_per_wagon * wagons + self.fee_usd_per_tonne * tonnes
 
 
 class Tariff(FrozenModel):
+    """What running on a link costs: per wagon-km, per tonne-km and a fixed charge per wagon."""
+
     usd_per_wagon_km: float = Field(0.0, ge=0)
     usd_per_tonne_km: float = Field(0.0, ge=0)
     usd_per_wagon: float = Field(0.0, ge=0)
@@ -93,6 +97,7 @@ class Tariff(FrozenModel):
     note: str | None = None
 
     def cost_usd(self, km: float, wagons: float, tonnes: float) -> float:
+        """The charge for ``wagons`` wagons carrying ``tonnes`` tonnes over ``km`` km."""
         return (
             self.usd_per_wagon_km * km * wagons
             + self.usd_per_tonne_km * km * tonnes
@@ -128,6 +133,7 @@ class Ferry(FrozenModel):
 
     @property
     def mean_cancel_prob(self) -> float:
+        """The probability that a sailing is cancelled, averaged over the year's months."""
         if isinstance(self.cancel_prob, tuple):
             return sum(self.cancel_prob) / 12
         return self.cancel_prob
@@ -144,6 +150,8 @@ class Ferry(FrozenModel):
 
 
 class Node(FrozenModel):
+    """A station, junction, port, border post, terminal or city, with its facilities."""
+
     id: Slug
     name: str = Field(min_length=1)
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
@@ -156,17 +164,17 @@ class Node(FrozenModel):
 
     @property
     def facilities(self) -> tuple[Facility, ...]:
+        """The node's facilities, in file order (``facility`` may hold one or several)."""
         return self.facility
 
     def facilities_of(self, type_: str) -> tuple[Facility, ...]:
+        """The node's facilities of one type (``border``, ``port`` ...)."""
         return tuple(f for f in self.facility if f.type == type_)
-
-    def passing_facilities(self, mode: str) -> tuple[Facility, ...]:
-        """Facilities that process every consignment passing the node in ``mode``."""
-        return tuple(f for f in self.facility if f.is_passing and f.serves(mode))
 
 
 class Link(FrozenModel):
+    """A rail, road, ferry or sea connection between two nodes, one-way or both ways."""
+
     id: Slug
     from_: Slug = Field(alias="from")
     to: Slug
@@ -227,6 +235,7 @@ class Link(FrozenModel):
 
     @property
     def co2_g_per_tonne_km(self) -> float:
+        """Emissions per tonne-km: as given, else the mode's default."""
         if self.emissions_g_per_tonne_km is not None:
             return self.emissions_g_per_tonne_km
         return DEFAULT_EMISSIONS_G_PER_TONNE_KM[self.mode]
@@ -244,6 +253,7 @@ class Link(FrozenModel):
         return 24.0 / self.capacity_per_day if self.capacity_per_day else 0.0
 
     def endpoints(self) -> tuple[str, str]:
+        """The ids of the nodes the link joins, ``from`` first."""
         return self.from_, self.to
 
 
@@ -264,12 +274,15 @@ class Network:
         object.__setattr__(self, "links", FrozenDict(self.links))
 
     def node(self, node_id: str) -> Node:
+        """The node with this id (KeyError if none)."""
         return self.nodes[node_id]
 
     def link(self, link_id: str) -> Link:
+        """The link with this id (KeyError if none)."""
         return self.links[link_id]
 
     def links_by_status(self, *statuses: str) -> Iterator[Link]:
+        """The links whose status is one of ``statuses`` (``open``, ``planned``, ``closed``)."""
         return (link for link in self.links.values() if link.status in statuses)
 
     def source_keys(self) -> dict[str, str]:

@@ -4,13 +4,17 @@ time-distance diagram and route map, each a PNG written atomically."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from corridorsim.report.maps import plot_network, save_figure
-from corridorsim.sim.records import CAUSES
+
+if TYPE_CHECKING:
+    from corridorsim.experiment.compare import Comparison
+    from corridorsim.experiment.results import ShipmentResult, SimulationResult
 
 CAUSE_COLOURS = {
     "facility": "#4c72b0",
@@ -28,18 +32,17 @@ CAUSE_LABELS = {
     "running": "running (on links, at sea)",
     "processing": "processing (borders, ports, yards)",
 }
-#: The parts of a door-to-door time, in the order they are drawn.
-TIME_PARTS = ("running", "processing", *CAUSES)
+#: The parts of a door-to-door time that are not waiting, drawn before the waits by cause.
+MOVING_PARTS = ("running", "processing")
 
 
-def _time_parts(shipments: list[dict[str, Any]]) -> dict[str, np.ndarray]:
-    """Mean hours per consignment of each part of the door-to-door time, per shipment."""
-    parts = {
-        part: np.array([s["time_h"][part] or 0.0 for s in shipments])
-        for part in ("running", "processing")
-    }
-    for cause in CAUSES:
-        parts[cause] = np.array([s["wait_h_by_cause"][cause] or 0.0 for s in shipments])
+def _time_parts(shipments: Sequence[ShipmentResult]) -> dict[str, np.ndarray]:
+    """Mean hours per consignment of each part of the door-to-door time (moving, then
+    waiting by cause), one value per shipment, in the order they are drawn."""
+    parts = {part: np.array([s.time_h[part] for s in shipments]) for part in MOVING_PARTS}
+    causes = list(shipments[0].wait_h_by_cause) if shipments else []
+    for cause in causes:
+        parts[cause] = np.array([s.wait_h_by_cause[cause] for s in shipments])
     return parts
 
 
@@ -52,22 +55,13 @@ def _pyplot() -> Any:
     return plt
 
 
-def _transit_days(result: Any, index: int) -> np.ndarray:
-    parts = []
-    for rep in result.replications:
-        c = rep.consignments
-        rows = np.flatnonzero((c["shipment"] == index) & ~np.isnan(c["arrive"]))
-        parts.append((c["arrive"][rows] - c["depart"][rows]) / 24)
-    return np.concatenate(parts) if parts else np.zeros(0)
-
-
-def transit_chart(result: Any, path: str | os.PathLike[str]) -> None:
+def transit_chart(result: SimulationResult, path: str | os.PathLike[str]) -> None:
     """ECDF (left) and histogram (right) of door-to-door days, one colour per shipment."""
     plt = _pyplot()
     fig, (ecdf, hist) = plt.subplots(1, 2, figsize=(13, 5))
     colours = plt.get_cmap("tab10")
     for i, plan in enumerate(result.scenario.shipments):
-        days = np.sort(_transit_days(result, i))
+        days = np.sort(result.shipment(plan.id).transit_days.pooled)
         if days.size == 0:
             continue
         colour = colours(i % 10)
@@ -124,16 +118,15 @@ def transit_chart(result: Any, path: str | os.PathLike[str]) -> None:
     plt.close(fig)
 
 
-def waiting_chart(result: Any, path: str | os.PathLike[str], summary: dict[str, Any]) -> None:
+def waiting_chart(result: SimulationResult, path: str | os.PathLike[str]) -> None:
     """Mean hours per consignment: running, processing, and waiting by cause."""
     plt = _pyplot()
-    ids = list(summary["shipments"])
+    ids = list(result.shipments)
     fig, ax = plt.subplots(figsize=(11, 1.2 + 0.7 * len(ids)))
     left = np.zeros(len(ids))
-    parts = _time_parts([summary["shipments"][s] for s in ids])
-    total = sum(parts.values())
-    for cause in TIME_PARTS:
-        values = parts[cause]
+    parts = _time_parts(list(result.shipments.values()))
+    total = np.sum(list(parts.values()), axis=0) if parts else np.zeros(len(ids))
+    for cause, values in parts.items():
         ax.barh(ids, values, left=left, color=CAUSE_COLOURS[cause], label=CAUSE_LABELS[cause])
         for y, (x0, w) in enumerate(zip(left, values, strict=True)):
             if w > 0.06 * max(total.max(), 1):
@@ -144,7 +137,7 @@ def waiting_chart(result: Any, path: str | os.PathLike[str], summary: dict[str, 
                     ha="center",
                     va="center",
                     fontsize=8,
-                    color="#222222" if cause in ("running", "processing") else "white",
+                    color="#222222" if cause in MOVING_PARTS else "white",
                 )
         left += values
     ax.invert_yaxis()
@@ -157,43 +150,36 @@ def waiting_chart(result: Any, path: str | os.PathLike[str], summary: dict[str, 
     plt.close(fig)
 
 
-def time_distance_chart(result: Any, path: str | os.PathLike[str], *, most: int = 60) -> None:
+def time_distance_chart(
+    result: SimulationResult, path: str | os.PathLike[str], *, most: int = 60
+) -> None:
     """Kilometres covered against time for the first replication's consignments: flat
     stretches are waits and processing, steep ones are running."""
     plt = _pyplot()
-    rep = result.replications[0]
     network = result.scenario.network
-    km_of = np.array(
-        [
-            network.links[label.split(":", 1)[1]].km if label.startswith("link:") else 0.0
-            for label in rep.labels
-        ]
-    )
-    legs, c = rep.legs, rep.consignments
     fig, ax = plt.subplots(figsize=(12, 6))
     colours = plt.get_cmap("tab10")
-    drawn: set[int] = set()
-    for row in range(min(c["shipment"].size, most)):
-        mask = legs["consignment"] == row
-        if not mask.any():
+    shipment_ids = list(result.shipments)
+    drawn: set[str] = set()
+    for number, (consignment, legs) in enumerate(result.journeys(0)):
+        if number >= most:
+            break
+        if not legs:
             continue
-        order = np.argsort(legs["seq"][mask])
-        start, end = legs["start"][mask][order], legs["end"][mask][order]
-        arrive = legs["arrive"][mask][order]
-        km = km_of[legs["label"][mask][order]]
-        t, d, covered = [float(c["depart"][row])], [0.0], 0.0
-        for a, s, e, k in zip(arrive, start, end, km, strict=True):
-            t.extend([a, s, e])
-            d.extend([covered, covered, covered + k])
-            covered += k
-        shipment = int(c["shipment"][row])
+        t, d, covered = [consignment.depart_h], [0.0], 0.0
+        for leg in legs:
+            km = network.links[leg.id].km if leg.kind == "link" else 0.0
+            t.extend([leg.arrive_h, leg.start_h, leg.end_h])
+            d.extend([covered, covered, covered + km])
+            covered += km
+        shipment = consignment.shipment
         ax.plot(
             np.array(t) / 24,
             d,
-            color=colours(shipment % 10),
+            color=colours(shipment_ids.index(shipment) % 10),
             linewidth=1,
             alpha=0.8,
-            label=result.scenario.shipments[shipment].id if shipment not in drawn else None,
+            label=shipment if shipment not in drawn else None,
         )
         drawn.add(shipment)
     ax.set_xlabel("time since start (days)")
@@ -206,11 +192,11 @@ def time_distance_chart(result: Any, path: str | os.PathLike[str], *, most: int 
     plt.close(fig)
 
 
-def write_run_charts(result: Any, out_dir: str | os.PathLike[str]) -> list[Path]:
+def write_run_charts(result: SimulationResult, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write a run's four charts into ``out_dir``; return their paths."""
     out = Path(out_dir)
-    summary = result.summary()
     transit_chart(result, out / "transit.png")
-    waiting_chart(result, out / "waiting.png", summary)
+    waiting_chart(result, out / "waiting.png")
     time_distance_chart(result, out / "time_distance.png")
     highlight = {link for plan in result.scenario.shipments for link in plan.route.links}
     plot_network(
@@ -222,27 +208,22 @@ def write_run_charts(result: Any, out_dir: str | os.PathLike[str]) -> list[Path]
     return [out / n for n in ("transit.png", "waiting.png", "time_distance.png", "route_map.png")]
 
 
-def write_compare_charts(
-    comparison: Any, document: dict[str, Any], out_dir: str | os.PathLike[str]
-) -> list[Path]:
+def write_compare_charts(comparison: Comparison, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Per shipment: transit-time ECDFs of every scenario overlaid (left) and the waiting
     breakdown side by side (right)."""
     plt = _pyplot()
     written = []
     colours = plt.get_cmap("tab10")
-    for shipment_id, entry in document["shipments"].items():
+    for shipment_id, entry in comparison.shipments.items():
         fig, (ecdf, waits) = plt.subplots(1, 2, figsize=(14, 5))
-        labels = [s for s in comparison.labels if s in entry["per_scenario"]]
-        for i, (label, result) in enumerate(
-            zip(comparison.labels, comparison.results, strict=True)
-        ):
-            ids = [p.id for p in result.scenario.shipments]
-            if shipment_id not in ids:
+        labels = list(entry.per_scenario)
+        for i, label in enumerate(comparison.labels):
+            if label not in entry.per_scenario:
                 continue
-            days = np.sort(_transit_days(result, ids.index(shipment_id)))
+            days = np.sort(entry.per_scenario[label].transit_days.pooled)
             if days.size:
-                diff = entry["diff_vs_first"].get(label)
-                note = "" if diff is None else f", Δ {diff['mean']:+.2f} d"
+                diff = entry.diff_vs_first.get(label)
+                note = "" if diff is None else f", Δ {diff['transit_days'].mean:+.2f} d"
                 ecdf.step(
                     days,
                     np.arange(1, days.size + 1) / days.size,
@@ -256,20 +237,16 @@ def write_compare_charts(
         ecdf.legend(fontsize=8, loc="lower right")
         ecdf.grid(color="#e5e5e5", linewidth=0.6)
         left = np.zeros(len(labels))
-        summaries = {
-            label: r.summary()["shipments"].get(shipment_id)
-            for label, r in zip(comparison.labels, comparison.results, strict=True)
-        }
-        parts = _time_parts([summaries[lab] for lab in labels])
-        for cause in TIME_PARTS:
+        parts = _time_parts([entry.per_scenario[lab] for lab in labels])
+        for cause, values in parts.items():
             waits.barh(
                 labels,
-                parts[cause],
+                values,
                 left=left,
                 color=CAUSE_COLOURS[cause],
                 label=CAUSE_LABELS[cause],
             )
-            left += parts[cause]
+            left += values
         waits.invert_yaxis()
         waits.set_xlabel("mean hours per consignment, door to door")
         waits.set_title("Where the time goes", loc="left")

@@ -245,7 +245,7 @@ def plot_network(
     everything = _pad(_extent(network))
     all_ids = set(network.nodes) if labels else set()
     if bbox is not None:
-        panels = [(bbox, all_ids, None)]
+        panels: list[tuple[Box, set[str], str | None]] = [(bbox, all_ids, None)]
     elif everything[2] - everything[0] > WIDE_DEG:
         detail = densest_window(network)
         # The overview labels what the detail does not show.

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
 from rich.table import Table
@@ -11,6 +12,11 @@ from rich.text import Text
 
 from corridorsim.network.model import Network
 from corridorsim.routing.route import Route
+
+if TYPE_CHECKING:
+    from corridorsim.experiment.compare import Comparison
+    from corridorsim.experiment.results import SimulationResult
+    from corridorsim.experiment.stats import PairedDifference
 
 
 def _money(usd: float) -> str:
@@ -27,6 +33,7 @@ def human_carrier(carrier: str) -> str:
 
 
 def routes_overview(routes: Sequence[Route], network: Network) -> Table:
+    """One row per route: km, hours, days, USD, CO2, borders and carrier changes."""
     table = Table(
         title=f"{len(routes)} route(s), best by {routes[0].policy}",
         title_justify="left",
@@ -73,6 +80,7 @@ def describe_path(route: Route, network: Network, *, most: int = 7) -> str:
 
 
 def route_legs(route: Route, rank: int, network: Network) -> Table:
+    """One row per leg of a route: where, what, km, hours and USD per wagon."""
     table = Table(
         title=(
             f"Route {rank}: {route.km:,.0f} km, {route.hours:,.1f} h ({route.days:.1f} days), "
@@ -114,6 +122,7 @@ def route_legs(route: Route, rank: int, network: Network) -> Table:
 
 
 def print_routes(console: Console, routes: Sequence[Route], network: Network) -> None:
+    """The overview of the routes, then each route leg by leg."""
     console.print(routes_overview(routes, network))
     for rank, route in enumerate(routes, 1):
         console.print()
@@ -121,6 +130,7 @@ def print_routes(console: Console, routes: Sequence[Route], network: Network) ->
 
 
 def print_network_summary(console: Console, summary: dict[str, Any]) -> None:
+    """What ``network info`` prints: counts, km, facilities, planned and closed links."""
     console.print(Text(f"{summary['name'] or summary['file']}", style="bold"))
     console.print(
         f"{summary['nodes']} nodes, {summary['links']} links; "
@@ -167,23 +177,34 @@ def print_network_summary(console: Console, summary: dict[str, Any]) -> None:
         console.print(f"[yellow]not connected on open links:[/] {', '.join(part)}")
 
 
-def _num(value: Any, fmt: str = ",.1f") -> str:
-    return "-" if value is None else format(value, fmt)
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
 
 
-def _column_style(header: str, summary: dict[str, Any]) -> dict[str, Any]:
+def _num(value: float | None, fmt: str = ",.1f") -> str:
+    """A number as shown in tables; "-" where there is none (None or nan)."""
+    return format(value, fmt) if _finite(value) else "-"
+
+
+def _range(ci: tuple[float, float]) -> str:
+    lo, hi = ci
+    return f"{lo:,.2f} - {hi:,.2f}" if _finite(lo) else "-"
+
+
+def _column_style(header: str, shipment_ids: Sequence[str]) -> dict[str, Any]:
     """Shipment ids are never cut short (they are what a reader looks up); numbers align."""
     if header == "shipment":
-        longest = max((len(s) for s in summary["shipments"]), default=8)
+        longest = max((len(s) for s in shipment_ids), default=8)
         return {"justify": "left", "no_wrap": True, "min_width": longest}
     return {"justify": "right"}
 
 
-def run_tables(summary: dict[str, Any]) -> Group:
+def run_tables(result: SimulationResult) -> Group:
     """The summary of a run: one row per shipment, then where the time goes."""
+    ids = list(result.shipments)
     head = Table(
         title=(
-            f"{summary['scenario']}: {summary['replications']} replications, seed {summary['seed']}"
+            f"{result.scenario.name}: {len(result.replications)} replications, seed {result.seed}"
         ),
         title_justify="left",
         caption="transit in days; mean with its 95% CI over replications, percentiles over "
@@ -202,7 +223,7 @@ def run_tables(summary: dict[str, Any]) -> Group:
         "USD/t",
         "kg CO2/t",
     ):
-        head.add_column(header, **_column_style(header, summary))
+        head.add_column(header, **_column_style(header, ids))
     waits = Table(title="Where the time goes (mean hours per consignment)", title_justify="left")
     for header in (
         "shipment",
@@ -213,37 +234,32 @@ def run_tables(summary: dict[str, Any]) -> Group:
         "headway",
         "disruption",
     ):
-        waits.add_column(header, **_column_style(header, summary))
+        waits.add_column(header, **_column_style(header, ids))
     most: list[str] = []
-    for shipment_id, s in summary["shipments"].items():
-        t = s["transit_days"]
-        lo, hi = t["ci95"]
-        ci = f"{lo:,.2f} - {hi:,.2f}" if lo is not None else "-"
-        target = (
-            f"{s['p_within_target']:.0%} ≤ {s['target_days']:g} d"
-            if s.get("p_within_target") is not None
-            else "-"
-        )
+    for shipment_id, s in result.shipments.items():
+        t = s.transit_days
         head.add_row(
             shipment_id,
-            f"{s['arrived']}/{s['consignments']}",
-            _num(t["mean"], ",.2f"),
-            ci,
-            _num(t["p50"]),
-            _num(t["p90"]),
-            _num(t["p95"]),
-            target,
-            _num(s["usd_per_tonne"]["mean"], ",.2f"),
-            _num(s["co2_kg_per_tonne"]["mean"]),
+            f"{s.arrived}/{s.consignments}",
+            _num(t.mean, ",.2f"),
+            _range(t.ci95),
+            _num(t.p50),
+            _num(t.p90),
+            _num(t.p95),
+            f"{s.p_within_target:.0%} ≤ {s.target_days:g} d"
+            if s.target_days is not None and _finite(s.p_within_target)
+            else "-",
+            _num(s.usd_per_tonne.mean, ",.2f"),
+            _num(s.co2_kg_per_tonne.mean),
         )
-        w = s["wait_h_by_cause"]
-        places = ", ".join(f"{p['place']} {p['wait_h']:,.1f} h" for p in s["top_waits"][:3])
+        w = s.wait_h_by_cause
+        places = ", ".join(f"{p.place} {p.wait_h:,.1f} h" for p in s.top_waits[:3])
         if places:
             most.append(f"{shipment_id}: {places}")
         waits.add_row(
             shipment_id,
-            _num(s["time_h"]["running"]),
-            _num(s["time_h"]["processing"]),
+            _num(s.time_h["running"]),
+            _num(s.time_h["processing"]),
             _num(w["facility"]),
             _num(w["ferry"]),
             _num(w["headway"]),
@@ -255,14 +271,14 @@ def run_tables(summary: dict[str, Any]) -> Group:
     return Group(head, waits)
 
 
-def compare_tables(document: dict[str, Any]) -> Group:
+def compare_tables(comparison: Comparison) -> Group:
     """Per shipment: each scenario's KPIs and its paired difference to the first."""
-    labels = [s["label"] for s in document["scenarios"]]
+    labels = comparison.labels
     parts: list[Any] = []
-    for shipment_id, entry in document["shipments"].items():
+    for shipment_id, entry in comparison.shipments.items():
         table = Table(
-            title=f"{shipment_id}: {document['replications']} replications, "
-            f"seed {document['seed']}, common random numbers",
+            title=f"{shipment_id}: {comparison.replications} replications, "
+            f"seed {comparison.seed}, common random numbers",
             title_justify="left",
             caption="Δ: paired difference to the first scenario, mean and 95% CI; "
             "* where the CI excludes 0",
@@ -282,70 +298,42 @@ def compare_tables(document: dict[str, Any]) -> Group:
         ):
             table.add_column(header, justify="left" if header == "scenario" else "right")
         for label in labels:
-            k = entry["per_scenario"].get(label)
-            if k is None:
+            s = entry.per_scenario.get(label)
+            if s is None:
                 table.add_row(label, "(no such shipment)", *[""] * 8)
                 continue
-            t = k["transit_days"]
-            diff = entry["diff_vs_first"].get(label)
+            t = s.transit_days
+            diff = entry.diff_vs_first.get(label)
+            reference = "ref" if label == labels[0] else "-"
             table.add_row(
                 label,
-                _num(t["mean"], ",.2f"),
-                _num(t["p50"]),
-                _num(t["p90"]),
-                _num(t["p95"]),
-                "-" if k["p_within_target"] is None else f"{k['p_within_target']:.0%}",
-                _num(k["usd_per_tonne"], ",.2f"),
-                _num(k["co2_kg_per_tonne"]),
-                _delta(diff) if diff else ("ref" if label == labels[0] else "-"),
-                _delta(diff["usd_per_tonne"]) if diff else ("ref" if label == labels[0] else "-"),
+                _num(t.mean, ",.2f"),
+                _num(t.p50),
+                _num(t.p90),
+                _num(t.p95),
+                f"{s.p_within_target:.0%}" if _finite(s.p_within_target) else "-",
+                _num(s.usd_per_tonne.mean, ",.2f"),
+                _num(s.co2_kg_per_tonne.mean),
+                _delta(diff["transit_days"]) if diff else reference,
+                _delta(diff["usd_per_tonne"]) if diff else reference,
             )
         parts.append(table)
-    for shipment_id, absent in document.get("missing", {}).items():
-        parts.append(
-            Text(f"shipment {shipment_id} is missing from: {', '.join(absent)}", style="yellow")
-        )
+        if entry.missing_from:
+            parts.append(
+                Text(
+                    f"shipment {shipment_id} is missing from: {', '.join(entry.missing_from)}",
+                    style="yellow",
+                )
+            )
     return Group(*parts)
 
 
-def _delta(diff: dict[str, Any]) -> str:
-    lo, hi = diff["ci95"]
-    if diff["mean"] is None:
+def _delta(diff: PairedDifference) -> str:
+    if not _finite(diff.mean):
         return "-"
-    mark = "*" if diff["significant"] else ""
-    if lo is None:
-        return f"{diff['mean']:+,.2f}{mark}"
-    return f"{diff['mean']:+,.2f} [{lo:+,.2f}, {hi:+,.2f}]{mark}"
+    mark = "*" if diff.significant else ""
+    lo, hi = diff.ci95
+    if not _finite(lo):
+        return f"{diff.mean:+,.2f}{mark}"
+    return f"{diff.mean:+,.2f} [{lo:+,.2f}, {hi:+,.2f}]{mark}"
 
-
-def sweep_table(outcome: Any, indices: list[dict[str, Any]]) -> Group:
-    study = outcome.study
-    method = study.spec.method
-    failed = sum(1 for r in outcome.rows if r["error"])
-    head = Text(
-        f"{study.spec.name}: {len(outcome.rows)} points x {study.spec.replications} "
-        f"replications ({method}); ran {outcome.ran}, resumed {outcome.skipped}"
-        + (f", {failed} failed (see points.csv)" if failed else "")
-    )
-    columns = {
-        "morris": ("mu_star", "mu_star_conf", "sigma"),
-        "sobol": ("S1", "S1_conf", "ST", "ST_conf"),
-        "lhs": ("spearman_rho", "p_value"),
-        "grid": ("effect_range",),
-    }[method]
-    tables: list[Any] = [head]
-    for shipment in study.shipments:
-        for kpi in study.spec.kpis:
-            rows = [r for r in indices if r["shipment"] == shipment and r["kpi"] == kpi]
-            table = Table(title=f"{shipment} {kpi}", title_justify="left")
-            table.add_column("parameter")
-            for c in columns:
-                table.add_column(c, justify="right")
-            key = columns[0]
-            for r in sorted(rows, key=lambda r: -abs(r.get(key) or 0)):
-                if "note" in r:
-                    table.add_row(r["parameter"], r["note"], *[""] * (len(columns) - 1))
-                    continue
-                table.add_row(r["parameter"], *[_num(r[c], ",.3f") for c in columns])
-            tables.append(table)
-    return Group(*tables)

@@ -17,6 +17,7 @@ TRANSFER_FACILITIES = ("port", "gauge_change", "terminal")
 
 
 def rail(gauge_mm: int) -> str:
+    """The carrier of wagons on track of ``gauge_mm``: ``rail-1520``."""
     return f"rail-{gauge_mm}"
 
 
@@ -36,7 +37,7 @@ def link_carriers(link: Link, gauges_nearby: Iterable[int]) -> tuple[str, ...]:
     if link.mode != "ferry":
         return (link.mode,)
     assert link.ferry is not None
-    out = []
+    out: list[str] = []
     if "rail" in link.ferry.carries:
         out.extend(f"ferry:{rail(g)}" for g in sorted(set(gauges_nearby)))
     if "road" in link.ferry.carries:

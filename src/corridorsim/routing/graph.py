@@ -9,8 +9,9 @@ arcs that enter the node. A policy is then just a choice of arc weight.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 
@@ -25,6 +26,9 @@ from corridorsim.routing.route import Leg
 
 POLICIES = ("fastest", "cheapest", "generalized")
 Vertex = tuple[str, ...]
+#: Where every route of a query starts and ends: the query's own source and sink vertices.
+SOURCE: Vertex = ("<source>",)
+SINK: Vertex = ("<sink>",)
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class CostModel:
     value_of_time_usd_per_tonne_day: float = 0.5
 
     def weight(self, policy: str, hours: float, usd: float) -> float:
+        """The arc or route weight under ``policy`` for ``hours`` and ``usd`` per wagon."""
         if policy == "fastest":
             return hours
         if policy == "cheapest":
@@ -45,6 +50,7 @@ class CostModel:
 def facility_leg(
     node_id: str, index: int, facility: Facility, carrier: str, cost: CostModel
 ) -> Leg:
+    """The processing of one wagon by facility number ``index`` of ``node_id``."""
     return Leg(
         kind="facility",
         id=node_id,
@@ -62,6 +68,7 @@ def facility_leg(
 
 
 def link_leg(link: Link, a: str, b: str, carrier: str, cost: CostModel) -> Leg:
+    """One wagon running ``link`` from ``a`` to ``b`` in ``carrier``."""
     km = link.km
     return Leg(
         kind="link",
@@ -147,12 +154,12 @@ class ExpandedGraph:
                         *self.passing_legs(b, carrier),
                     )
                     self._add_arc((a, carrier, DEPART), (b, carrier, ARRIVE), legs)
-        for node_id, carriers in self.carriers_at.items():
+        for node_id, held in self.carriers_at.items():
             if node_id in self._avoid_nodes:
                 continue
-            for carrier in carriers:
+            for carrier in held:
                 self._add_arc((node_id, carrier, ARRIVE), (node_id, carrier, DEPART), ())
-            self._add_transfers(node_id, carriers)
+            self._add_transfers(node_id, held)
 
     def passing_legs(self, node_id: str, carrier: str) -> tuple[Leg, ...]:
         """Borders and yards at ``node_id`` that a consignment arriving in ``carrier`` meets."""
@@ -195,23 +202,73 @@ class ExpandedGraph:
                     continue  # one facility does it directly
                 self._add_arc((node_id, a, ARRIVE), (node_id, c, DEPART), (first, second))
 
-    def _add_arc(self, u: Vertex, v: Vertex, legs: tuple[Leg, ...]) -> None:
+    def arc_data(self, legs: tuple[Leg, ...]) -> dict[str, Any]:
+        """The attributes of an arc standing for ``legs``: the legs and a weight per policy."""
         hours = sum(leg.hours for leg in legs)
         usd = sum(leg.usd_per_wagon for leg in legs)
-        weights = {f"w_{p}": self.cost.weight(p, hours, usd) for p in POLICIES}
+        return {"legs": legs, **{f"w_{p}": self.cost.weight(p, hours, usd) for p in POLICIES}}
+
+    def _add_arc(self, u: Vertex, v: Vertex, legs: tuple[Leg, ...]) -> None:
+        data = self.arc_data(legs)
         if self.graph.has_edge(u, v):
             if not legs or legs[0].kind == "facility":
                 # Two ways of making the same carrier change: keep the quicker one.
+                hours = sum(leg.hours for leg in legs)
                 if hours < sum(leg.hours for leg in self.graph.edges[u, v]["legs"]):
-                    self.graph.add_edge(u, v, legs=legs, **weights)
+                    self.graph.add_edge(u, v, **data)
                 return
             # A second link between the same nodes in the same carrier: route it through a
             # vertex of its own so that both stay in the graph (a DiGraph has one arc per pair).
             via: Vertex = ("via", legs[0].id, *u)
-            self.graph.add_edge(u, via, legs=legs, **weights)
-            self.graph.add_edge(via, v, legs=(), **dict.fromkeys(weights, 0.0))
+            self.graph.add_edge(u, via, **data)
+            self.graph.add_edge(via, v, legs=(), **{f"w_{p}": 0.0 for p in POLICIES})
             return
-        self.graph.add_edge(u, v, legs=legs, **weights)
+        self.graph.add_edge(u, v, **data)
+
+    def with_ends(
+        self, starts: Sequence[tuple[Vertex, tuple[Leg, ...]]], ends: Sequence[Vertex]
+    ) -> nx.DiGraph:
+        """The graph with :data:`SOURCE` joined to ``starts`` and ``ends`` joined to :data:`SINK`.
+
+        ``starts`` pairs each state a route may begin in with the legs met there (borders
+        at the origin). The result is a new, frozen graph: :attr:`graph` itself never
+        changes, so any number of queries, in any number of threads, can share it.
+
+        Only what differs is new: shallow copies of the outer node and adjacency dicts, the
+        adjacency of the start and end states, and that of the source and sink; arc
+        attributes are shared. Every state keeps its neighbours in the order it has in
+        :attr:`graph`, the source and sink coming last, so a search explores the result
+        exactly as it would :attr:`graph` with the two vertices added to it (same routes,
+        same ties broken the same way).
+        """
+        graph = self.graph
+        succ = dict(graph._succ)
+        pred = dict(graph._pred)
+        nodes = dict(graph._node)
+        if starts:
+            nodes[SOURCE] = {}
+            succ[SOURCE] = {}
+            pred[SOURCE] = {}
+            for vertex, legs in starts:
+                data = self.arc_data(legs)
+                succ[SOURCE][vertex] = data
+                pred[vertex] = {**pred[vertex], SOURCE: data}
+        if ends:
+            nodes[SINK] = {}
+            succ[SINK] = {}
+            pred[SINK] = {}
+            for vertex in ends:
+                data = {"legs": (), **{f"w_{p}": 0.0 for p in POLICIES}}
+                succ[vertex] = {**succ[vertex], SINK: data}
+                pred[SINK][vertex] = data
+        # A view in the way networkx builds its own (``nx.graphviews.generic_graph_view``):
+        # a graph object over existing mappings, frozen against writes.
+        query = nx.DiGraph()
+        query._node = nodes
+        query._succ = succ
+        query._pred = pred
+        query.graph = graph.graph
+        return nx.freeze(query)
 
     def vertices_of(self, node_id: str, layer: str) -> list[Vertex]:
         """The node's states in ``layer`` that are in the graph."""

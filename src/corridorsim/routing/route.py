@@ -15,6 +15,8 @@ from corridorsim.routing.carriers import TRANSFER_FACILITIES
 
 @dataclass(frozen=True, slots=True)
 class Leg:
+    """One step of a route: running a link, or being processed at a node's facility."""
+
     kind: Literal["link", "facility"]
     #: Link id for link legs; node id for facility legs.
     id: str
@@ -36,13 +38,16 @@ class Leg:
 
     @property
     def hours(self) -> float:
+        """Expected hours on the leg: running or processing, plus waiting for a departure."""
         return self.run_h + self.wait_h
 
     @property
     def is_transfer(self) -> bool:
+        """True for a carrier change (port, gauge change, rail-road terminal)."""
         return self.kind == "facility" and self.type in TRANSFER_FACILITIES
 
     def to_dict(self, tonnes_per_wagon: float) -> dict[str, Any]:
+        """The stable JSON form of the leg, CO2 per tonne for wagons of ``tonnes_per_wagon``."""
         out: dict[str, Any] = {
             "kind": self.kind,
             "id": self.id,
@@ -79,10 +84,12 @@ class Route:
 
     @property
     def link_legs(self) -> tuple[Leg, ...]:
+        """The legs that run links, in order."""
         return tuple(leg for leg in self.legs if leg.kind == "link")
 
     @property
     def nodes(self) -> tuple[str, ...]:
+        """The nodes the route passes, origin first."""
         links = self.link_legs
         if not links:
             return (self.origin,)
@@ -90,38 +97,47 @@ class Route:
 
     @property
     def links(self) -> tuple[str, ...]:
+        """The ids of the links the route runs, in order."""
         return tuple(leg.id for leg in self.link_legs)
 
     @property
     def modes(self) -> tuple[str, ...]:
+        """The mode of each link the route runs."""
         return tuple(leg.type for leg in self.link_legs)
 
     @property
     def km(self) -> float:
+        """Length in km."""
         return sum(leg.km for leg in self.legs)
 
     @property
     def hours(self) -> float:
+        """Expected hours door to door."""
         return sum(leg.hours for leg in self.legs)
 
     @property
     def days(self) -> float:
+        """Expected days door to door."""
         return self.hours / 24
 
     @property
     def usd_per_wagon(self) -> float:
+        """Expected USD per wagon: tariffs and facility fees."""
         return sum(leg.usd_per_wagon for leg in self.legs)
 
     @property
     def usd_per_tonne(self) -> float:
+        """Expected USD per tonne of cargo."""
         return self.usd_per_wagon / self.tonnes_per_wagon
 
     @property
     def co2_kg_per_tonne(self) -> float:
+        """CO2 in kg per tonne of cargo."""
         return sum(leg.co2_kg_per_wagon for leg in self.legs) / self.tonnes_per_wagon
 
     @property
     def borders(self) -> tuple[str, ...]:
+        """The border nodes the route crosses, in order, each once."""
         return tuple(
             dict.fromkeys(
                 leg.id for leg in self.legs if leg.kind == "facility" and leg.type == "border"
@@ -130,6 +146,7 @@ class Route:
 
     @property
     def transfers(self) -> tuple[Leg, ...]:
+        """The carrier changes the route makes, in order."""
         return tuple(leg for leg in self.legs if leg.is_transfer)
 
     def to_dict(self, rank: int) -> dict[str, Any]:

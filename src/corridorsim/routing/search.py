@@ -4,6 +4,10 @@ Candidates come from networkx's ``shortest_simple_paths`` (Yen's algorithm) on t
 graph, in order of the policy's weight. Two candidates that run the same links and differ only
 in carrier labels are one physical route, so only the first is kept; candidates that pass a node
 twice are dropped.
+
+A query never changes the router: it searches a graph of its own that shares everything but
+its source and sink with the router's (:meth:`ExpandedGraph.with_ends`), so one router can
+answer queries from several threads at once.
 """
 
 from __future__ import annotations
@@ -14,14 +18,20 @@ from itertools import islice, pairwise
 
 import networkx as nx
 
-from corridorsim.errors import InputError
+from corridorsim.errors import InputError, ParameterError
 from corridorsim.network.lookup import resolve_node
 from corridorsim.network.model import Network
-from corridorsim.routing.graph import ARRIVE, DEPART, POLICIES, CostModel, ExpandedGraph, Vertex
+from corridorsim.routing.graph import (
+    ARRIVE,
+    DEPART,
+    POLICIES,
+    SINK,
+    SOURCE,
+    CostModel,
+    ExpandedGraph,
+)
 from corridorsim.routing.route import Leg, Route
 
-_SOURCE: Vertex = ("<source>",)
-_SINK: Vertex = ("<sink>",)
 #: How many expanded paths to look at per route asked for before giving up on finding more
 #: physically distinct ones (carrier-label variants of one path come in runs).
 CANDIDATES_PER_ROUTE = 40
@@ -37,7 +47,11 @@ class Avoid:
 
 
 def resolve_avoid(network: Network, tokens: Iterable[str]) -> Avoid:
-    """Sort ``--avoid`` words into node ids (or names), link ids and ISO country codes."""
+    """Sort words naming what to avoid into node ids (or names), link ids and country codes.
+
+    A word is a link id, else a two-letter ISO country code of the network (any case), else
+    a node id or name (:func:`~corridorsim.network.lookup.resolve_node`).
+    """
     nodes, links, countries = set(), set(), set()
     known_countries = {n.country for n in network.nodes.values()}
     for token in tokens:
@@ -52,14 +66,24 @@ def resolve_avoid(network: Network, tokens: Iterable[str]) -> Avoid:
 
 
 def check_open_links(network: Network, link_ids: Iterable[str]) -> frozenset[str]:
-    unknown = [i for i in link_ids if i not in network.links]
+    """The ids of the links to open, once each is known to name a link of ``network``.
+
+    Raises :class:`~corridorsim.errors.ParameterError` for ``open_links``, one message per
+    unknown id.
+    """
+    wanted = tuple(link_ids)
+    unknown = [i for i in wanted if i not in network.links]
     if unknown:
-        raise InputError([f"--open: no link '{i}'" for i in unknown])
-    return frozenset(link_ids)
+        raise ParameterError("open_links", [f"no link '{i}'" for i in unknown])
+    return frozenset(wanted)
 
 
 class Router:
-    """Routes on one network state (which links are open, what is avoided, the cargo)."""
+    """Routes on one network state (which links are open, what is avoided, the cargo).
+
+    The expanded graph is built once, here; :meth:`routes` only reads it, so a router may be
+    shared between threads.
+    """
 
     def __init__(
         self,
@@ -88,6 +112,7 @@ class Router:
 
     @property
     def cost(self) -> CostModel:
+        """The cost model the arc weights were computed with."""
         return self.expanded.cost
 
     def routes(
@@ -108,57 +133,52 @@ class Router:
         and yards at the origin (already passed). ``max_overlap`` (0-1) keeps only routes
         sharing at most that fraction of their km with every better route listed, so that
         the k routes show different corridors rather than small detours of one.
+
+        Bad values of ``by``, ``k`` and ``max_overlap``, and an origin or destination that is
+        no node, raise :class:`~corridorsim.errors.ParameterError` naming the parameter.
         """
         if by not in POLICIES:
-            raise InputError(f"--by: unknown policy '{by}' (one of {', '.join(POLICIES)})")
+            raise ParameterError("by", f"unknown policy '{by}' (one of {', '.join(POLICIES)})")
         if k < 1:
-            raise InputError(f"-k: must be at least 1 (got {k})")
+            raise ParameterError("k", f"must be at least 1 (got {k})")
         if max_overlap is not None and not 0 <= max_overlap <= 1:
-            raise InputError(f"--max-overlap: must be between 0 and 1 (got {max_overlap})")
+            raise ParameterError("max_overlap", f"must be between 0 and 1 (got {max_overlap})")
         for end, node_id in (("origin", origin), ("destination", destination)):
             if node_id not in self.network.nodes:
-                raise InputError(f"{end}: no node '{node_id}'")
+                raise ParameterError(end, f"no node '{node_id}'")
             if node_id in self._avoided_nodes:
                 raise InputError(f"{end} {node_id} is among the nodes to avoid")
         if origin == destination:
             raise InputError(f"origin and destination are the same node ({origin})")
-        graph = self.expanded.graph
-        self._attach(origin, destination, start_carrier, origin_facilities)
-        try:
-            found = self._distinct(origin, destination, by)
-            if max_overlap is not None:
-                found = _dissimilar(found, max_overlap)
-            return list(islice(found, k))
-        finally:
-            # The search's own source and sink leave the shared graph before anyone else
-            # can see it, whether the search ran to the end or not.
-            graph.remove_nodes_from([_SOURCE, _SINK])
+        graph = self._query_graph(origin, destination, start_carrier, origin_facilities)
+        found = self._distinct(graph, origin, destination, by)
+        if max_overlap is not None:
+            found = _dissimilar(found, max_overlap)
+        return list(islice(found, k))
 
-    def _attach(
+    def _query_graph(
         self, origin: str, destination: str, start_carrier: str | None, origin_facilities: bool
-    ) -> None:
-        """Join a temporary source to the origin's states and its states to a sink."""
-        graph = self.expanded.graph
-        starts = self.expanded.end_vertices(origin, ARRIVE)
+    ) -> nx.DiGraph:
+        """The router's graph with a source joined to the origin's states and a sink to the
+        destination's (a graph of the query's own: the router's stays as it is)."""
+        expanded = self.expanded
+        starts = expanded.end_vertices(origin, ARRIVE)
         if start_carrier is not None:
-            starts = [v for v in self.expanded.vertices_of(origin, ARRIVE) if v[1] == start_carrier]
-        for vertex in starts:
-            legs = self.expanded.passing_legs(origin, vertex[1]) if origin_facilities else ()
-            hours = sum(leg.hours for leg in legs)
-            usd = sum(leg.usd_per_wagon for leg in legs)
-            weights = {f"w_{p}": self.cost.weight(p, hours, usd) for p in POLICIES}
-            graph.add_edge(_SOURCE, vertex, legs=legs, **weights)
-        for vertex in self.expanded.end_vertices(destination, DEPART):
-            graph.add_edge(vertex, _SINK, legs=(), **{f"w_{p}": 0.0 for p in POLICIES})
+            starts = [v for v in expanded.vertices_of(origin, ARRIVE) if v[1] == start_carrier]
+        return expanded.with_ends(
+            [(v, expanded.passing_legs(origin, v[1]) if origin_facilities else ()) for v in starts],
+            expanded.end_vertices(destination, DEPART),
+        )
 
-    def _distinct(self, origin: str, destination: str, by: str) -> Iterator[Route]:
-        graph = self.expanded.graph
-        if _SOURCE not in graph or _SINK not in graph:
+    def _distinct(
+        self, graph: nx.DiGraph, origin: str, destination: str, by: str
+    ) -> Iterator[Route]:
+        if SOURCE not in graph or SINK not in graph:
             return
         seen: set[tuple[str, ...]] = set()
         budget = CANDIDATES_PER_ROUTE
         try:
-            for path in nx.shortest_simple_paths(graph, _SOURCE, _SINK, weight=f"w_{by}"):
+            for path in nx.shortest_simple_paths(graph, SOURCE, SINK, weight=f"w_{by}"):
                 budget -= 1
                 legs = tuple(leg for u, v in pairwise(path) for leg in graph.edges[u, v]["legs"])
                 route = self._route(origin, destination, by, legs)

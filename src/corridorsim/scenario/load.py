@@ -7,7 +7,6 @@ are independent), and raised as :class:`~corridorsim.errors.InputError`.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -23,8 +22,9 @@ from corridorsim.network.io import load_network
 from corridorsim.network.lookup import resolve_node
 from corridorsim.network.model import Network
 from corridorsim.routing.graph import CostModel
+from corridorsim.routing.plan import plan_route
 from corridorsim.routing.route import Route
-from corridorsim.routing.search import Router, links_that_would_connect, resolve_avoid
+from corridorsim.routing.search import links_that_would_connect, resolve_avoid
 from corridorsim.scenario.paths import apply_network_sets
 from corridorsim.scenario.schema import Cargo, Disruption, ScenarioFile, Shipment, tonnage_gap
 from corridorsim.scenario.yaml_source import PathKey, YamlDocument, read_yaml
@@ -213,9 +213,9 @@ def _check_references(network: Network, spec: ScenarioFile, where: Any) -> Itera
             except InputError as exc:
                 yield f"{where(loc)}{dotted(loc)}: {exc.problems[0]}"
         for j, node_id in enumerate(shipment.route.fixed or ()):
-            loc = ("shipments", i, "route", "fixed", j)
+            fixed_loc = ("shipments", i, "route", "fixed", j)
             if node_id not in network.nodes:
-                yield f"{where(loc)}{dotted(loc)}: no node '{node_id}'"
+                yield f"{where(fixed_loc)}{dotted(fixed_loc)}: no node '{node_id}'"
     for i, disruption in enumerate(spec.disruptions):
         loc = ("disruptions", i, "target")
         if disruption.target not in network.nodes and disruption.target not in network.links:
@@ -236,7 +236,7 @@ def _plan(
     try:
         route = plan_route(
             network,
-            cargo,
+            CostModel(cargo.tonnes_per_wagon, cargo.value_of_time_usd_per_tonne_day),
             origin,
             destination,
             shipment.route.effective_policy,
@@ -252,6 +252,7 @@ def _plan(
         raise InputError(
             f"{place}{index_path}.route: no route from {origin} to {destination} {what}{hint}"
         )
+    gap: Distribution | None
     if shipment.tonnes_per_year or shipment.tonnes_per_month:
         gap = tonnage_gap(shipment, cargo.tonnes_per_wagon)
     else:
@@ -265,39 +266,3 @@ def _plan(
         route=route,
         avoid=shipment.route.avoid,
     )
-
-
-def plan_route(
-    network: Network,
-    cargo: Cargo,
-    origin: str,
-    destination: str,
-    policy: str,
-    *,
-    fixed: tuple[str, ...] | None = None,
-    avoid_tokens: tuple[str, ...] = (),
-    avoid_extra: frozenset[str] = frozenset(),
-    start_carrier: str | None = None,
-    origin_facilities: bool = True,
-) -> Route | None:
-    """The best route for a shipment, or None.
-
-    ``avoid_extra`` holds node and link ids closed now; ``start_carrier`` and
-    ``origin_facilities`` serve a consignment re-planning on its way (see Router.routes).
-    """
-    cost = CostModel(cargo.tonnes_per_wagon, cargo.value_of_time_usd_per_tonne_day)
-    avoid = resolve_avoid(network, (*avoid_tokens, *avoid_extra))
-    only_links = None
-    if fixed:
-        pairs = {frozenset(p) for p in itertools.pairwise(fixed)}
-        only_links = {x.id for x in network.links.values() if frozenset(x.endpoints()) in pairs}
-    router = Router(network, avoid=avoid, cost=cost, only_links=only_links)
-    found = router.routes(
-        origin,
-        destination,
-        by=policy,
-        k=1,
-        start_carrier=start_carrier,
-        origin_facilities=origin_facilities,
-    )
-    return found[0] if found else None

@@ -4,9 +4,12 @@
 ``nodes.XC-BORDER.facility.gauge_change.servers`` (a facility by type), ``facility[1]`` or
 ``facility.1`` (by position), ``shipments.pilot.wagons`` or ``shipments[0].wagons``.
 
-A path is checked against what the file format allows, not only against what a file happens to
-contain: ``links.X.speed_kmh`` may be set on a link that relies on its mode's default. A wrong
-path is an error naming the closest valid ones.
+Two ways to set values by path live here: :func:`apply_network_sets` changes a network (a
+scenario's ``network_changes.set``), :func:`apply_scenario_sets` changes a scenario's data
+(a study's design point, a ``set`` given on the command line). A network path is checked
+against what the file format allows, not only against what a file happens to contain:
+``links.X.speed_kmh`` may be set on a link that relies on its mode's default. A wrong path is
+an error naming the closest valid ones.
 """
 
 from __future__ import annotations
@@ -14,11 +17,12 @@ from __future__ import annotations
 import copy
 import difflib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, get_args
 
 from pydantic import BaseModel
 
+from corridorsim._schema import dotted
 from corridorsim.errors import InputError
 from corridorsim.network.distributions import Distribution
 from corridorsim.network.io import network_to_geojson, parse_network
@@ -26,9 +30,11 @@ from corridorsim.network.model import Facility, Ferry, Link, Network, Node, Tari
 
 Part = str | int
 _INDEX = re.compile(r"\[(\d+)\]")
+#: The first parts of the paths that address the network rather than the scenario itself.
+NETWORK_ROOTS = ("links", "nodes")
 #: Keys that identify a feature; changing them is not a what-if but a different network.
 _FIXED_KEYS = {"id", "from", "to", "coords", "source", "note"}
-_NESTED = {"tariff": Tariff, "ferry": Ferry}
+_NESTED: dict[str, type[BaseModel]] = {"tariff": Tariff, "ferry": Ferry}
 #: The parameters a set may address inside each kind of distribution (``dwell_h.mean``).
 _DIST_PARAMS = {
     get_args(cls.model_fields["dist"].annotation)[0]: tuple(
@@ -39,7 +45,10 @@ _DIST_PARAMS = {
 
 
 def split_path(path: str) -> list[Part]:
-    """``a.b[2].c`` -> ``["a", "b", 2, "c"]``; ``a.2`` -> ``["a", 2]``."""
+    """``a.b[2].c`` -> ``["a", "b", 2, "c"]``; ``a.2`` -> ``["a", 2]``.
+
+    Raises ValueError for an empty part (``a..b``).
+    """
     parts: list[Part] = []
     for chunk in _INDEX.sub(r".\1", path).split("."):
         if chunk == "":
@@ -48,11 +57,76 @@ def split_path(path: str) -> list[Part]:
     return parts
 
 
-def join_path(parts: list[Part]) -> str:
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+def apply_scenario_sets(data: Mapping[str, Any], sets: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of a scenario's data (its parsed YAML) with each ``path: value`` of ``sets`` set.
+
+    ``links.`` and ``nodes.`` paths are added to the scenario's ``network_changes.set``, so
+    that building the scenario applies them to its network (:func:`apply_network_sets`,
+    which checks them). Every other path is set in the scenario itself: ``horizon_days``,
+    ``cargo.wheat.tonnes_per_wagon``, ``shipments.pilot.wagons`` (a list item by its
+    ``id``), ``shipments[0].wagons`` or ``disruptions.0.to_h`` (by position). Blocks the
+    scenario leaves out (a shipment's ``route``) are created on the way.
+
+    Raises InputError naming the path when it is malformed or leads nowhere. The result is
+    not validated: build the scenario from it to know whether the keys and values are right.
+    """
+    out = copy.deepcopy(dict(data))
+    for path, value in sets.items():
+        try:
+            parts = split_path(path)
+        except ValueError as exc:
+            raise InputError(f"{path}: not a dotted path ({exc})") from None
+        if parts[0] in NETWORK_ROOTS:
+            changes = out.setdefault("network_changes", {}) or {}
+            out["network_changes"] = changes
+            network_sets = changes.setdefault("set", {}) or {}
+            changes["set"] = network_sets
+            network_sets[path] = value
+            continue
+        _set_at(out, parts, value)
     return out
+
+
+def _set_at(root: dict[str, Any], parts: Sequence[Part], value: Any) -> None:
+    """Set ``value`` at ``parts`` below ``root`` (scenario data or a feature's properties).
+
+    A name inside a list picks the item with that ``id`` (``shipments.pilot``); a block that
+    ``root`` leaves out is created, and validating the result says whether it may exist.
+    Messages name the path from ``root``.
+    """
+    target: Any = root
+    for depth, part in enumerate(parts[:-1]):
+        here = dotted(parts[: depth + 1])
+        if isinstance(target, list) and isinstance(part, str):
+            part = _index_of(target, part, here)
+        if isinstance(target, dict) and part not in target:
+            target[part] = {}
+        try:
+            target = target[part]
+        except (KeyError, IndexError, TypeError):
+            raise InputError(f"{here}: not in the scenario") from None
+        if not isinstance(target, dict | list):
+            raise InputError(f"{here} is {target!r}, not a block with keys (set it whole)")
+    path, last = dotted(parts), parts[-1]
+    if isinstance(target, list) and not isinstance(last, int):
+        raise InputError(
+            f"{path}: names a whole item; name one of its keys ({path}.wagons, for example)"
+        )
+    if isinstance(target, list) and isinstance(last, int) and last >= len(target):
+        raise InputError(f"{path}: index {last} is past the end")
+    target[last] = value
+
+
+def _index_of(items: list[Any], item_id: str, here: str) -> int:
+    """The position of the item whose ``id`` is ``item_id`` (``shipments.pilot``)."""
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and item.get("id") == item_id:
+            return i
+    ids = [str(item.get("id")) for item in items if isinstance(item, dict)]
+    close = difflib.get_close_matches(item_id, ids, n=3, cutoff=0.5)
+    shown = ", ".join(f"'{i}'" for i in (close or ids))
+    hint = f" (closest: {shown})" if close else f" (ids: {shown})"
+    raise InputError(f"{here}: no item with id '{item_id}'{hint}")
 
 
 def _settable(
@@ -106,21 +180,6 @@ def _normalise_facility(parts: list[Part], props: Mapping[str, Any]) -> list[Par
     return parts
 
 
-def _assign(props: dict[str, Any], parts: list[Part], value: Any) -> None:
-    if parts[0] == "facility":
-        held = props.get("facility")
-        props["facility"] = [held] if isinstance(held, dict) else list(held or [])
-    target: Any = props
-    for depth, part in enumerate(parts[:-1]):
-        if isinstance(target, dict) and part not in target:
-            target[part] = {}
-        target = target[part]
-        if not isinstance(target, dict | list | tuple):
-            where = join_path(parts[: depth + 1])
-            raise InputError(f"{where} is {target!r}, not a block with keys (set it whole)")
-    target[parts[-1]] = value
-
-
 def apply_network_sets(network: Network, sets: Mapping[str, Any], *, where: str) -> Network:
     """A copy of ``network`` with each ``path: value`` applied and the result re-validated.
 
@@ -130,7 +189,7 @@ def apply_network_sets(network: Network, sets: Mapping[str, Any], *, where: str)
         return network
     doc = copy.deepcopy(network_to_geojson(network))
     props_by_id = {f["properties"]["id"]: f["properties"] for f in doc["features"]}
-    problems = []
+    problems: list[str] = []
     for path, value in sets.items():
         try:
             _apply_one(network, props_by_id, str(path), value)
@@ -149,7 +208,7 @@ def _apply_one(network: Network, props_by_id: dict[str, Any], path: str, value: 
         parts = split_path(path)
     except ValueError:
         raise InputError("not a dotted path like links.ID.speed_kmh") from None
-    if len(parts) < 3 or parts[0] not in ("links", "nodes"):
+    if len(parts) < 3 or parts[0] not in NETWORK_ROOTS:
         raise InputError("must start with links.<link id>. or nodes.<node id>.")
     kind, feature_id = parts[0], str(parts[1])
     table: Mapping[str, Node | Link] = network.links if kind == "links" else network.nodes
@@ -160,21 +219,14 @@ def _apply_one(network: Network, props_by_id: dict[str, Any], path: str, value: 
     props = props_by_id[feature_id]
     model = Link if kind == "links" else Node
     rest = _normalise_facility(parts[2:], props)
-    valid = [join_path(p) for p in _settable(props, model, [])]
-    if join_path(rest) not in valid:
+    valid = [dotted(p) for p in _settable(props, model, [])]
+    if dotted(rest) not in valid:
         prefix = f"{kind}.{feature_id}."
-        close = difflib.get_close_matches(join_path(rest), valid, n=3, cutoff=0.4)
+        close = difflib.get_close_matches(dotted(rest), valid, n=3, cutoff=0.4)
         hint = f"; closest valid: {', '.join(prefix + c for c in close)}" if close else ""
         raise InputError(f"not a settable parameter{hint}")
-    _assign(props, rest, value)
-
-
-def settable_network_paths(network: Network) -> list[str]:
-    """Every dotted path a scenario may set on ``network`` (for help and suggestions)."""
-    doc = network_to_geojson(network)
-    out = []
-    for feature in doc["features"]:
-        props = feature["properties"]
-        kind, model = ("nodes", Node) if feature["geometry"]["type"] == "Point" else ("links", Link)
-        out.extend(f"{kind}.{props['id']}.{join_path(p)}" for p in _settable(props, model, []))
-    return out
+    if rest[0] == "facility":
+        # Paths address facilities by position: a node's single facility becomes a list.
+        held = props.get("facility")
+        props["facility"] = [held] if isinstance(held, dict) else list(held or [])
+    _set_at(props, rest, value)

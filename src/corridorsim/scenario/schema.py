@@ -22,6 +22,8 @@ HOURS_PER_MONTH = HOURS_PER_YEAR / 12
 
 
 class Cargo(FrozenModel):
+    """What a wagon carries: its load, and what its value and its time are worth."""
+
     tonnes_per_wagon: PositiveFloat
     value_usd_per_tonne: float = Field(0.0, ge=0)
     value_of_time_usd_per_tonne_day: float = Field(0.0, ge=0)
@@ -43,6 +45,7 @@ class RouteChoice(FrozenModel):
 
     @property
     def effective_policy(self) -> str:
+        """The routing policy in force (``fastest`` unless given)."""
         return self.policy or "fastest"
 
 
@@ -92,12 +95,14 @@ class Shipment(FrozenModel):
 
     @property
     def is_recurring(self) -> bool:
+        """Whether the shipment is a flow of several consignments, not a single one."""
         return any(
             v is not None
             for v in (self.interarrival_h, self.tonnes_per_year, self.tonnes_per_month)
         )
 
     def tonnes_per_hour(self) -> float | None:
+        """The flow's tonnage per hour (from tonnes per year or month); None if not given."""
         if self.tonnes_per_year:
             return self.tonnes_per_year / HOURS_PER_YEAR
         if self.tonnes_per_month:
@@ -111,11 +116,13 @@ def tonnage_gap(shipment: Shipment, tonnes_per_wagon: float) -> Distribution:
     assert rate is not None
     mean_h = shipment.wagons * tonnes_per_wagon / rate
     if shipment.arrivals == "poisson":
-        return Exponential(dist="exponential", mean=mean_h)
+        return Exponential.model_validate({"dist": "exponential", "mean": mean_h})
     return Fixed(value=mean_h)
 
 
 class Effect(FrozenModel):
+    """What a disruption does short of closing: less capacity, or extra dwell."""
+
     capacity_factor: float | None = Field(None, gt=0, le=1)
     extra_dwell_h: Duration | None = None
 
@@ -146,10 +153,13 @@ class Disruption(FrozenModel):
 
     @property
     def closes(self) -> bool:
+        """Whether the disruption closes its target."""
         return self.effect == "closed"
 
 
 class NetworkChanges(FrozenModel):
+    """What-ifs on top of the network file: links opened, links or nodes closed, values set."""
+
     open: tuple[str, ...] = ()
     close: tuple[str, ...] = ()
     set: Annotated[dict[str, Any], AfterValidator(freeze_mapping)] = Field(
@@ -191,4 +201,5 @@ class ScenarioFile(FrozenModel):
 
     @property
     def horizon_h(self) -> float:
+        """The simulated time in hours."""
         return self.horizon_days * 24

@@ -51,6 +51,7 @@ class _Loader(yaml.SafeLoader):
 
 
 def read_yaml(path: str | os.PathLike[str]) -> YamlDocument:
+    """Read a YAML file (``safe_load`` only) with the line of every value, for messages."""
     name = str(path)
     text = read_user_text(path)
     try:

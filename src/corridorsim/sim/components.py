@@ -25,20 +25,24 @@ class Condition:
 
     @property
     def closed(self) -> bool:
+        """Whether at least one disruption closes it now."""
         return self._closures > 0
 
     def close(self) -> None:
+        """One more disruption closes it."""
         self._closures += 1
         if self.reopened is None:
             self.reopened = self.env.event()
 
     def reopen(self) -> None:
+        """One disruption ends; when none is left, whoever waits for ``reopened`` goes on."""
         self._closures -= 1
         if self._closures == 0 and self.reopened is not None:
             event, self.reopened = self.reopened, None
             event.succeed()
 
     def extra_h(self) -> float:
+        """Extra hours from every disruption adding dwell now, drawn afresh."""
         return sum(sample() for sample in self.extra_dwell) if self.extra_dwell else 0.0
 
 

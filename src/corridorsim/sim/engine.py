@@ -9,16 +9,17 @@ for the reopening, or re-plan around a closure when the disruption says ``rerout
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Generator
 from typing import Any
 
 import numpy as np
 import simpy
 
-from corridorsim.network.model import Network
+from corridorsim.network.model import Ferry, Network
+from corridorsim.routing.graph import CostModel
+from corridorsim.routing.plan import plan_route
 from corridorsim.routing.route import Leg, Route
-from corridorsim.scenario.load import Scenario, ShipmentPlan, plan_route
+from corridorsim.scenario.load import Scenario, ShipmentPlan
 from corridorsim.sim.components import Condition, FacilityRuntime, LineRuntime
 from corridorsim.sim.ferry import FerryService
 from corridorsim.sim.records import (
@@ -28,32 +29,15 @@ from corridorsim.sim.records import (
     HEADWAY,
     NO_CAUSE,
     ConsignmentBuffer,
+    FacilityTotals,
+    FerryTotals,
     LegBuffer,
+    ReplicationResult,
 )
 from corridorsim.sim.streams import Sampler, Uniforms, generator
 
 # Step kinds of a resolved plan.
 _FACILITY, _LINE, _FERRY = range(3)
-
-
-@dataclass
-class ReplicationResult:
-    """Everything one replication recorded, as numpy columns (cheap to pickle and merge)."""
-
-    replication: int
-    consignments: dict[str, np.ndarray]
-    legs: dict[str, np.ndarray]
-    labels: list[str]
-    facilities: list[dict[str, Any]]
-    ferries: list[dict[str, Any]]
-    horizon_h: float
-    events: int
-
-    def facility_labels(self) -> np.ndarray:
-        """The label numbers of facility legs (the others are links)."""
-        return np.asarray(
-            [i for i, text in enumerate(self.labels) if text.startswith("facility:")], dtype=int
-        )
 
 
 class Engine:
@@ -140,7 +124,7 @@ class Engine:
             )
         return found
 
-    def _cancel_prob(self, ferry: Any) -> Callable[[float], float]:
+    def _cancel_prob(self, ferry: Ferry) -> Callable[[float], float]:
         if not isinstance(ferry.cancel_prob, tuple):
             p = ferry.cancel_prob
             return lambda _now: p
@@ -149,8 +133,7 @@ class Engine:
             mean = ferry.mean_cancel_prob
             return lambda _now: mean
         start = dt.datetime.combine(self._start, dt.time())
-        monthly = ferry.cancel_prob
-        return lambda now: monthly[(start + dt.timedelta(hours=now)).month - 1]
+        return lambda now: ferry.cancel_prob_in_month((start + dt.timedelta(hours=now)).month)
 
     # -- plans ------------------------------------------------------------------------------
 
@@ -188,9 +171,10 @@ class Engine:
             route = None
             stuck = {node_id, shipment.destination} & self.reroute_closed
             if not stuck and node_id != shipment.destination:
+                cargo = shipment.cargo
                 route = plan_route(
                     self.network,
-                    shipment.cargo,
+                    CostModel(cargo.tonnes_per_wagon, cargo.value_of_time_usd_per_tonne_day),
                     node_id,
                     shipment.destination,
                     shipment.spec.route.effective_policy,
@@ -217,7 +201,7 @@ class Engine:
         for disruption in self.scenario.disruptions:
             self.env.process(self._disruption(disruption))
 
-    def _departures(self, index: int, shipment: ShipmentPlan) -> Iterator[simpy.Event]:
+    def _departures(self, index: int, shipment: ShipmentPlan) -> Generator[simpy.Event, Any, None]:
         spec = shipment.spec
         horizon = self.scenario.horizon_h
         until = min(spec.until_h or horizon, horizon)
@@ -240,7 +224,7 @@ class Engine:
                 return
             t += gap()
 
-    def _disruption(self, disruption: Any) -> Iterator[simpy.Event]:
+    def _disruption(self, disruption: Any) -> Generator[simpy.Event, Any, None]:
         env = self.env
         if disruption.from_h > env.now:
             yield env.timeout(disruption.from_h - env.now)
@@ -266,14 +250,14 @@ class Engine:
             condition.reopen()
         elif effect.capacity_factor is not None:
             condition.capacity_factor /= effect.capacity_factor
-        else:
+        elif extra is not None:
             condition.extra_dwell.remove(extra)
 
     def _consignment(  # noqa: C901 - one loop on purpose: a helper per leg kind would add a
         self,
         row: int,
         shipment: ShipmentPlan,  # generator frame to every leg of every run
-    ) -> Iterator[simpy.Event]:
+    ) -> Generator[simpy.Event, Any, None]:
         # The hot loop of the engine: locals instead of attribute look-ups, env.now read
         # once per resumption, nothing allocated per leg but SimPy's own events.
         env = self.env
@@ -381,10 +365,12 @@ class Engine:
         found = self._conditions.get(node_id)
         return found is not None and found.closed
 
-    def _wait_node(self, node_id: str) -> Iterator[simpy.Event]:
+    def _wait_node(self, node_id: str) -> Generator[simpy.Event, Any, None]:
         condition = self._conditions[node_id]
         while condition.closed:
-            yield condition.reopened
+            reopened = condition.reopened
+            assert reopened is not None  # set for as long as the condition is closed
+            yield reopened
 
     def _replan(self, shipment: ShipmentPlan, steps: Any, i: int) -> Any:
         """New steps when the rest of the route runs into a closure asking for re-planning."""
@@ -405,22 +391,20 @@ class Engine:
     def run(self) -> ReplicationResult:
         self.start()
         self.env.run(until=self.scenario.horizon_h)
-        facilities = []
-        for (node_id, index), runtime in self._facilities.items():
-            stats = runtime.stats
-            facilities.append(
-                {
-                    "node": node_id,
-                    "index": index,
-                    "label": stats.label,
-                    "servers": stats.servers,
-                    "served": stats.served,
-                    "busy_h": stats.busy_h,
-                    "wait_h": stats.wait_h,
-                }
+        facilities = [
+            FacilityTotals(
+                node=node_id,
+                position=index,
+                label=runtime.stats.label,
+                servers=runtime.stats.servers,
+                served=runtime.stats.served,
+                busy_h=runtime.stats.busy_h,
+                wait_h=runtime.stats.wait_h,
             )
+            for (node_id, index), runtime in self._facilities.items()
+        ]
         ferries = [
-            {"link": link_id, "from": node, "sailings": f.sailings, "cancelled": f.cancelled}
+            FerryTotals(link=link_id, from_node=node, sailings=f.sailings, cancelled=f.cancelled)
             for (link_id, node), f in self._ferries.items()
         ]
         return ReplicationResult(
@@ -431,7 +415,7 @@ class Engine:
             facilities=facilities,
             ferries=ferries,
             horizon_h=self.scenario.horizon_h,
-            events=next(self.env._eid),  # type: ignore[attr-defined]
+            events=next(self.env._eid),
         )
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from typing import Any
 
 import simpy
 
@@ -33,6 +34,9 @@ class Boarding:
 
 
 class FerryService:
+    """One direction of a ferry line: sailings on a timetable (or when full), each carrying
+    at most its capacity of the wagons waiting, first come first served."""
+
     __slots__ = (
         "_bad_weather",
         "_full",
@@ -76,6 +80,7 @@ class FerryService:
         env.process(self._timetable())
 
     def board(self, wagons: int) -> Boarding:
+        """Queue ``wagons`` wagons for the next sailings; ``done`` fires when the last land."""
         boarding = Boarding(self.env, wagons)
         self.queue.append(boarding)
         self.waiting_wagons += wagons
@@ -91,7 +96,7 @@ class FerryService:
     def _capacity_now(self) -> int:
         return max(1, int(self.capacity * self.condition.capacity_factor))
 
-    def _timetable(self):  # type: ignore[no-untyped-def]
+    def _timetable(self) -> Generator[simpy.Event, Any, None]:
         env = self.env
         # The timetable runs from time 0; a service started later joins it at its next slot.
         next_slot = math.ceil(env.now / self.every_h) * self.every_h

@@ -1,14 +1,17 @@
 """What the engine records, in columnar buffers (``array`` while running, numpy afterwards).
 
 One row per consignment and one per leg a consignment walked. Appending to typed arrays keeps
-a leg record at a few dozen bytes and the hot loop free of per-event dicts.
+a leg record at a few dozen bytes and the hot loop free of per-event dicts. A finished
+replication is a :class:`ReplicationResult`: the numpy columns, read as named records
+(:class:`ConsignmentRecord`, :class:`LegRecord`) wherever a row is wanted.
 """
 
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -59,6 +62,7 @@ class LegBuffer:
         cost_usd: float,
         co2_kg: float,
     ) -> None:
+        """Append one leg row (the engine calls this once per leg: keep it plain)."""
         self.consignment.append(consignment)
         self.seq.append(seq)
         self.label.append(label)
@@ -71,6 +75,7 @@ class LegBuffer:
         self.co2_kg.append(co2_kg)
 
     def freeze(self) -> dict[str, np.ndarray]:
+        """The columns as numpy arrays (copies: the buffer may go on growing)."""
         return {
             name: np.frombuffer(getattr(self, name), dtype=getattr(self, name).typecode).copy()
             for name in self.__slots__
@@ -94,6 +99,7 @@ class ConsignmentBuffer:
         self.waits = [array("d") for _ in CAUSES]
 
     def new(self, shipment: int, number: int, wagons: int, tonnes: float, depart: float) -> int:
+        """Add a consignment departing now; return its row."""
         self.shipment.append(shipment)
         self.number.append(number)
         self.wagons.append(wagons)
@@ -109,6 +115,7 @@ class ConsignmentBuffer:
         return len(self.shipment) - 1
 
     def freeze(self) -> dict[str, np.ndarray]:
+        """The columns as numpy arrays; ``waits`` as one (consignments x causes) array."""
         out: dict[str, Any] = {}
         for name in (
             "shipment",
@@ -130,6 +137,154 @@ class ConsignmentBuffer:
             else np.zeros((0, len(CAUSES)))
         )
         return out
+
+
+class ConsignmentRecord(NamedTuple):
+    """One consignment of one replication, as the engine recorded it."""
+
+    #: Row of the consignment in its replication's columns.
+    row: int
+    #: Index of its shipment in the scenario's shipments.
+    shipment: int
+    #: Number of the consignment within its shipment (0, 1, ...).
+    number: int
+    wagons: int
+    tonnes: float
+    depart_h: float
+    #: nan while still in transit at the horizon.
+    arrive_h: float
+    cost_usd: float
+    co2_kg: float
+    km: float
+    reroutes: int
+    #: Hours waited by cause, in the order of :data:`CAUSES`.
+    wait_h: tuple[float, ...]
+
+    @property
+    def arrived(self) -> bool:
+        """Whether it reached its destination within the horizon."""
+        return self.arrive_h == self.arrive_h  # nan is the only value unequal to itself
+
+    @property
+    def transit_h(self) -> float:
+        """Door-to-door hours (nan while in transit)."""
+        return self.arrive_h - self.depart_h
+
+    def wait(self, cause: str) -> float:
+        """Hours waited for ``cause`` (one of :data:`CAUSES`)."""
+        return self.wait_h[CAUSES.index(cause)]
+
+
+class LegRecord(NamedTuple):
+    """One leg (a facility or a link) a consignment walked."""
+
+    #: Row of the consignment in its replication's columns.
+    consignment: int
+    seq: int
+    #: ``facility`` or ``link``.
+    kind: str
+    #: The node id (facility) or link id.
+    id: str
+    arrive_h: float
+    start_h: float
+    end_h: float
+    wait_h: float
+    #: The cause of the wait (one of :data:`CAUSES`), "" where there was none.
+    cause: str
+    cost_usd: float
+    co2_kg: float
+
+
+class FacilityTotals(NamedTuple):
+    """One facility over one replication: consignments served, hours busy and queued."""
+
+    node: str
+    #: Position of the facility in its node's list.
+    position: int
+    label: str
+    servers: int
+    served: int
+    busy_h: float
+    wait_h: float
+
+
+class FerryTotals(NamedTuple):
+    """One direction of a ferry line over one replication: sailings made and cancelled."""
+
+    link: str
+    from_node: str
+    sailings: int
+    cancelled: int
+
+
+@dataclass
+class ReplicationResult:
+    """Everything one replication recorded, as numpy columns (cheap to pickle and merge)."""
+
+    replication: int
+    consignments: dict[str, np.ndarray]
+    legs: dict[str, np.ndarray]
+    #: ``kind:id`` of every leg label number.
+    labels: list[str]
+    facilities: list[FacilityTotals]
+    ferries: list[FerryTotals]
+    horizon_h: float
+    events: int
+
+    def facility_labels(self) -> np.ndarray:
+        """The label numbers of facility legs (the others are links)."""
+        return np.asarray(
+            [i for i, text in enumerate(self.labels) if text.startswith("facility:")], dtype=int
+        )
+
+    def consignment(self, row: int) -> ConsignmentRecord:
+        """The consignment in ``row`` as a named record."""
+        c = self.consignments
+        return ConsignmentRecord(
+            row=row,
+            shipment=int(c["shipment"][row]),
+            number=int(c["number"][row]),
+            wagons=int(c["wagons"][row]),
+            tonnes=float(c["tonnes"][row]),
+            depart_h=float(c["depart"][row]),
+            arrive_h=float(c["arrive"][row]),
+            cost_usd=float(c["cost_usd"][row]),
+            co2_kg=float(c["co2_kg"][row]),
+            km=float(c["km"][row]),
+            reroutes=int(c["reroutes"][row]),
+            wait_h=tuple(float(w) for w in c["waits"][row]),
+        )
+
+    def consignment_records(self) -> Iterator[ConsignmentRecord]:
+        """Every consignment, in the order they departed."""
+        for row in range(self.consignments["shipment"].size):
+            yield self.consignment(row)
+
+    def leg_records(self, consignment: int | None = None) -> Iterator[LegRecord]:
+        """Every leg in the order recorded, or only the legs of the consignment in row
+        ``consignment``, in the order it walked them."""
+        legs = self.legs
+        if consignment is None:
+            rows: Any = range(legs["seq"].size)
+        else:
+            mine = np.flatnonzero(legs["consignment"] == consignment)
+            rows = mine[np.argsort(legs["seq"][mine], kind="stable")]
+        for j in rows:
+            kind, _, place = self.labels[int(legs["label"][j])].partition(":")
+            cause = int(legs["cause"][j])
+            yield LegRecord(
+                consignment=int(legs["consignment"][j]),
+                seq=int(legs["seq"][j]),
+                kind=kind,
+                id=place,
+                arrive_h=float(legs["arrive"][j]),
+                start_h=float(legs["start"][j]),
+                end_h=float(legs["end"][j]),
+                wait_h=float(legs["wait"][j]),
+                cause=CAUSES[cause] if cause != NO_CAUSE else "",
+                cost_usd=float(legs["cost_usd"][j]),
+                co2_kg=float(legs["co2_kg"][j]),
+            )
 
 
 @dataclass

@@ -25,6 +25,8 @@ def component_key(component_id: str) -> int:
 
 
 def generator(seed: int, replication: int, component_id: str) -> np.random.Generator:
+    """The random stream of one component in one replication (the same in every scenario
+    that has the component: common random numbers)."""
     sequence = np.random.SeedSequence([seed, replication, component_key(component_id)])
     return np.random.Generator(np.random.PCG64(sequence))
 
@@ -43,6 +45,7 @@ class Sampler:
         self._next = 0
 
     def __call__(self) -> float:
+        """The next draw."""
         if self._fixed is not None:
             return self._fixed
         if self._next >= len(self._buffer):
@@ -64,6 +67,7 @@ class Uniforms:
         self._next = 0
 
     def __call__(self) -> float:
+        """The next draw."""
         if self._next >= len(self._buffer):
             self._buffer = self.rng.random(BLOCK).tolist()
             self._next = 0
