@@ -13,7 +13,9 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from typing_extensions import Unpack
 
 from corridorsim.errors import InputError, ParameterError, UnknownNameError
 from corridorsim.network.io import load_network
@@ -36,6 +38,7 @@ SCENARIO_SUFFIXES = (".yaml", ".yml")
 Progress = Callable[[int, int], None]
 
 __all__ = [
+    "RouteOptions",
     "RouteSearch",
     "compare",
     "load_network",
@@ -165,33 +168,27 @@ def search_routes(
     return RouteSearch(net, start, end, by, found, missing)
 
 
+class RouteOptions(TypedDict, total=False):
+    """The keyword options of :func:`search_routes` (and :func:`routes`), with their types."""
+
+    by: str
+    k: int
+    avoid: Iterable[str]
+    open_links: Iterable[str]
+    tonnes_per_wagon: float
+    value_of_time_usd_per_tonne_day: float
+    max_overlap: float | None
+
+
 def routes(
     network: Network | str | os.PathLike[str],
     origin: str,
     destination: str,
-    *,
-    by: str = "fastest",
-    k: int = 1,
-    avoid: Iterable[str] = (),
-    open_links: Iterable[str] = (),
-    tonnes_per_wagon: float = 68.0,
-    value_of_time_usd_per_tonne_day: float = 0.5,
-    max_overlap: float | None = None,
+    **options: Unpack[RouteOptions],
 ) -> list[Route]:
     """The ``k`` best routes between two nodes (ids or unique names), best first; [] when
-    there is none. The parameters are those of :func:`search_routes`."""
-    return search_routes(
-        network,
-        origin,
-        destination,
-        by=by,
-        k=k,
-        avoid=avoid,
-        open_links=open_links,
-        tonnes_per_wagon=tonnes_per_wagon,
-        value_of_time_usd_per_tonne_day=value_of_time_usd_per_tonne_day,
-        max_overlap=max_overlap,
-    ).routes
+    there is none. The options and their defaults are those of :func:`search_routes`."""
+    return search_routes(network, origin, destination, **options).routes
 
 
 def simulate(
@@ -236,7 +233,6 @@ def compare(
     loaded_paths = iter(load_scenarios(paths))
     loaded = [s if isinstance(s, Scenario) else next(loaded_paths) for s in scenarios]
     return run(loaded, replications=replications, seed=seed, jobs=jobs, progress=progress)
-
 
 
 def load_study(path: str | os.PathLike[str]) -> Study:

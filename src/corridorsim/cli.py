@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import click
 
@@ -23,6 +23,8 @@ from corridorsim.errors import CorridorsimError, InputError, ParameterError
 
 EXIT_RUNTIME = 1
 EXIT_BAD_INPUT = 2
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 #: Library parameters whose flag has another name than the parameter.
 _FLAG_NAMES = {"value_of_time_usd_per_tonne_day": "value_of_time"}
@@ -84,6 +86,36 @@ _jobs_option = click.option(
     help="Worker processes (default: all cores).",
 )
 _quiet_option = click.option("--quiet", is_flag=True, help="No progress bar.")
+
+
+def _simulation_options(
+    *, least_replications: int, defaults: str, writes: str, charts: str, document: str
+) -> Callable[[F], F]:
+    """The options of the commands that simulate: -r, --seed, --jobs, -o, --plots, --json,
+    --quiet (the help says what each command does with them)."""
+    options = (
+        click.option(
+            "-r",
+            "--replications",
+            type=click.IntRange(min=least_replications),
+            help=f"Replications (default: {defaults}).",
+        ),
+        click.option("--seed", type=click.IntRange(min=0), help=f"Seed (default: {defaults})."),
+        _jobs_option,
+        click.option(
+            "-o", "--output", "out_dir", type=click.Path(file_okay=False), help=f"Write {writes}."
+        ),
+        click.option("--plots", is_flag=True, help=f"With -o: also write {charts}."),
+        click.option("--json", "as_json", is_flag=True, help=f"Print {document}."),
+        _quiet_option,
+    )
+
+    def apply(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return apply
 
 
 def _console() -> Any:
@@ -261,24 +293,13 @@ def routes_command(
 
 @main.command("run")
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
-@click.option(
-    "-r",
-    "--replications",
-    type=click.IntRange(min=1),
-    help="Replications (default: the scenario's).",
+@_simulation_options(
+    least_replications=1,
+    defaults="the scenario's",
+    writes="summary.json, shipments.csv, legs.csv, facilities.csv, manifest.json",
+    charts="PNG charts",
+    document="the summary as one JSON document",
 )
-@click.option("--seed", type=click.IntRange(min=0), help="Seed (default: the scenario's).")
-@_jobs_option
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    help="Write summary.json, shipments.csv, legs.csv, facilities.csv, manifest.json.",
-)
-@click.option("--plots", is_flag=True, help="With -o: also write PNG charts.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
-@_quiet_option
 def run_command(
     scenario_file: str,
     replications: int | None,
@@ -295,17 +316,11 @@ def run_command(
     _needs_output_dir(plots, out_dir)
     scenario = load_scenario(scenario_file)
     with _progress("replications", quiet) as bar:
-        result = simulate(
-            scenario, replications=replications, seed=seed, jobs=jobs, progress=bar
-        )
+        result = simulate(scenario, replications=replications, seed=seed, jobs=jobs, progress=bar)
     if out_dir:
         from corridorsim.report.outputs import write_run_outputs
 
-        write_run_outputs(result, out_dir)
-        if plots:
-            from corridorsim.report.charts import write_run_charts
-
-            write_run_charts(result, out_dir)
+        write_run_outputs(result, out_dir, plots=plots)
     if as_json:
         _emit_json(result.summary())
         return
@@ -325,28 +340,13 @@ def run_command(
     required=True,
     type=click.Path(dir_okay=False),
 )
-@click.option(
-    "-r",
-    "--replications",
-    type=click.IntRange(min=2),
-    help="Replications (default: the first scenario's).",
+@_simulation_options(
+    least_replications=2,
+    defaults="the first scenario's, shared by all",
+    writes="compare.json and each scenario's run files into DIR/<scenario>/",
+    charts="comparison charts",
+    document="one JSON document",
 )
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    help="Seed shared by all scenarios (default: the first scenario's).",
-)
-@_jobs_option
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    help="Write compare.json and each scenario's run files into DIR/<scenario>/.",
-)
-@click.option("--plots", is_flag=True, help="With -o: also write comparison charts.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@_quiet_option
 def compare_command(
     scenario_files: Sequence[str],
     replications: int | None,
@@ -370,11 +370,7 @@ def compare_command(
     if out_dir:
         from corridorsim.report.outputs import write_compare_outputs
 
-        write_compare_outputs(comparison, out_dir)
-        if plots:
-            from corridorsim.report.charts import write_compare_charts
-
-            write_compare_charts(comparison, out_dir)
+        write_compare_outputs(comparison, out_dir, plots=plots)
     if as_json:
         _emit_json(comparison.document())
         return

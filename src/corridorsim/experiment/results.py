@@ -21,7 +21,10 @@ import numpy as np
 
 from corridorsim.experiment.stats import Estimate, clean
 from corridorsim.scenario.load import Scenario, ShipmentPlan
-from corridorsim.sim.records import CAUSES, ReplicationResult
+from corridorsim.sim.records import CAUSES, LegRecord, ReplicationResult
+
+#: A leg of one consignment: a row of ``legs.csv`` (the engine's own record).
+LegRow = LegRecord
 
 #: How many places where time is lost a shipment's summary names.
 TOP_WAITS = 5
@@ -60,27 +63,6 @@ class ConsignmentRow(NamedTuple):
     reroutes: int
     #: Hours waited, by cause (the keys of :data:`WAIT_CAUSES`, in that order).
     wait_h: Mapping[str, float]
-
-
-class LegRow(NamedTuple):
-    """One leg (a facility or a link) of one consignment: a row of ``legs.csv``."""
-
-    shipment: str
-    replication: int
-    consignment: int
-    seq: int
-    #: ``facility`` or ``link``.
-    kind: str
-    #: The node id (facility) or link id.
-    id: str
-    arrive_h: float
-    start_h: float
-    end_h: float
-    wait_h: float
-    #: One of :data:`WAIT_CAUSES`, "" where there was no wait.
-    cause: str
-    cost_usd: float
-    co2_kg: float
 
 
 class Journey(NamedTuple):
@@ -210,18 +192,8 @@ class SimulationResult:
 
     def leg_rows(self) -> Iterator[LegRow]:
         """Every leg of every replication, in the order the engine recorded them."""
-        plans = self.scenario.shipments
         for rep in self.replications:
-            numbers = rep.consignments["number"]
-            shipments = rep.consignments["shipment"]
-            for leg in rep.leg_records():
-                row = leg.consignment
-                yield LegRow(
-                    plans[int(shipments[row])].id,
-                    rep.replication,
-                    int(numbers[row]),
-                    *leg[1:],
-                )
+            yield from rep.leg_records()
 
     def journeys(self, replication: int = 0) -> Iterator[Journey]:
         """The consignments of the ``replication``-th replication run, each with its legs."""
@@ -229,10 +201,7 @@ class SimulationResult:
         plans = self.scenario.shipments
         for record in rep.consignment_records():
             plan = plans[record.shipment]
-            legs = tuple(
-                LegRow(plan.id, rep.replication, record.number, *leg[1:])
-                for leg in rep.leg_records(record.row)
-            )
+            legs = tuple(rep.leg_records(record.row))
             yield Journey(_consignment_row(record, plan, rep.replication), legs)
 
     @cached_property

@@ -7,6 +7,7 @@ along as plain (lon, lat) tuples; shapely is only brought in where geometry is a
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -299,11 +300,4 @@ class Network:
         links = dict(self.links)
         for link_id, status in status_by_link.items():
             links[link_id] = links[link_id].model_copy(update={"status": status})
-        return Network(
-            links=links,
-            nodes=self.nodes,
-            name=self.name,
-            description=self.description,
-            sources=self.sources,
-            path=self.path,
-        )
+        return dataclasses.replace(self, links=links)

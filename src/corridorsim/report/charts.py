@@ -113,9 +113,7 @@ def transit_chart(result: SimulationResult, path: str | os.PathLike[str]) -> Non
         x=0.01,
         ha="left",
     )
-    fig.tight_layout()
     save_figure(fig, path)
-    plt.close(fig)
 
 
 def waiting_chart(result: SimulationResult, path: str | os.PathLike[str]) -> None:
@@ -145,9 +143,7 @@ def waiting_chart(result: SimulationResult, path: str | os.PathLike[str]) -> Non
     ax.set_title("Where the time goes", loc="left")
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     ax.grid(axis="x", color="#e5e5e5", linewidth=0.6)
-    fig.tight_layout()
     save_figure(fig, path)
-    plt.close(fig)
 
 
 def time_distance_chart(
@@ -187,9 +183,7 @@ def time_distance_chart(
     ax.set_title("Time-distance diagram (replication 0; flat = waiting or processing)", loc="left")
     ax.grid(color="#e5e5e5", linewidth=0.6)
     ax.legend(fontsize=8)
-    fig.tight_layout()
     save_figure(fig, path)
-    plt.close(fig)
 
 
 def write_run_charts(result: SimulationResult, out_dir: str | os.PathLike[str]) -> list[Path]:
@@ -252,9 +246,7 @@ def write_compare_charts(comparison: Comparison, out_dir: str | os.PathLike[str]
         waits.set_title("Where the time goes", loc="left")
         waits.legend(fontsize=8)
         waits.grid(axis="x", color="#e5e5e5", linewidth=0.6)
-        fig.tight_layout()
         path = Path(out_dir) / f"compare_{shipment_id}.png"
         save_figure(fig, path)
-        plt.close(fig)
         written.append(path)
     return written

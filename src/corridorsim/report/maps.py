@@ -309,16 +309,23 @@ def plot_network(
         color="#555555",
         va="top",
     )
-    save_figure(fig, path, dpi=dpi)
-    plt.close(fig)
+    save_figure(fig, path, dpi=dpi, tight=False)
 
 
-def save_figure(fig: Any, path: str | os.PathLike[str], *, dpi: int = 150) -> None:
-    """Save a matplotlib figure as PNG via a temporary file, so no half-written image remains."""
+def save_figure(
+    fig: Any, path: str | os.PathLike[str], *, dpi: int = 150, tight: bool = True
+) -> None:
+    """Lay out (``tight``), save as PNG via a temporary file (so no half-written image
+    remains) and close a matplotlib figure."""
     import io
+
+    from matplotlib import pyplot as plt
 
     from corridorsim._files import write_bytes_atomic
 
+    if tight:
+        fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.15)
+    plt.close(fig)
     write_bytes_atomic(path, buffer.getvalue())

@@ -91,9 +91,14 @@ def shipment_row(row: ConsignmentRow) -> dict[str, Any]:
 
 
 def write_run_outputs(
-    result: SimulationResult, out_dir: str | os.PathLike[str], argv: Sequence[str] | None = None
+    result: SimulationResult,
+    out_dir: str | os.PathLike[str],
+    argv: Sequence[str] | None = None,
+    *,
+    plots: bool = False,
 ) -> list[Path]:
-    """Write the five files of a run into ``out_dir``; return their paths."""
+    """Write the five files of a run into ``out_dir`` (and its charts with ``plots``);
+    return their paths."""
     out = prepare_output_dir(out_dir)
     files = {
         "summary.json": json_text(result.summary()),
@@ -108,18 +113,31 @@ def write_run_outputs(
     for name, text in files.items():
         write_text_atomic(out / name, text)
         written.append(out / name)
+    if plots:
+        from corridorsim.report.charts import write_run_charts
+
+        written.extend(write_run_charts(result, out))
     return written
 
 
 def write_compare_outputs(
-    comparison: Comparison, out_dir: str | os.PathLike[str], argv: Sequence[str] | None = None
+    comparison: Comparison,
+    out_dir: str | os.PathLike[str],
+    argv: Sequence[str] | None = None,
+    *,
+    plots: bool = False,
 ) -> list[Path]:
-    """Write ``compare.json`` and each scenario's run files into ``out_dir/<label>/``."""
+    """Write ``compare.json`` and each scenario's run files into ``out_dir/<label>/`` (and
+    the comparison charts with ``plots``); return their paths."""
     out = prepare_output_dir(out_dir)
     write_text_atomic(out / "compare.json", json_text(comparison.document()))
     written = [out / "compare.json"]
     for label, result in zip(comparison.labels, comparison.results, strict=True):
         written.extend(write_run_outputs(result, out / label, argv))
+    if plots:
+        from corridorsim.report.charts import write_compare_charts
+
+        written.extend(write_compare_charts(comparison, out))
     return written
 
 

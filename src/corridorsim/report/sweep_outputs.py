@@ -138,7 +138,6 @@ def write_sweep_charts(outcome: SweepOutcome, out_dir: str | os.PathLike[str]) -
     import matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
 
     from corridorsim.report.maps import save_figure
 
@@ -156,10 +155,8 @@ def write_sweep_charts(outcome: SweepOutcome, out_dir: str | os.PathLike[str]) -
                 continue
             fig = draw(rows, [_short(r["parameter"]) for r in rows], kpi)
             fig.suptitle(f"{study.spec.name} - {shipment}", x=0.01, ha="left", fontsize=11)
-            fig.tight_layout()
             path = Path(out_dir) / f"sensitivity_{shipment}_{kpi.replace('.', '_')}.png"
             save_figure(fig, path)
-            plt.close(fig)
             written.append(path)
     return written
 

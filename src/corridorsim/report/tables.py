@@ -129,6 +129,17 @@ def print_routes(console: Console, routes: Sequence[Route], network: Network) ->
         console.print(route_legs(route, rank, network))
 
 
+def _count_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
+    """A small table: a name column, then right-aligned counts."""
+    table = Table(title=title, title_justify="left")
+    table.add_column(headers[0])
+    for header in headers[1:]:
+        table.add_column(header, justify="right")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
 def print_network_summary(console: Console, summary: dict[str, Any]) -> None:
     """What ``network info`` prints: counts, km, facilities, planned and closed links."""
     console.print(Text(f"{summary['name'] or summary['file']}", style="bold"))
@@ -137,23 +148,27 @@ def print_network_summary(console: Console, summary: dict[str, Any]) -> None:
         f"{summary['components_open']} connected component(s) on open links, "
         f"{summary['components_all']} with planned and closed links"
     )
-    counts = Table(title="Links", title_justify="left")
-    counts.add_column("mode")
-    counts.add_column("links", justify="right")
-    counts.add_column("km", justify="right")
-    for mode, n in summary["links_by_mode"].items():
-        counts.add_row(mode, str(n), f"{summary['km_by_mode'][mode]:,.0f}")
-    status = Table(title="Status", title_justify="left")
-    status.add_column("status")
-    status.add_column("links", justify="right")
-    status.add_column("km", justify="right")
-    for name, n in summary["links_by_status"].items():
-        status.add_row(name, str(n), f"{summary['km_by_status'][name]:,.0f}")
-    countries = Table(title="Nodes by country", title_justify="left")
-    countries.add_column("country")
-    countries.add_column("nodes", justify="right")
-    for code, n in summary["nodes_by_country"].items():
-        countries.add_row(code, str(n))
+    counts = _count_table(
+        "Links",
+        ("mode", "links", "km"),
+        [
+            (mode, str(n), f"{summary['km_by_mode'][mode]:,.0f}")
+            for mode, n in summary["links_by_mode"].items()
+        ],
+    )
+    status = _count_table(
+        "Status",
+        ("status", "links", "km"),
+        [
+            (name, str(n), f"{summary['km_by_status'][name]:,.0f}")
+            for name, n in summary["links_by_status"].items()
+        ],
+    )
+    countries = _count_table(
+        "Nodes by country",
+        ("country", "nodes"),
+        [(code, str(n)) for code, n in summary["nodes_by_country"].items()],
+    )
     facilities = Table(title="Facilities", title_justify="left")
     for header in ("type", "count", "nodes"):
         facilities.add_column(header)
@@ -336,4 +351,3 @@ def _delta(diff: PairedDifference) -> str:
     if not _finite(lo):
         return f"{diff.mean:+,.2f}{mark}"
     return f"{diff.mean:+,.2f} [{lo:+,.2f}, {hi:+,.2f}]{mark}"
-

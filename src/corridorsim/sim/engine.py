@@ -416,6 +416,7 @@ class Engine:
             ferries=ferries,
             horizon_h=self.scenario.horizon_h,
             events=next(self.env._eid),
+            shipment_ids=tuple(plan.id for plan in self.scenario.shipments),
         )
 
 

@@ -176,9 +176,12 @@ class ConsignmentRecord(NamedTuple):
 
 
 class LegRecord(NamedTuple):
-    """One leg (a facility or a link) a consignment walked."""
+    """One leg (a facility or a link) a consignment walked: a row of ``legs.csv``."""
 
-    #: Row of the consignment in its replication's columns.
+    #: The shipment's id.
+    shipment: str
+    replication: int
+    #: Number of the consignment within its shipment (0, 1, ...).
     consignment: int
     seq: int
     #: ``facility`` or ``link``.
@@ -230,6 +233,8 @@ class ReplicationResult:
     ferries: list[FerryTotals]
     horizon_h: float
     events: int
+    #: The scenario's shipment ids, by shipment index.
+    shipment_ids: tuple[str, ...]
 
     def facility_labels(self) -> np.ndarray:
         """The label numbers of facility legs (the others are links)."""
@@ -269,11 +274,15 @@ class ReplicationResult:
         else:
             mine = np.flatnonzero(legs["consignment"] == consignment)
             rows = mine[np.argsort(legs["seq"][mine], kind="stable")]
+        shipments, numbers = self.consignments["shipment"], self.consignments["number"]
         for j in rows:
             kind, _, place = self.labels[int(legs["label"][j])].partition(":")
             cause = int(legs["cause"][j])
+            row = int(legs["consignment"][j])
             yield LegRecord(
-                consignment=int(legs["consignment"][j]),
+                shipment=self.shipment_ids[int(shipments[row])],
+                replication=self.replication,
+                consignment=int(numbers[row]),
                 seq=int(legs["seq"][j]),
                 kind=kind,
                 id=place,
