@@ -57,7 +57,7 @@ def dotted(loc: Sequence[str | int]) -> str:
     """``("facility", 1, "dwell_h")`` -> ``facility[1].dwell_h``.
 
     A key that cannot be read inside a one-line message (a line break, a tab, an empty key)
-    is shown quoted in brackets: ``route['\\n']``.
+    is shown quoted in brackets, as Python writes it (a line break as backslash-n).
     """
     out = ""
     for part in loc:

@@ -281,9 +281,10 @@ class MorrisMethod(_SalibSampled):
                 num_levels=study.spec.levels,
                 seed=study.spec.seed,
             )
+        # SALib returns the names as numpy strings: the study's own paths are plain ones.
         return [
-            {"parameter": name, **{c: _number(result[c][i]) for c in self.index_columns}}
-            for i, name in enumerate(result["names"])
+            {"parameter": p.path, **{c: _number(result[c][i]) for c in self.index_columns}}
+            for i, p in enumerate(study.parameters)
         ]
 
 

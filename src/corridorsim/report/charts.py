@@ -244,7 +244,7 @@ def write_compare_charts(comparison: Comparison, out_dir: str | os.PathLike[str]
         waits.invert_yaxis()
         waits.set_xlabel("mean hours per consignment, door to door")
         waits.set_title("Where the time goes", loc="left")
-        waits.legend(fontsize=8)
+        waits.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
         waits.grid(axis="x", color="#e5e5e5", linewidth=0.6)
         path = Path(out_dir) / f"compare_{shipment_id}.png"
         save_figure(fig, path)

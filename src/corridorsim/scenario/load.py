@@ -47,14 +47,17 @@ class ShipmentPlan:
 
     @property
     def id(self) -> str:
+        """The shipment's id, as in the file."""
         return self.spec.id
 
     @property
     def wagons(self) -> int:
+        """Wagons per consignment."""
         return self.spec.wagons
 
     @property
     def tonnes(self) -> float:
+        """Net tonnes per consignment."""
         return self.spec.wagons * self.cargo.tonnes_per_wagon
 
 
@@ -71,31 +74,38 @@ class Scenario:
 
     @property
     def name(self) -> str:
+        """The scenario's name, as in the file."""
         return self.spec.name
 
     @property
     def seed(self) -> int:
+        """The seed runs use unless given another."""
         return self.spec.seed
 
     @property
     def replications(self) -> int:
+        """How many replications runs make unless told otherwise."""
         return self.spec.replications
 
     @property
     def horizon_h(self) -> float:
+        """The simulated time in hours."""
         return self.spec.horizon_h
 
     @property
     def disruptions(self) -> tuple[Disruption, ...]:
+        """The scenario's disruptions, in file order."""
         return self.spec.disruptions
 
     def shipment(self, shipment_id: str) -> ShipmentPlan:
+        """The shipment with this id (KeyError if none)."""
         for plan in self.shipments:
             if plan.id == shipment_id:
                 return plan
         raise KeyError(shipment_id)
 
     def target_days(self, shipment_id: str) -> float | None:
+        """The shipment's target in days: its own, else the scenario's, else None."""
         plan = self.shipment(shipment_id)
         return plan.spec.target_days or self.spec.target_days
 

@@ -66,15 +66,18 @@ class Engine:
     # -- components, created on first use ------------------------------------------------
 
     def stream(self, component_id: str) -> np.random.Generator:
+        """The random stream of one component in this replication."""
         return generator(self.seed, self.replication, component_id)
 
     def condition(self, target: str) -> Condition:
+        """The disruption state of a node or link (created on first use)."""
         found = self._conditions.get(target)
         if found is None:
             found = self._conditions[target] = Condition(self.env)
         return found
 
     def label(self, text: str) -> int:
+        """The number of a leg label (``facility:ID`` or ``link:ID``) in the leg records."""
         index = self._label_index.get(text)
         if index is None:
             index = self._label_index[text] = len(self.labels)
@@ -190,6 +193,7 @@ class Engine:
     # -- processes ----------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Start the processes: ferry timetables, shipments' departures, disruptions."""
         # Every ferry service sails from time 0 whether or not anyone boards yet, so its
         # timetable and its weather draws are the same in every scenario that shares it.
         for link in self.network.links.values():
@@ -389,6 +393,7 @@ class Engine:
         return self.plan(key, route)
 
     def run(self) -> ReplicationResult:
+        """Run the replication to the horizon; what it recorded, as columns."""
         self.start()
         self.env.run(until=self.scenario.horizon_h)
         facilities = [
