@@ -1,183 +1,99 @@
-"""``cli-import``: what starting the ``corridorsim`` command costs.
-
-- ``python -X importtime -c "import corridorsim.cli"`` in a fresh process: the cumulative import
-  time of ``corridorsim.cli``, against ``import click`` (which the CLI cannot avoid) in another
-  fresh process; and whether heavy modules came in with it. numpy, shapely, matplotlib and simpy
-  must not (DESIGN.md: ``--help`` and ``network validate`` answer at once); networkx and
-  pydantic are shown for information.
-- Wall time of ``corridorsim --help`` and ``corridorsim network validate <shipped network>`` as
-  subprocesses, against a bare ``python -c pass`` (interpreter start-up and exit).
-"""
+"""``cli-import``: what starting ``corridorsim`` costs. Import times in fresh processes against
+``import click``, which heavy modules the CLI imports, and the wall time of ``--help`` and
+``network validate`` against a bare ``python -c pass``."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
-import time
-from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
-from .inputs import REPO, relative, shipped
-from .timing import Result, Settings, ms, paired_ratio
+from .inputs import REPO, relative, shipped_network
+from .report import Result, Rows
+from .subjects import CLI_MODULE, VALIDATE_MODULE
+from .timing import Settings, alternating, ms, paired_ratio
 
 GROUP = "cli-import"
+#: ``--help`` and ``network validate`` must answer at once: the CLI must not import these.
 MUST_NOT_IMPORT = ("numpy", "shapely", "matplotlib", "simpy")
 ALSO_SHOWN = ("networkx", "pydantic")
+IMPORT_TIME = re.compile(r"^import time: +\d+ \| +(\d+) \| +(\S+)$", re.MULTILINE)
 
 
 def run(settings: Settings) -> list[Result]:
     return [*_import_time(settings), *_wall_times(settings)]
 
 
-# --- import time ----------------------------------------------------------------------------
-
-
-def _import_profile(module: str) -> tuple[float, set[str]]:
+def import_profile(module: str) -> tuple[float, set[str]]:
     """Cumulative import time of ``module`` in a fresh interpreter (s), and every module seen."""
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=False,
-    )
+    argv = [sys.executable, "-X", "importtime", "-c", f"import {module}"]
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=REPO, check=False)
     if proc.returncode != 0:
         last = proc.stderr.strip().splitlines()[-1:] or ["(no output)"]
         raise RuntimeError(f"import {module} failed (exit {proc.returncode}): {last[0]}")
-    cumulative_us = None
-    modules = set()
-    for line in proc.stderr.splitlines():
-        if not line.startswith("import time:") or line.count("|") != 2:
-            continue
-        _self_us, cumulative, name = line[len("import time:") :].split("|")
-        name = name.strip()
-        if not cumulative.strip().isdigit():
-            continue  # the header line
-        modules.add(name)
-        if name == module:
-            cumulative_us = int(cumulative)
-    if cumulative_us is None:
+    lines = IMPORT_TIME.findall(proc.stderr)  # import time: self [us] | cumulative | name
+    cumulative = {name: int(us) for us, name in lines}
+    if module not in cumulative:
         raise RuntimeError(f"-X importtime did not report {module} (imported at start-up?)")
-    return cumulative_us / 1e6, modules
+    return cumulative[module] / 1e6, set(cumulative)
 
 
 def _import_time(settings: Settings) -> list[Result]:
-    modules_timed = ("click", "corridorsim.cli", "corridorsim.network.io")
-    seconds: dict[str, list[float]] = {m: [] for m in modules_timed}
+    modules = ("click", CLI_MODULE, VALIDATE_MODULE)
+    seconds: dict[str, list[float]] = {m: [] for m in modules}
     seen: list[set[str]] = []
-    for module in modules_timed:  # warm-up: .pyc files written, disk cache filled
-        _import_profile(module)
-    for rep in range(settings.repetitions):
-        for module in modules_timed if rep % 2 == 0 else reversed(modules_timed):
-            took, modules = _import_profile(module)
-            seconds[module].append(took)
-            if module == "corridorsim.cli":
-                seen.append(modules)
-    benchmark = "import time (fresh process)"
-    results = [
-        Result(
-            GROUP,
-            benchmark,
-            "import click (reference)",
-            ms(seconds["click"]),
-            "ms",
-            is_reference=True,
-        ),
-        Result(
-            GROUP,
-            benchmark,
-            "import corridorsim.cli (cumulative)",
-            ms(seconds["corridorsim.cli"]),
-            "ms",
-            ratio=paired_ratio(seconds["corridorsim.cli"], seconds["click"]),
-        ),
-        Result(
-            GROUP,
-            benchmark,
-            "import corridorsim.network.io (what validate imports)",
-            ms(seconds["corridorsim.network.io"]),
-            "ms",
-            ratio=paired_ratio(seconds["corridorsim.network.io"], seconds["click"]),
-        ),
-    ]
+    for module in () if settings.smoke else modules:  # warm-up: .pyc files, disk cache
+        import_profile(module)
+    for _rep, module in alternating(modules, settings.repetitions):
+        took, imported = import_profile(module)
+        seconds[module].append(took)
+        if module == CLI_MODULE:
+            seen.append(imported)
+    rows = Rows(GROUP, "import time (fresh process)")
+    rows.add("import click (reference)", ms(seconds["click"]), "ms", ref=True)
+    for module, what in ((CLI_MODULE, "cumulative"), (VALIDATE_MODULE, "what validate imports")):
+        ratio = paired_ratio(seconds[module], seconds["click"])
+        rows.add(f"import {module} ({what})", ms(seconds[module]), "ms", ratio=ratio)
     for package in (*MUST_NOT_IMPORT, *ALSO_SHOWN):
-        hits = sum(1 for modules in seen if _has(modules, package))
-        imported = hits > 0
-        must_not = package in MUST_NOT_IMPORT
-        text = "no" if not imported else ("YES (must not)" if must_not else "yes")
-        if imported and must_not:
-            settings.note(
-                f"{GROUP}: import corridorsim.cli imports {package} "
-                f"(in {hits} of {len(seen)} runs); it must not"
-            )
         # Samples: 1.0 for each run that imported it, 0.0 for each that did not.
-        samples = [float(_has(modules, package)) for modules in seen]
-        results.append(
-            Result(
-                GROUP, benchmark, f"{package} imported by corridorsim.cli?", samples, "", text=text
+        samples = [float(any(m.split(".")[0] == package for m in s)) for s in seen]
+        must_not = package in MUST_NOT_IMPORT
+        text = "YES (must not)" if must_not else "yes"
+        if any(samples) and must_not:
+            settings.note(
+                f"{GROUP}: import {CLI_MODULE} imports {package} "
+                f"(in {int(sum(samples))} of {len(seen)} runs); it must not"
             )
-        )
-    return results
-
-
-def _has(modules: set[str], package: str) -> bool:
-    return any(m == package or m.startswith(package + ".") for m in modules)
-
-
-# --- wall time ------------------------------------------------------------------------------
-
-
-def _corridorsim_command() -> list[str]:
-    script = Path(sys.executable).with_name("corridorsim")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "import sys; from corridorsim.cli import main; sys.exit(main())"]
-
-
-def _wall(argv: Sequence[str]) -> tuple[float, int]:
-    start = time.perf_counter()
-    proc = subprocess.run(argv, capture_output=True, cwd=REPO, check=False)
-    return time.perf_counter() - start, proc.returncode
+        what = f"{package} imported by {CLI_MODULE}?"
+        rows.add(what, samples, "", text=text if any(samples) else "no")
+    return rows.results
 
 
 def _wall_times(settings: Settings) -> list[Result]:
-    source = shipped()
+    source = shipped_network()
     if source.note:
         settings.note(source.note)
-    cli = _corridorsim_command()
+    script = Path(sys.executable).with_name("corridorsim")  # the console script
+    main = f"import sys; from {CLI_MODULE} import main; sys.exit(main())"
+    cli = [str(script)] if script.exists() else [sys.executable, "-c", main]
+    validate = [*cli, "network", "validate", str(source.path)]
     commands = {
         "python -c pass (reference)": [sys.executable, "-c", "pass"],
         "corridorsim --help": [*cli, "--help"],
-        f"corridorsim network validate {relative(source.path)}": [
-            *cli,
-            "network",
-            "validate",
-            str(source.path),
-        ],
+        f"corridorsim network validate {relative(source.path)}": validate,
     }
-    names = list(commands)
-    for name in names:  # warm-up
-        _wall(commands[name])
-    seconds: dict[str, list[float]] = {name: [] for name in names}
-    for rep in range(settings.repetitions):
-        for name in names if rep % 2 == 0 else reversed(names):
-            took, code = _wall(commands[name])
-            seconds[name].append(took)
-            if code != 0:
-                settings.note(f"{GROUP}: `{name}` exited with {code}")
-    reference, *measured = names
-    benchmark = "cli wall time (subprocess)"
-    return [
-        Result(GROUP, benchmark, reference, ms(seconds[reference]), "ms", is_reference=True),
-        *(
-            Result(
-                GROUP,
-                benchmark,
-                name,
-                ms(seconds[name]),
-                "ms",
-                ratio=paired_ratio(seconds[name], seconds[reference]),
-            )
-            for name in measured
-        ),
-    ]
+
+    def call(name: str) -> None:
+        code = subprocess.run(commands[name], capture_output=True, cwd=REPO).returncode
+        if code != 0:
+            settings.note(f"{GROUP}: `{name}` exited with {code}")
+
+    seconds = settings.timed({name: partial(call, name) for name in commands}, min_seconds=0.0)
+    reference = next(iter(commands))
+    rows = Rows(GROUP, "cli wall time (subprocess)")
+    for name, times in seconds.items():
+        ratio = None if name == reference else paired_ratio(times, seconds[reference])
+        rows.add(name, ms(times), "ms", ref=name == reference, ratio=ratio)
+    return rows.results

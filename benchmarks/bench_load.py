@@ -3,60 +3,33 @@
 from __future__ import annotations
 
 import json
+from functools import partial
+from pathlib import Path
 
-from corridorsim.network.io import load_network
-
-from .inputs import NetworkInput, shipped, synthetic
-from .timing import Result, Settings, interleaved, ms, paired_ratio
+from . import inputs, subjects
+from .report import Result, Rows
+from .timing import Settings, ms, paired_ratio
 
 GROUP = "load"
 
 
+def plain_load(path: Path) -> None:
+    with path.open(encoding="utf-8") as file:
+        json.load(file)
+
+
 def run(settings: Settings) -> list[Result]:
     results: list[Result] = []
-    for source in (shipped(), synthetic()):
+    for source in (inputs.shipped_network(), inputs.synthetic(settings.pick(2000, smoke=100))):
         if source.note:
             settings.note(source.note)
-        results.extend(_measure(source, settings.repetitions))
+        calls = {"json": plain_load, "load": subjects.load_network}
+        seconds = settings.timed({name: partial(call, source.path) for name, call in calls.items()})
+        nodes, links = subjects.network_size(source.network)
+        rows = Rows(GROUP, f"load {source.label}")
+        rows.add("json.load (reference)", ms(seconds["json"]), "ms", ref=True)
+        what = f"load_network: read + validate ({nodes} nodes, {links} links)"
+        ratio = paired_ratio(seconds["load"], seconds["json"])
+        rows.add(what, ms(seconds["load"]), "ms", ratio=ratio)
+        results += rows.results
     return results
-
-
-def _measure(source: NetworkInput, repetitions: int) -> list[Result]:
-    path = source.path
-
-    def plain() -> None:
-        with path.open(encoding="utf-8") as file:
-            json.load(file)
-
-    def full() -> None:
-        load_network(path)
-
-    seconds = interleaved({"json": plain, "load": full}, repetitions)
-    net = source.network
-    benchmark = f"load {source.label}"
-    extra = {
-        "file": str(path),
-        "bytes": path.stat().st_size,
-        "nodes": len(net.nodes),
-        "links": len(net.links),
-    }
-    return [
-        Result(
-            GROUP,
-            benchmark,
-            "json.load (reference)",
-            ms(seconds["json"]),
-            "ms",
-            is_reference=True,
-            extra=extra,
-        ),
-        Result(
-            GROUP,
-            benchmark,
-            f"load_network: read + validate ({len(net.nodes)} nodes, {len(net.links)} links)",
-            ms(seconds["load"]),
-            "ms",
-            ratio=paired_ratio(seconds["load"], seconds["json"]),
-            extra=extra,
-        ),
-    ]

@@ -1,163 +1,69 @@
-"""``scale``: wall time and peak memory of one replication with 1k, 10k and 100k consignments.
-
-The scenario is the engine group's chain (``sim_inputs.Chain``), shorter: 5 nodes with a border
-post each (2 servers, exponential dwell, 71% busy) and 4 links, 9 legs per consignment, with a
-recurring flow of ``count`` consignments, every leg recorded. ``--quick`` stops at 10k.
-
-- **wall time** of ``run_replication``, sizes timed in turn in the same loop (the 100k run
-  only in the first ``BIG_REPETITIONS`` repetitions: it takes half a minute or more).
-- **time per consignment**: wall time / consignments, against the 1k run as the reference: a
-  ratio near 1x at 10k and 100k means the run time grows linearly with the consignments.
-- **peak memory**: ``tracemalloc``'s peak over one extra (untimed) run per size, above what was
-  allocated before it, including the frozen numpy result. **Bytes per leg record** = peak /
-  leg records: what a run costs in memory per consignment-leg (goal under 1 KB).
-"""
+"""``scale``: wall time, time per consignment and peak memory of one replication with 1k, 10k
+and 100k consignments (``--quick``: up to 10k) on a 5-node chain (README.md)."""
 
 from __future__ import annotations
 
 import gc
-import time
 import tracemalloc
+from functools import partial
 
-import numpy as np
-
-from corridorsim.scenario.load import Scenario, load_scenario
-from corridorsim.sim.engine import ReplicationResult, run_replication
-
-from .sim_inputs import Chain, chain_scenario, temp_folder
-from .timing import Result, Settings, paired_ratio
+from . import subjects
+from .inputs import Chain, chain_scenario, temp_folder
+from .report import Result, Rows
+from .timing import Settings, paired_ratio
 
 GROUP = "scale"
 NODES = 5
-SIZES = (1_000, 10_000, 100_000)
-QUICK_SIZES = (1_000, 10_000)
+BIG = 100_000
 #: Repetitions of the largest size at most (each one is long).
 BIG_REPETITIONS = 3
 GOAL_BYTES = 1024
-#: Time per consignment may grow this much from 1k and still count as linear.
+#: Time per consignment may grow this much from the smallest size and still count as linear.
 LINEAR = 1.25
 
 
-def _result_bytes(result: ReplicationResult) -> int:
-    return sum(a.nbytes for a in result.legs.values()) + sum(
-        a.nbytes for a in result.consignments.values()
-    )
-
-
-def _peak_memory(scenario: Scenario) -> tuple[int, int, ReplicationResult]:
-    """(peak traced bytes during the run, traced bytes kept after it, the result)."""
+def peak_memory(scenario: subjects.Scenario) -> tuple[int, subjects.RunFigures]:
+    """(peak traced bytes during a run above those before it, what the run did)."""
     gc.collect()
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
         tracemalloc.reset_peak()
-        result = run_replication(scenario, 0)
-        current, peak = tracemalloc.get_traced_memory()
+        result = subjects.run_replication(scenario, 0)
+        peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    return peak - before, current - before, result
+    return peak - before, subjects.run_figures(result)
 
 
 def run(settings: Settings) -> list[Result]:
-    sizes = QUICK_SIZES if settings.quick else SIZES
+    sizes = settings.pick((1_000, 10_000, BIG), (1_000, 10_000), smoke=(100, 300))
     folder = temp_folder()
     scenarios = {
-        n: load_scenario(chain_scenario(Chain(nodes=NODES, count=n), folder)) for n in sizes
+        n: subjects.load_scenario(chain_scenario(Chain(NODES, count=n), folder)) for n in sizes
     }
-    run_replication(scenarios[sizes[0]], 0)  # warm-up: first calls, caches
-    seconds: dict[int, list[float]] = {n: [] for n in sizes}
-    for rep in range(settings.repetitions):
-        order = sizes if rep % 2 == 0 else tuple(reversed(sizes))
-        for n in order:
-            if n == SIZES[-1] and rep >= BIG_REPETITIONS:
-                continue
-            gc.collect()
-            start = time.perf_counter()
-            run_replication(scenarios[n], 0)
-            seconds[n].append(time.perf_counter() - start)
-    memory = {n: _peak_memory(scenarios[n]) for n in sizes}
-
-    chain = Chain(nodes=NODES)
-    benchmark = f"scale chain {NODES} nodes ({chain.legs_per_consignment} legs each)"
+    if not settings.smoke:
+        subjects.run_replication(scenarios[sizes[0]], 0)  # warm-up: first calls, caches
+    calls = {str(n): partial(subjects.run_replication, scenarios[n], 0) for n in sizes}
+    timed = settings.timed(calls, warmup=0, min_seconds=0.0, at_most={str(BIG): BIG_REPETITIONS})
+    seconds = {n: timed[str(n)] for n in sizes}
+    memory = {n: peak_memory(scenarios[n]) for n in sizes}
+    rows = Rows(GROUP, f"scale chain {NODES} nodes ({2 * NODES - 1} legs each)")
+    for n, (_, figures) in memory.items():
+        if figures.arrived < n:
+            settings.note(f"{GROUP}: {n:,} consignments: only {figures.arrived:,} arrived")
+        rows.add(f"{n:,} consignments, {figures.leg_records:,} legs: wall time", seconds[n], "s")
     per_consignment = {n: [s / n * 1e6 for s in seconds[n]] for n in sizes}
-    reference = per_consignment[sizes[0]]
-    results = []
-    for n in sizes:
-        _peak, _kept, result = memory[n]
-        legs = len(result.legs["seq"])
-        arrived = int(np.count_nonzero(~np.isnan(result.consignments["arrive"])))
-        if arrived < n:
-            settings.note(
-                f"{GROUP}: {n:,} consignments: only {arrived:,} arrived within the horizon"
-            )
-        results.append(
-            Result(
-                GROUP,
-                benchmark,
-                f"{n:,} consignments, {legs:,} legs: wall time",
-                seconds[n],
-                "s",
-                extra={"consignments": n, "leg_records": legs, "events": result.events},
-            )
-        )
-    for n in sizes:
-        if n == sizes[0]:
-            results.append(
-                Result(
-                    GROUP,
-                    benchmark,
-                    f"time per consignment at {n:,} (reference)",
-                    per_consignment[n],
-                    "us",
-                    is_reference=True,
-                )
-            )
-            continue
+    first = per_consignment[sizes[0]]
+    rows.add(f"time per consignment at {sizes[0]:,} (reference)", first, "us", ref=True)
+    for n in sizes[1:]:
         # Paired by repetition where both ran (the largest size runs fewer times).
-        ratio = paired_ratio(per_consignment[n], reference[: len(per_consignment[n])])
-        results.append(
-            Result(
-                GROUP,
-                benchmark,
-                f"time per consignment at {n:,}",
-                per_consignment[n],
-                "us",
-                ratio=ratio,
-                goal=f"ratio <= {LINEAR:g}x (linear)",
-                goal_met=ratio <= LINEAR,
-            )
-        )
-    for n in sizes:
-        peak, kept, result = memory[n]
-        legs = len(result.legs["seq"])
-        extra = {
-            "peak_bytes": peak,
-            "kept_bytes": kept,
-            "result_bytes": _result_bytes(result),
-            "leg_records": legs,
-            "consignments": n,
-        }
-        results.append(
-            Result(
-                GROUP,
-                benchmark,
-                f"peak memory (tracemalloc) at {n:,}",
-                [peak / 2**20],
-                "MiB",
-                extra=extra,
-            )
-        )
-        per_leg = peak / legs
-        results.append(
-            Result(
-                GROUP,
-                benchmark,
-                f"peak bytes per leg record at {n:,}",
-                [per_leg],
-                "B",
-                extra=extra,
-                goal=f"< {GOAL_BYTES:,} B",
-                goal_met=per_leg < GOAL_BYTES,
-            )
-        )
-    return results
+        ratio = paired_ratio(per_consignment[n], first[: len(per_consignment[n])])
+        what, goal = f"time per consignment at {n:,}", f"ratio <= {LINEAR:g}x (linear)"
+        rows.add(what, per_consignment[n], "us", ratio=ratio, goal=goal, goal_met=ratio <= LINEAR)
+    for n, (peak, figures) in memory.items():
+        rows.add(f"peak memory (tracemalloc) at {n:,}", [peak / 2**20], "MiB")
+        per_leg, goal = peak / figures.leg_records, f"< {GOAL_BYTES:,} B"
+        what = f"peak bytes per leg record at {n:,}"
+        rows.add(what, [per_leg], "B", goal=goal, goal_met=per_leg < GOAL_BYTES)
+    return rows.results
