@@ -99,9 +99,7 @@ def _overhead_of(
     }
     calls = meter.wrap(calls)
     # The executor must compute what the serial run does (this is also the warm-up round).
-    found = [
-        sorted((r for b in call() for r in b), key=lambda r: r["id"]) for call in calls.values()
-    ]
+    found = [sorted((r for b in call() for r in b), key=lambda r: r.id) for call in calls.values()]
     if found[0] != found[1]:
         settings.note(f"{GROUP}: {label} gave other rows than the serial run")
     calls["noop"] = lambda: list(executor.run(_noop, study, tasks))
@@ -161,11 +159,11 @@ def _store(settings: Settings) -> list[Result]:
     # Copies of one row of a tiny-study run with new ids, a multiple of every batch size of them.
     study = subjects.load_study(tiny_study(2, 5))
     row = subjects.run_points(study, subjects.point_tasks(study, 1, first=1)[0])[0]
-    pool = [row | {"id": i} for i in range(settings.pick(20_000, smoke=200))]
+    pool = [row._replace(id=i) for i in range(settings.pick(20_000, smoke=200))]
     encoded = []
     for r in pool:
-        params, kpis = json.dumps(r["params"], sort_keys=True), json.dumps(r["kpis"])
-        encoded.append((r["id"], params, r["seed"], r["replications"], kpis, r["error"]))
+        params, kpis = json.dumps(r.params, sort_keys=True), json.dumps(r.kpis)
+        encoded.append((r.id, params, r.seed, r.replications, kpis, r.error))
     for size in (1, 10, 100):
         store = subjects.ResultsStore(folder / f"store-{size}.sqlite")
         plain = sqlite3.connect(folder / f"plain-{size}.sqlite", isolation_level=None)

@@ -44,8 +44,8 @@ def study() -> Study:
 def sweep_into(study: Study, folder: Path, executor: Any) -> dict[str, bytes]:
     outcome = run_sweep(study, folder, executor)
     assert outcome.ran == len(study.points) and outcome.skipped == 0
-    assert [row["id"] for row in outcome.rows] == list(range(len(study.points)))
-    assert not any(row["error"] for row in outcome.rows)
+    assert [row.id for row in outcome.rows] == list(range(len(study.points)))
+    assert not any(row.error for row in outcome.rows)
     write_sweep_folder(outcome, folder)
     return {name: (folder / name).read_bytes() for name in OUTPUTS}
 

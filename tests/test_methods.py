@@ -24,6 +24,7 @@ from corridorsim.experiment.methods import (
     SobolMethod,
     salib_problem,
 )
+from corridorsim.experiment.store import PointResult
 from corridorsim.experiment.study import Study, load_study
 from corridorsim.report.sweep_outputs import CHARTS
 
@@ -135,9 +136,14 @@ def test_analyse_gives_one_row_per_parameter_with_the_index_columns(
         else {SPEED: {"min": 30, "max": 70}, FERRY: {"min": 24, "max": 72}}
     )
     study = make_study(method=name, samples=samples, parameters=parameters)
-    rows = [{"params": point} for point in study.points]
     # A made-up KPI: linear in the speed, flat in the ferry interval.
     y = np.array([2.0 * point[SPEED] for point in study.points])
+    kpi = study.spec.kpis[0]
+    rows = [
+        PointResult(id=i, params=point, seed=study.spec.seed, replications=1,
+                    kpis={s: {kpi: [float(v), None, None]} for s in study.shipments}, error=None)
+        for i, (point, v) in enumerate(zip(study.points, y, strict=True))
+    ]
     found = study.method.analyse(study, rows, y)
     assert [r["parameter"] for r in found] == [SPEED, FERRY]
     for r in found:

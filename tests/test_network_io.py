@@ -485,7 +485,11 @@ def test_a_non_finite_link_coordinate_is_an_input_error(
     path = tmp_path / "network.geojson"
     path.write_text(json.dumps(tiny_doc).replace("12345.678", written))
     assert json.loads(path.read_text())["features"][6]["geometry"]["coordinates"][1][0] == math.inf
-    with pytest.raises(InputError):
+    with pytest.raises(
+        InputError,
+        match=r"feature XA-ORIGIN--XA-PORT: geometry\.coordinates\[1\]\[0\]: "
+        r"must be a finite number \(got inf\)$",
+    ):
         load_network(path)
 
 
@@ -501,7 +505,9 @@ def test_infinite_figures_are_rejected(tiny_doc: dict[str, Any], where: str) -> 
         props(tiny_doc, "XA-ORIGIN--XA-PORT")["speed_kmh"] = math.inf
     else:
         props(tiny_doc, "XB-PORT")["facility"][1]["dwell_h"] = math.inf
-    with pytest.raises(InputError):
+    place = "XA-ORIGIN--XA-PORT: properties.speed_kmh" if where == "speed" else (
+        "XB-PORT: properties.facility[1].dwell_h")
+    with pytest.raises(InputError, match=rf"{re.escape(place)}: must be a finite number"):
         parse_network(tiny_doc)
 
 

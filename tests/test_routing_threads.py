@@ -210,6 +210,6 @@ def test_a_query_leaves_the_graph_as_it_was(grid: Network) -> None:
     assert router.routes("G0-0", "G5-6", start_carrier="no-such-carrier") == []
     assert graph_shape(router) == before
     for bad in ({"by": "quickest"}, {"k": 0}, {"max_overlap": 2.0}):
-        with pytest.raises(ParameterError):
+        with pytest.raises(ParameterError, match=rf"^{next(iter(bad))}: "):
             router.routes("G0-0", "G5-6", **bad)
         assert graph_shape(router) == before

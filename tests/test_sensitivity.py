@@ -86,7 +86,7 @@ def run_study(folder: Path, name: str, jobs: int = 1, **spec: Any) -> tuple[Stud
     study = load_study(path)
     outcome = run_sweep(study, folder / f"out-{name}", LocalExecutor(jobs))
     assert outcome.ran == len(study.points)
-    assert not any(row["error"] for row in outcome.rows)
+    assert not any(row.error for row in outcome.rows)
     assert outcome.indices == indices(study, outcome.rows)  # the sweep returns its indices
     return study, outcome
 
@@ -203,10 +203,10 @@ def test_failed_points_make_indices_incomplete_not_wrong(line_dir: Path) -> None
     path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     study = load_study(path)
     outcome = run_sweep(study, line_dir / "out-failing", LocalExecutor(1))
-    failed = [row for row in outcome.rows if row["error"]]
+    failed = [row for row in outcome.rows if row.error]
     assert len(failed) == 2
-    assert all(row["params"][DWELL["C"]] == -5 and row["kpis"] is None for row in failed)
-    assert all("dwell_h" in row["error"] for row in failed)
+    assert all(row.params[DWELL["C"]] == -5 and row.kpis is None for row in failed)
+    assert all("dwell_h" in row.error for row in failed)
     found = outcome.indices
     assert found == indices(study, outcome.rows)
     assert len(found) == 2

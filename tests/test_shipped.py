@@ -114,7 +114,7 @@ def test_kazakh_wheat_to_ayrum_route_families(network: corridorsim.Network) -> N
     assert {"KZ-AKTAU", "KZ-KURYK"} & set(ferry.nodes) and "AZ-ALAT" in ferry.nodes
     tripp = corridorsim.routes(network, "Kostanay", "Yerevan", open_links=TRIPP, avoid=["GE"])[0]
     assert {"AZ-HORADIZ", "AM-MEGHRI", "AZ-NAKHCHIVAN"} <= set(tripp.nodes)
-    with pytest.raises(corridorsim.InputError):
+    with pytest.raises(corridorsim.ParameterError, match=r"^open_links: no link 'NO-SUCH-LINK'$"):
         corridorsim.routes(network, "Kostanay", "Yerevan", open_links=["NO-SUCH-LINK"])
 
 

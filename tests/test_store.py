@@ -11,21 +11,19 @@ from typing import Any
 import pytest
 
 from corridorsim.errors import InputError, ParameterError
-from corridorsim.experiment.store import FILE_NAME, ResultsStore
+from corridorsim.experiment.store import FILE_NAME, PointResult, ResultsStore
 
 
-def row(point: int, **extra: Any) -> dict[str, Any]:
-    """A finished design point as ``run_points`` returns it."""
-    out: dict[str, Any] = {
-        "id": point,
-        "params": {"links.L.speed_kmh": 40.0 + point, "nodes.N.facility.servers": point % 3 + 1},
-        "seed": 7,
-        "replications": 5,
-        "kpis": {"pilot": {"transit_days.mean": [3.5 + point, 3.0 + point, 4.0 + point]}},
-        "error": None,
-    }
-    out.update(extra)
-    return out
+def row(point: int, **extra: Any) -> PointResult:
+    """A finished design point as ``run_points`` returns it; ``extra`` replaces fields."""
+    return PointResult(
+        id=point,
+        params={"links.L.speed_kmh": 40.0 + point, "nodes.N.facility.servers": point % 3 + 1},
+        seed=7,
+        replications=5,
+        kpis={"pilot": {"transit_days.mean": [3.5 + point, 3.0 + point, 4.0 + point]}},
+        error=None,
+    )._replace(**extra)
 
 
 @pytest.fixture
@@ -39,9 +37,10 @@ def test_commit_and_read_back_in_id_order(db: Path) -> None:
         assert store.commit([row(5), row(1), row(3)]) == 3
         assert store.commit([row(0), row(4)]) == 2
         rows = store.rows()
-        assert [r["id"] for r in rows] == [0, 1, 3, 4, 5]
+        assert [r.id for r in rows] == [0, 1, 3, 4, 5]
         assert store.count() == 5
         assert store.finished() == {0, 1, 3, 4, 5}
+    assert all(isinstance(r, PointResult) for r in rows)
     assert rows[2] == row(3)  # params, seed, replications, kpis and error survive the round trip
 
 
@@ -50,8 +49,8 @@ def test_failed_points_keep_their_error_and_no_kpis(db: Path) -> None:
         store.claim("fp", "study.yaml", resume=False)
         store.commit([row(0, kpis=None, error="tiny.yaml:3: horizon_days: must be > 0")])
         (stored,) = store.rows()
-    assert stored["kpis"] is None
-    assert stored["error"] == "tiny.yaml:3: horizon_days: must be > 0"
+    assert stored.kpis is None
+    assert stored.error == "tiny.yaml:3: horizon_days: must be > 0"
 
 
 def test_results_persist_after_close_and_are_visible_to_other_connections(db: Path) -> None:
@@ -65,7 +64,7 @@ def test_results_persist_after_close_and_are_visible_to_other_connections(db: Pa
         finally:
             other.close()
     with ResultsStore(db) as again:
-        assert [r["id"] for r in again.rows()] == [0, 1]
+        assert [r.id for r in again.rows()] == [0, 1]
         assert again.meta("fingerprint") == "fp"
         assert again.meta("study") == "study.yaml"
 
@@ -99,7 +98,7 @@ def test_committing_a_point_again_replaces_it(db: Path) -> None:
         store.commit([row(0)])
         store.commit([row(0, error="redone")])
         assert store.count() == 1
-        assert store.rows()[0]["error"] == "redone"
+        assert store.rows()[0].error == "redone"
 
 
 def test_claim_on_a_new_store_records_the_study(db: Path) -> None:

@@ -23,7 +23,7 @@ from corridorsim.errors import InputError, ParameterError
 from corridorsim.experiment import sweep as sweep_module
 from corridorsim.experiment.executors import LocalExecutor
 from corridorsim.experiment.sensitivity import indices
-from corridorsim.experiment.store import FILE_NAME, ResultsStore
+from corridorsim.experiment.store import FILE_NAME, PointResult, ResultsStore
 from corridorsim.experiment.study import Study, load_study
 from corridorsim.experiment.sweep import SweepOutcome, run_sweep
 from corridorsim.report.sweep_outputs import write_sweep_folder
@@ -59,7 +59,7 @@ def ran_points(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     ran: list[int] = []
     real = sweep_module.run_points
 
-    def counting(study: Study, task: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
+    def counting(study: Study, task: list[tuple[int, dict[str, Any]]]) -> list[PointResult]:
         ran.extend(point for point, _ in task)
         return real(study, task)
 
@@ -79,7 +79,7 @@ def small_outcome(small: Study, tmp_path_factory: pytest.TempPathFactory) -> Swe
 
 
 @pytest.fixture(scope="module")
-def small_rows(small_outcome: SweepOutcome) -> list[dict[str, Any]]:
+def small_rows(small_outcome: SweepOutcome) -> list[PointResult]:
     """The rows of an uninterrupted sweep of the small study."""
     return small_outcome.rows
 
@@ -91,7 +91,7 @@ def small_rows(small_outcome: SweepOutcome) -> list[dict[str, Any]]:
 def test_the_outcome_carries_every_point_and_the_indices(
     small: Study, small_outcome: SweepOutcome
 ) -> None:
-    assert [row["id"] for row in small_outcome.rows] == list(range(len(small.points)))
+    assert [row.id for row in small_outcome.rows] == list(range(len(small.points)))
     assert (small_outcome.ran, small_outcome.skipped, small_outcome.failed) == (8, 0, 0)
     assert small_outcome.indices == indices(small, small_outcome.rows)
     assert len(small_outcome.indices) == len(small.shipments) * 4 * 3  # KPIs x parameters
@@ -150,7 +150,7 @@ def test_an_output_path_that_is_a_file_is_refused(small: Study, tmp_path: Path) 
 
 
 def test_resume_skips_finished_points(
-    small: Study, small_rows: list[dict[str, Any]], tmp_path: Path, ran_points: list[int]
+    small: Study, small_rows: list[PointResult], tmp_path: Path, ran_points: list[int]
 ) -> None:
     total = len(small.points)
     with pytest.raises(KeyboardInterrupt):
@@ -166,7 +166,7 @@ def test_resume_skips_finished_points(
 
 
 def test_resuming_a_finished_study_runs_nothing(
-    small: Study, small_rows: list[dict[str, Any]], tmp_path: Path, ran_points: list[int]
+    small: Study, small_rows: list[PointResult], tmp_path: Path, ran_points: list[int]
 ) -> None:
     run_sweep(small, tmp_path, LocalExecutor(1))
     ran_points.clear()
@@ -268,13 +268,13 @@ def test_a_point_failing_with_any_exception_is_recorded_and_the_sweep_goes_on(
 
     monkeypatch.setattr(sweep_module, "simulate", simulate)
     outcome = run_sweep(small, tmp_path, LocalExecutor(1))
-    assert [row["id"] for row in outcome.rows] == list(range(len(small.points)))
-    assert {row["id"]: row["error"] for row in outcome.rows if row["error"]} == {
+    assert [row.id for row in outcome.rows] == list(range(len(small.points)))
+    assert {row.id: row.error for row in outcome.rows if row.error} == {
         2: "ZeroDivisionError: division by zero",
         5: "ZeroDivisionError: division by zero",
     }
-    assert all(row["kpis"] is None for row in outcome.rows if row["error"])
-    assert all(row["kpis"] is not None for row in outcome.rows if not row["error"])
+    assert all(row.kpis is None for row in outcome.rows if row.error)
+    assert all(row.kpis is not None for row in outcome.rows if not row.error)
     assert outcome.failed == 2
     assert all(r["note"] == "incomplete: some points failed" for r in outcome.indices)
     write_sweep_folder(outcome, tmp_path)
@@ -290,7 +290,7 @@ def test_an_input_error_keeps_its_problems_joined(
 
     monkeypatch.setattr(sweep_module, "simulate", simulate)
     rows = run_sweep(small, tmp_path, LocalExecutor(1), chunk_size=4).rows
-    assert {row["error"] for row in rows} == {"a.yaml:1: first problem; a.yaml:2: second problem"}
+    assert {row.error for row in rows} == {"a.yaml:1: first problem; a.yaml:2: second problem"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -346,8 +346,8 @@ def test_kill_9_loses_at_most_the_points_in_flight_and_resume_completes(
     assert 0 < len(kept) < total, (len(kept), total)
     with ResultsStore(db) as store:
         rows = store.rows()
-    assert [row["id"] for row in rows] == sorted(kept)
-    assert all(row["kpis"] is not None for row in rows)
+    assert [row.id for row in rows] == sorted(kept)
+    assert all(row.kpis is not None for row in rows)
     assert not (killed / "points.csv").exists()  # killed before the outputs were written
 
     # Resume: only the missing points run.

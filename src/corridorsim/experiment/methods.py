@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import numpy as np
@@ -20,12 +20,10 @@ import numpy as np
 from corridorsim.errors import InputError
 
 if TYPE_CHECKING:
+    from corridorsim.experiment.store import PointResult
     from corridorsim.experiment.study import Study
     from corridorsim.experiment.study.parameters import Parameter
     from corridorsim.experiment.study.schema import StudyFile
-
-#: A finished design point as the results store holds it (``params``, ``kpis``, ``error``).
-Row = Mapping[str, Any]
 
 
 class MethodProblem(NamedTuple):
@@ -94,7 +92,9 @@ class Method:
         """The design points, in order: one ``{path: value}`` per point."""
         raise NotImplementedError
 
-    def analyse(self, study: Study, rows: Sequence[Row], y: np.ndarray) -> list[dict[str, Any]]:
+    def analyse(
+        self, study: Study, rows: Sequence[PointResult], y: np.ndarray
+    ) -> list[dict[str, Any]]:
         """One row per parameter (``parameter`` and :attr:`index_columns`) from the KPI ``y``
         at every design point of ``study``, in order (``rows`` are those points)."""
         raise NotImplementedError
@@ -189,12 +189,14 @@ class GridMethod(Method):
             for combo in itertools.product(*grids)
         ]
 
-    def analyse(self, study: Study, rows: Sequence[Row], y: np.ndarray) -> list[dict[str, Any]]:
+    def analyse(
+        self, study: Study, rows: Sequence[PointResult], y: np.ndarray
+    ) -> list[dict[str, Any]]:
         """Main effects: per parameter, the mean KPI at each of its levels and their range."""
         out = []
         for p in study.parameters:
             levels = self._levels(p)
-            at = [row["params"][p.path] for row in rows]
+            at = [row.params[p.path] for row in rows]
             means = [
                 float(np.mean([yv for value, yv in zip(at, y, strict=True) if value == level]))
                 for level in levels
@@ -224,13 +226,15 @@ class LhsMethod(_SalibSampled):
 
         return latin.sample(problem, spec.samples, seed=spec.seed)
 
-    def analyse(self, study: Study, rows: Sequence[Row], y: np.ndarray) -> list[dict[str, Any]]:
+    def analyse(
+        self, study: Study, rows: Sequence[PointResult], y: np.ndarray
+    ) -> list[dict[str, Any]]:
         """Each parameter's Spearman rank correlation with the KPI, and its p-value."""
         from scipy.stats import spearmanr
 
         out = []
         for p in study.parameters:
-            values = [row["params"][p.path] for row in rows]
+            values = [row.params[p.path] for row in rows]
             if p.kind == "levels":
                 # Levels may be anything (numbers, names): rank them by their position.
                 values = [list(p.spec).index(v) for v in values]
@@ -267,7 +271,9 @@ class MorrisMethod(_SalibSampled):
 
         return morris.sample(problem, spec.samples, num_levels=spec.levels, seed=spec.seed)
 
-    def analyse(self, study: Study, rows: Sequence[Row], y: np.ndarray) -> list[dict[str, Any]]:
+    def analyse(
+        self, study: Study, rows: Sequence[PointResult], y: np.ndarray
+    ) -> list[dict[str, Any]]:
         """SALib's Morris analysis of the KPI over the study's trajectories."""
         from SALib.analyze import morris
 
@@ -309,7 +315,9 @@ class SobolMethod(_SalibSampled):
 
         return sobol.sample(problem, spec.samples, calc_second_order=False, seed=spec.seed)
 
-    def analyse(self, study: Study, rows: Sequence[Row], y: np.ndarray) -> list[dict[str, Any]]:
+    def analyse(
+        self, study: Study, rows: Sequence[PointResult], y: np.ndarray
+    ) -> list[dict[str, Any]]:
         """SALib's Sobol analysis (first order and total) of the KPI over the design."""
         from SALib.analyze import sobol
 

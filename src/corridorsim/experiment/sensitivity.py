@@ -7,29 +7,30 @@ KPI, that KPI's rows carry a ``note`` instead of numbers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
+    from corridorsim.experiment.store import PointResult
     from corridorsim.experiment.study import Study
 
 #: What an incomplete KPI's rows say instead of indices.
 INCOMPLETE = "incomplete: some points failed"
 
 
-def kpi_vector(rows: Sequence[Mapping[str, Any]], shipment: str, kpi: str) -> np.ndarray:
+def kpi_vector(rows: Sequence[PointResult], shipment: str, kpi: str) -> np.ndarray:
     """The KPI at every design point in order; nan where a point failed or had no value."""
     values = np.full(len(rows), np.nan)
     for i, row in enumerate(rows):
-        if row["kpis"] is not None:
-            value = row["kpis"][shipment][kpi][0]
+        if row.kpis is not None:
+            value = row.kpis[shipment][kpi][0]
             values[i] = np.nan if value is None else value
     return values
 
 
-def indices(study: Study, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def indices(study: Study, rows: Sequence[PointResult]) -> list[dict[str, Any]]:
     """One row per (shipment, KPI, parameter): ``shipment``, ``kpi``, ``parameter`` and the
     method's indices (its ``index_columns``), or a ``note`` where the KPI is incomplete."""
     out: list[dict[str, Any]] = []

@@ -4,15 +4,17 @@ Each finished batch of design points is committed in one transaction (WAL mode),
 killed at any moment loses at most the points in flight, and resuming picks up from what is
 committed. The study's fingerprint (hash of the study file and everything it reads) is
 stored with the results: resuming after any of those files changed is refused.
+
+Each row of the ``points`` table is one :class:`PointResult`.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from corridorsim.errors import InputError, ParameterError
 
@@ -30,13 +32,36 @@ CREATE TABLE IF NOT EXISTS points (
 """
 #: The store's file name in a sweep's output folder.
 FILE_NAME = "results.sqlite"
+#: A point's KPIs: shipment -> KPI -> ``[value, ci_lo, ci_hi]`` (None where there is none).
+PointKpis = dict[str, dict[str, list[float | None]]]
+
+
+class PointResult(NamedTuple):
+    """A finished design point of a sweep: what ran, and its KPIs or why it failed.
+
+    The fields are the columns of the store's ``points`` table (``params`` and ``kpis`` as
+    JSON text there).
+    """
+
+    #: The point's position in the design (0 for the first point).
+    id: int
+    #: The parameter values of the point: dotted path -> value.
+    params: dict[str, Any]
+    #: The seed of the point's replications.
+    seed: int
+    #: How many replications ran at the point.
+    replications: int
+    #: Shipment -> KPI -> ``[value, ci_lo, ci_hi]``; None when the point failed.
+    kpis: PointKpis | None
+    #: None, or what went wrong (an input error's problems, or the exception).
+    error: str | None
 
 
 class ResultsStore:
     """A sweep's finished design points in an SQLite file, tied to one version of one study.
 
-    Rows are dicts with ``id``, ``params``, ``seed``, ``replications``, ``kpis`` (None for a
-    failed point) and ``error``. Use it as a context manager to close the file at the end.
+    Each row is a :class:`PointResult`. Use it as a context manager to close the file at the
+    end.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -98,16 +123,16 @@ class ResultsStore:
         """The ids of the finished points."""
         return {row[0] for row in self._db.execute("SELECT id FROM points")}
 
-    def commit(self, rows: Iterable[Mapping[str, Any]]) -> int:
+    def commit(self, rows: Iterable[PointResult]) -> int:
         """Write a batch of finished points in one transaction; return how many."""
         values = [
             (
-                row["id"],
-                json.dumps(row["params"]),
-                row["seed"],
-                row["replications"],
-                None if row["kpis"] is None else json.dumps(row["kpis"]),
-                row.get("error"),
+                row.id,
+                json.dumps(row.params),
+                row.seed,
+                row.replications,
+                None if row.kpis is None else json.dumps(row.kpis),
+                row.error,
             )
             for row in rows
         ]
@@ -115,23 +140,21 @@ class ResultsStore:
             self._db.executemany("INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?, ?, ?)", values)
         return len(values)
 
-    def rows(self) -> list[dict[str, Any]]:
+    def rows(self) -> list[PointResult]:
         """Every finished point, in id order (the order of the design)."""
-        out = []
-        for id_, params, seed, replications, kpis, error in self._db.execute(
-            "SELECT id, params, seed, replications, kpis, error FROM points ORDER BY id"
-        ):
-            out.append(
-                {
-                    "id": id_,
-                    "params": json.loads(params),
-                    "seed": seed,
-                    "replications": replications,
-                    "kpis": None if kpis is None else json.loads(kpis),
-                    "error": error,
-                }
+        return [
+            PointResult(
+                id=id_,
+                params=json.loads(params),
+                seed=seed,
+                replications=replications,
+                kpis=None if kpis is None else json.loads(kpis),
+                error=error,
             )
-        return out
+            for id_, params, seed, replications, kpis, error in self._db.execute(
+                "SELECT id, params, seed, replications, kpis, error FROM points ORDER BY id"
+            )
+        ]
 
     def _transaction(self) -> Any:
         db = self._db

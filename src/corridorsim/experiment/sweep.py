@@ -15,7 +15,7 @@ from corridorsim.experiment.executors import Executor
 from corridorsim.experiment.kpis import kpi_value
 from corridorsim.experiment.replications import simulate
 from corridorsim.experiment.sensitivity import indices
-from corridorsim.experiment.store import FILE_NAME, ResultsStore
+from corridorsim.experiment.store import FILE_NAME, PointKpis, PointResult, ResultsStore
 from corridorsim.experiment.study import Study
 
 #: One task: design points as ``(id, {path: value})``.
@@ -32,42 +32,45 @@ def _error_text(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def run_points(study: Study, task: Task) -> list[dict[str, Any]]:
+def run_points(study: Study, task: Task) -> list[PointResult]:
     """Simulate each design point of ``task``; a point that fails, whatever the exception,
     records its error and the others go on."""
     out = []
     spec = study.spec
     for point_id, values in task:
-        row: dict[str, Any] = {
-            "id": point_id,
-            "params": values,
-            "seed": spec.seed,
-            "replications": spec.replications,
-            "kpis": None,
-            "error": None,
-        }
+        kpis: PointKpis | None = None
+        error: str | None = None
         try:
             scenario = study.scenario_for(values)
             result = simulate(scenario, replications=spec.replications, seed=spec.seed, jobs=1)
-            row["kpis"] = {
+            kpis = {
                 shipment: {
                     kpi: list(kpi_value(result.shipment(shipment), kpi)) for kpi in spec.kpis
                 }
                 for shipment in study.shipments
             }
         except Exception as exc:  # a failed point is recorded and the sweep goes on
-            row["error"] = _error_text(exc)
-        out.append(row)
+            error = _error_text(exc)
+        out.append(
+            PointResult(
+                id=point_id,
+                params=values,
+                seed=spec.seed,
+                replications=spec.replications,
+                kpis=kpis,
+                error=error,
+            )
+        )
     return out
 
 
 @dataclass(frozen=True)
 class SweepOutcome:
-    """A finished sweep: every design point's row and the study's sensitivity indices."""
+    """A finished sweep: every design point's result and the study's sensitivity indices."""
 
     study: Study
     #: Every finished point, in design order (rows of the results store).
-    rows: list[dict[str, Any]]
+    rows: list[PointResult]
     #: Per (shipment, KPI, parameter): the method's indices (see
     #: :func:`~corridorsim.experiment.sensitivity.indices`).
     indices: list[dict[str, Any]]
@@ -79,7 +82,7 @@ class SweepOutcome:
     @property
     def failed(self) -> int:
         """How many points failed (their ``error`` says why)."""
-        return sum(1 for row in self.rows if row["error"])
+        return sum(1 for row in self.rows if row.error)
 
 
 def run_sweep(

@@ -32,27 +32,24 @@ def point_table(outcome: SweepOutcome) -> list[dict[str, Any]]:
     study = outcome.study
     rows = []
     for row in outcome.rows:
-        flat: dict[str, Any] = {"point": row["id"]}
+        flat: dict[str, Any] = {"point": row.id}
         # Levels that are lists (a set of links to open) are written as JSON text.
         flat.update(
-            {
-                k: json.dumps(v) if isinstance(v, list | dict) else v
-                for k, v in row["params"].items()
-            }
+            {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in row.params.items()}
         )
         for shipment in study.shipments:
             for kpi in study.spec.kpis:
                 value = lo = hi = None
-                if row["kpis"] is not None:
-                    value, lo, hi = row["kpis"][shipment][kpi]
+                if row.kpis is not None:
+                    value, lo, hi = row.kpis[shipment][kpi]
                 prefix = f"{shipment}.{kpi}"
                 flat[prefix] = value
                 if kpi.endswith(".mean"):
                     flat[f"{prefix}.ci95_lo"] = lo
                     flat[f"{prefix}.ci95_hi"] = hi
-        flat["replications"] = row["replications"]
-        flat["seed"] = row["seed"]
-        flat["error"] = row["error"] or ""
+        flat["replications"] = row.replications
+        flat["seed"] = row.seed
+        flat["error"] = row.error or ""
         rows.append(flat)
     return rows
 
