@@ -116,16 +116,14 @@ def transit_chart(result: SimulationResult, path: str | os.PathLike[str]) -> Non
     save_figure(fig, path)
 
 
-def waiting_chart(result: SimulationResult, path: str | os.PathLike[str]) -> None:
-    """Mean hours per consignment: running, processing, and waiting by cause."""
-    plt = _pyplot()
-    ids = list(result.shipments)
-    fig, ax = plt.subplots(figsize=(11, 1.2 + 0.7 * len(ids)))
-    left = np.zeros(len(ids))
-    parts = _time_parts(list(result.shipments.values()))
-    total = np.sum(list(parts.values()), axis=0) if parts else np.zeros(len(ids))
+def _time_bars(ax: Any, labels: Sequence[str], shipments: Sequence[ShipmentResult]) -> None:
+    """Stacked bars, one per label: mean hours per consignment running, processing and
+    waiting by cause, each part wide enough labelled with its hours."""
+    left = np.zeros(len(labels))
+    parts = _time_parts(shipments)
+    total = np.sum(list(parts.values()), axis=0) if parts else np.zeros(len(labels))
     for cause, values in parts.items():
-        ax.barh(ids, values, left=left, color=CAUSE_COLOURS[cause], label=CAUSE_LABELS[cause])
+        ax.barh(labels, values, left=left, color=CAUSE_COLOURS[cause], label=CAUSE_LABELS[cause])
         for y, (x0, w) in enumerate(zip(left, values, strict=True)):
             if w > 0.06 * max(total.max(), 1):
                 ax.text(
@@ -141,8 +139,16 @@ def waiting_chart(result: SimulationResult, path: str | os.PathLike[str]) -> Non
     ax.invert_yaxis()
     ax.set_xlabel("mean hours per consignment (door to door)")
     ax.set_title("Where the time goes", loc="left")
-    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.grid(axis="x", color="#e5e5e5", linewidth=0.6)
+
+
+def waiting_chart(result: SimulationResult, path: str | os.PathLike[str]) -> None:
+    """Mean hours per consignment: running, processing, and waiting by cause."""
+    plt = _pyplot()
+    ids = list(result.shipments)
+    fig, ax = plt.subplots(figsize=(11, 1.2 + 0.7 * len(ids)))
+    _time_bars(ax, ids, list(result.shipments.values()))
     save_figure(fig, path)
 
 
@@ -230,22 +236,7 @@ def write_compare_charts(comparison: Comparison, out_dir: str | os.PathLike[str]
         ecdf.set_title(f"{shipment_id}: transit time by scenario", loc="left")
         ecdf.legend(fontsize=8, loc="lower right")
         ecdf.grid(color="#e5e5e5", linewidth=0.6)
-        left = np.zeros(len(labels))
-        parts = _time_parts([entry.per_scenario[lab] for lab in labels])
-        for cause, values in parts.items():
-            waits.barh(
-                labels,
-                values,
-                left=left,
-                color=CAUSE_COLOURS[cause],
-                label=CAUSE_LABELS[cause],
-            )
-            left += values
-        waits.invert_yaxis()
-        waits.set_xlabel("mean hours per consignment, door to door")
-        waits.set_title("Where the time goes", loc="left")
-        waits.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-        waits.grid(axis="x", color="#e5e5e5", linewidth=0.6)
+        _time_bars(waits, labels, [entry.per_scenario[lab] for lab in labels])
         path = Path(out_dir) / f"compare_{shipment_id}.png"
         save_figure(fig, path)
         written.append(path)
