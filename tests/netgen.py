@@ -179,7 +179,7 @@ def ferry_blocks(draw: st.DrawFn) -> dict[str, Any]:
     block: dict[str, Any] = {
         "capacity_wagons": draw(st.integers(1, 80)),
         "sailing_h": draw(duration_specs()),
-        "every_h": draw(positive),
+        "every_h": draw(_floats(0.1, 500.0)),  # ferry.every_h is at least 0.1 h
     }
     if draw(st.booleans()):
         block["depart_when_full"] = draw(st.booleans())

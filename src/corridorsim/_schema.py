@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from corridorsim.errors import one_line
+
 
 class FrozenModel(BaseModel):
     """Frozen once validated; a typo (unknown key) or a non-finite number is an error."""
@@ -92,9 +94,39 @@ def clean_loc(loc: Sequence[str | int], data: Any, kind: str = "") -> list[str |
     return cleaned
 
 
-def _short(value: Any) -> str:
+#: The longest value (as Python writes it) or key a message shows in full; longer ones are cut
+#: with "...", so that a 5,000-character value still gives a line a terminal can show.
+SHOWN_CHARS = 80
+
+
+def short_repr(value: Any, limit: int = SHOWN_CHARS) -> str:
+    """``repr(value)``, cut to ``limit`` characters with ``...``; never a line break.
+
+    A long value is cut before it is written out, so a huge one costs no more than a short one.
+    """
+    if isinstance(value, str | bytes) and len(value) > limit:
+        return repr(value[:limit])[: limit - 3] + "..."
     text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def shown_key(key: str | int, limit: int = SHOWN_CHARS) -> str:
+    """A key or id as a message shows it: as it is when it is short and printable, otherwise
+    quoted as Python writes it (a line break as backslash-n) and cut like :func:`short_repr`."""
+    text = str(key)
+    if text and len(text) <= limit and text.isprintable():
+        return text
+    return short_repr(text, limit)
+
+
+def short_text(text: str, limit: int = 4 * SHOWN_CHARS) -> str:
+    """``text`` on one line (see :func:`one_line`), cut to ``limit`` characters with ``...``."""
+    text = one_line(text[: limit + 1])  # cut first: a huge text costs no more than a short one
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _short(value: Any) -> str:
+    return short_repr(value)
 
 
 def _message(error: Any, vocabulary: Iterable[str]) -> str:
@@ -110,7 +142,8 @@ def _message(error: Any, vocabulary: Iterable[str]) -> str:
     ctx = error.get("ctx") or {}
     if kind == "union_tag_invalid":
         known = ctx.get("expected_tags")
-        return f"unknown {ctx.get('discriminator', 'kind')} {ctx.get('tag')!r} (known: {known})"
+        tag = short_repr(ctx.get("tag"))
+        return f"unknown {ctx.get('discriminator', 'kind')} {tag} (known: {known})"
     if kind == "union_tag_not_found":
         return f"needs {ctx.get('discriminator', 'a kind')}: a number or an object with it"
     if kind == "string_pattern_mismatch" and ctx.get("pattern") in PATTERN_MEANINGS:
@@ -192,14 +225,22 @@ def error_lines(
     for loc, messages in by_place.items():
         if loc in deeper:
             continue
-        path = dotted(loc)
+        shown = [_cut(part) for part in loc]
+        path = dotted(shown)
         if loc and rename and isinstance(loc[0], str) and loc[0] in rename:
-            path = dotted([rename[loc[0]], *loc[1:]])
+            path = dotted([rename[loc[0]], *shown[1:]])
         elif path:
             path = prefix + path
         else:
             path = root
-        text = "; or ".join(messages)
+        text = short_text("; or ".join(messages))
         line = f"{path}: {text}" if path else text
         lines.append(f"{where(loc)}{line}" if where else line)
     return lines
+
+
+def _cut(part: str | int, limit: int = SHOWN_CHARS) -> str | int:
+    """A key (or a message) longer than ``limit`` cut with ``...``; :func:`dotted` quotes it."""
+    if isinstance(part, str) and len(part) > limit:
+        return part[: limit - 3] + "..."
+    return part

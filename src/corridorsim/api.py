@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from typing_extensions import Unpack
 
 from corridorsim.errors import InputError, ParameterError, UnknownNameError
+from corridorsim.experiment.executors import WorkerLostError
 from corridorsim.network.io import load_network
 from corridorsim.network.model import Network
 
@@ -40,6 +41,7 @@ Progress = Callable[[int, int], None]
 __all__ = [
     "RouteOptions",
     "RouteSearch",
+    "WorkerLostError",
     "compare",
     "load_network",
     "load_scenario",

@@ -6,12 +6,14 @@ inside the commands that need them, so ``corridorsim --help`` and ``network vali
 once. Errors are handled at one point (:class:`_Cli`): bad input exits 2 with one line per
 problem, other deliberate failures exit 1; neither shows a traceback. A library error that
 names one of its parameters (``by: unknown policy``) is shown with the flag the user typed
-(``--by: unknown policy``).
+(``--by: unknown policy``). An operating-system error that still reaches that point (a disk
+that refuses a write) is one line too, exit 1.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -27,7 +29,7 @@ EXIT_BAD_INPUT = 2
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Library parameters whose flag has another name than the parameter.
-_FLAG_NAMES = {"value_of_time_usd_per_tonne_day": "value_of_time"}
+_FLAG_NAMES = {"value_of_time_usd_per_tonne_day": "value_of_time", "path": "output"}
 
 
 class _Command(click.Command):
@@ -61,6 +63,10 @@ class _Cli(click.Group):
         except CorridorsimError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(EXIT_RUNTIME)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+            ctx.exit(EXIT_RUNTIME)
 
 
 class _Group(click.Group):
@@ -75,7 +81,30 @@ def _split_words(values: Sequence[str]) -> list[str]:
 
 
 def _emit_json(document: Any) -> None:
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    # Strict JSON: a value that is not a finite number is written as null, never as NaN.
+    click.echo(json.dumps(_finite(document), indent=2, ensure_ascii=False, allow_nan=False))
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float (NaN, inf) replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _refuse_non_finite(**flags: float | None) -> None:
+    """InputError naming each flag (``max_overlap`` -> ``--max-overlap``) given NaN or inf."""
+    problems = [
+        f"--{name.replace('_', '-')}: must be a finite number (got {value})"
+        for name, value in flags.items()
+        if value is not None and not math.isfinite(value)
+    ]
+    if problems:
+        raise InputError(problems)
 
 
 #: Options several commands share, declared once.
@@ -131,8 +160,16 @@ def _progress(label: str, quiet: bool, unit: str | None = None) -> Any:
 
 
 def _needs_output_dir(plots: bool, out_dir: str | None) -> None:
-    if plots and not out_dir:
+    """Refuse --plots without -o, and an -o folder that cannot be written, before any run."""
+    if plots and out_dir is None:
         raise InputError("--plots: needs -o DIR to write the charts into")
+    if out_dir is not None:
+        from corridorsim.report.outputs import check_output_dir
+
+        try:
+            check_output_dir(out_dir, replaced=True)
+        except ParameterError as exc:
+            raise InputError(f"-o: {m}" for m in exc.messages) from None
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
@@ -191,7 +228,9 @@ def network_plot(file: str, output: str, title: str | None, labels: bool) -> Non
     """Draw the network on a lon/lat map: links by mode, planned dashed, closed faint."""
     from corridorsim.api import load_network
     from corridorsim.report.maps import plot_network
+    from corridorsim.report.outputs import check_output_file
 
+    check_output_file(output)
     plot_network(load_network(file), output, title=title, labels=labels)
     click.echo(f"wrote {output}")
 
@@ -266,6 +305,10 @@ def routes_command(
     """The k best routes from --from to --to, with a per-leg breakdown."""
     from corridorsim.api import search_routes
 
+    _refuse_non_finite(
+        max_overlap=max_overlap, tonnes_per_wagon=tonnes_per_wagon, value_of_time=value_of_time
+    )
+
     found = search_routes(
         source,
         origin,
@@ -317,7 +360,7 @@ def run_command(
     scenario = load_scenario(scenario_file)
     with _progress("replications", quiet) as bar:
         result = simulate(scenario, replications=replications, seed=seed, jobs=jobs, progress=bar)
-    if out_dir:
+    if out_dir is not None:
         from corridorsim.report.outputs import write_run_outputs
 
         write_run_outputs(result, out_dir, plots=plots)
@@ -328,7 +371,7 @@ def run_command(
 
     console = _console()
     console.print(run_tables(result))
-    if out_dir:
+    if out_dir is not None:
         console.print(f"wrote {out_dir}/")
 
 
@@ -367,7 +410,7 @@ def compare_command(
         comparison = compare(
             list(scenario_files), replications=replications, seed=seed, jobs=jobs, progress=bar
         )
-    if out_dir:
+    if out_dir is not None:
         from corridorsim.report.outputs import write_compare_outputs
 
         write_compare_outputs(comparison, out_dir, plots=plots)
@@ -434,17 +477,20 @@ def sweep_command(
 
     study = api.load_study(study_file)
     out = prepare_output_dir(out_dir)
-    with _progress("points", quiet, unit="runs/s") as bar:
-        outcome = api.sweep(
-            study,
-            out,
-            executor=executor,
-            jobs=jobs,
-            scheduler=scheduler,
-            resume=resume,
-            chunk_size=chunk_size,
-            progress=bar,
-        )
+    try:
+        with _progress("points", quiet, unit="runs/s") as bar:
+            outcome = api.sweep(
+                study,
+                out,
+                executor=executor,
+                jobs=jobs,
+                scheduler=scheduler,
+                resume=resume,
+                chunk_size=chunk_size,
+                progress=bar,
+            )
+    except api.WorkerLostError as exc:
+        raise CorridorsimError(f"{exc}; --resume continues") from None
     write_sweep_folder(outcome, out, plots=plots)
     console = _console()
     console.print(sweep_table(outcome))

@@ -14,12 +14,24 @@ class CorridorsimError(Exception):
     """Base class of every error corridorsim raises deliberately."""
 
 
+def one_line(message: str) -> str:
+    """``message`` with every line break and control character written as Python writes it
+    in a string (a backslash and ``n``, ``x1e`` ...): one message, one line."""
+    if message.isprintable():
+        return message
+    return "".join(c if c.isprintable() or c in "\t" else repr(c)[1:-1] for c in message)
+
+
 class InputError(CorridorsimError, ValueError):
-    """Bad input: one message line per problem found (all of them, not just the first)."""
+    """Bad input: one message line per problem found (all of them, not just the first).
+
+    A problem is always one line: a value from the file that holds a line break or another
+    control character is shown escaped, so a message never breaks in two.
+    """
 
     def __init__(self, problems: str | Iterable[str]) -> None:
-        self.problems: tuple[str, ...] = (
-            (problems,) if isinstance(problems, str) else tuple(problems)
+        self.problems: tuple[str, ...] = tuple(
+            one_line(p) for p in ((problems,) if isinstance(problems, str) else problems)
         )
         super().__init__("\n".join(self.problems))
 

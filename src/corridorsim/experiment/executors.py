@@ -9,15 +9,26 @@ sent once per worker, not once per task.
 
 Work is cut into tasks by one policy, :func:`batches`: about four tasks per worker, at most
 the executor's :attr:`Executor.max_batch` items each.
+
+Workers die with the process that started them (a pool worker whose parent is killed exits
+too). A worker lost during a run (killed, out of memory) ends the run with a
+:class:`WorkerLostError` once every task that did finish has been yielded, so a caller can
+keep those results.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, ClassVar, TypeVar
+from urllib.parse import urlsplit
 
 from corridorsim.errors import CorridorsimError, ParameterError
 
@@ -28,6 +39,20 @@ R = TypeVar("R")
 #: Tasks per worker: enough that a worker finishing early finds more work, few enough that
 #: sending work costs little next to running it.
 TASKS_PER_WORKER = 4
+#: Address schemes a Dask scheduler listens on.
+SCHEDULER_SCHEMES = ("tcp", "tls", "inproc", "ucx")
+#: Seconds to reach a scheduler (and to find that a service is not one).
+CONNECT_TIMEOUT_S = 10
+
+
+class WorkerLostError(CorridorsimError):
+    """A worker process died during a run; ``count`` of the run's ``unit`` (tasks, or the
+    design points a sweep had left) did not run."""
+
+    def __init__(self, count: int, unit: str = "tasks") -> None:
+        self.count = count
+        self.unit = unit
+        super().__init__(f"a worker process died (killed?): {count} {unit} not run")
 
 
 def default_jobs() -> int:
@@ -98,6 +123,40 @@ def _init_worker(shared: Any) -> None:
     # The shared payload travels once per worker process, not once per task.
     global _SHARED
     _SHARED = shared
+    die_with_parent()
+
+
+#: How often a worker's watchdog looks whether its parent is still there (seconds).
+WATCHDOG_INTERVAL_S = 0.5
+
+
+def die_with_parent() -> None:
+    """Make this (worker) process end when the process that started it ends.
+
+    On Linux the kernel sends SIGTERM when the parent dies (``PR_SET_PDEATHSIG``); everywhere,
+    a daemon thread exits the process once its parent id changes (the orphan was adopted).
+    """
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl here: the watchdog alone does it
+            pass
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCHDOG_INTERVAL_S)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="corridorsim-watchdog", daemon=True).start()
 
 
 def _call(fn: Callable[[Any, Any], Any], task: Any) -> Any:
@@ -129,12 +188,24 @@ class LocalExecutor(Executor):
             return
         if not tasks:
             return
-        with ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=min(self.jobs, len(tasks)), initializer=_init_worker, initargs=(shared,)
-        ) as pool:
+        )
+        try:
             futures = [pool.submit(_call, fn, task) for task in tasks]
+            lost = 0
             for future in as_completed(futures):
-                yield future.result()
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    lost += 1
+                    continue
+                yield result
+            if lost:
+                raise WorkerLostError(lost)
+        finally:
+            # A caller that stops early (an error, a lost worker) does not wait for the rest.
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _dask_missing() -> ParameterError:
@@ -159,7 +230,13 @@ class DaskExecutor(Executor):
         self._cluster = None
         try:
             if scheduler:
-                self._client = Client(scheduler, timeout="20s")
+                _probe_scheduler(scheduler)
+                import dask
+
+                # A service that is not Dask may answer with anything, even a frame header
+                # asking for exabytes: bound the frames and the wait.
+                with dask.config.set({"distributed.comm.timeouts.connect": CONNECT_TIMEOUT_S}):
+                    self._client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
             else:
                 import dask
 
@@ -174,8 +251,9 @@ class DaskExecutor(Executor):
                         silence_logs=50,
                     )
                 self._client = Client(self._cluster)
-        except OSError as exc:
-            raise CorridorsimError(f"scheduler {scheduler}: cannot connect: {exc}") from None
+        except Exception as exc:  # refused, timed out, or a service that is not Dask
+            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            raise CorridorsimError(f"scheduler {scheduler}: cannot connect: {reason}") from None
 
     @property
     def workers(self) -> int:
@@ -190,14 +268,111 @@ class DaskExecutor(Executor):
         # scheduler may still be releasing from the first.
         payload = self._client.scatter(shared, broadcast=True, hash=False)
         futures = [self._client.submit(fn, payload, task, pure=False) for task in tasks]
-        for future in dask_completed(futures):
-            yield future.result()
+        lost = 0
+        lost_errors: tuple[type[BaseException], ...] = (CancelledError, *_dask_lost_errors())
+        try:
+            for future in dask_completed(futures):
+                try:
+                    result = future.result()
+                except lost_errors:
+                    lost += 1
+                    continue
+                yield result
+        finally:
+            # Stop what is still queued; a client that lost its scheduler cannot, and need not.
+            with contextlib.suppress(Exception):
+                self._client.cancel([f for f in futures if not f.done()])
+        if lost:
+            raise WorkerLostError(lost)
 
     def close(self) -> None:
         """Disconnect, and stop the LocalCluster if this executor started one."""
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+def _dask_lost_errors() -> tuple[type[BaseException], ...]:
+    """What a Dask future raises when its worker died: the task was killed or cancelled."""
+    from distributed.scheduler import KilledWorker
+
+    errors: list[type[BaseException]] = [KilledWorker]
+    try:
+        from distributed.client import FutureCancelledError
+
+        errors.append(FutureCancelledError)
+    except ImportError:  # older distributed: a plain CancelledError
+        pass
+    return tuple(errors)
+
+
+#: The most a scheduler's first message (its handshake) may take; a service that announces
+#: more is not a Dask scheduler.
+HANDSHAKE_MAX_BYTES = 1 << 20
+
+
+def _probe_scheduler(address: str) -> None:
+    """Within :data:`CONNECT_TIMEOUT_S`, check that a tcp:// ``address`` answers as a Dask
+    scheduler does (it speaks first: an 8-byte length, then a small handshake); an OSError
+    saying why not otherwise. Other schemes are left to Dask."""
+    import socket
+    import struct
+
+    parts = urlsplit(address)
+    if parts.scheme != "tcp" or parts.hostname is None or parts.port is None:
+        return
+    deadline = time.monotonic() + CONNECT_TIMEOUT_S
+
+    def read(sock: socket.socket, n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no answer as a Dask scheduler within {CONNECT_TIMEOUT_S} s")
+            sock.settimeout(left)
+            try:
+                chunk = sock.recv(min(n - len(data), 65536))
+            except TimeoutError:
+                raise TimeoutError(
+                    f"no answer as a Dask scheduler within {CONNECT_TIMEOUT_S} s"
+                ) from None
+            if not chunk:
+                raise ConnectionError("closed the connection: not a Dask scheduler")
+            data += chunk
+        return data
+
+    with socket.create_connection((parts.hostname, parts.port), timeout=CONNECT_TIMEOUT_S) as sock:
+        (size,) = struct.unpack("<Q", read(sock, 8))
+        if not 0 < size <= HANDSHAKE_MAX_BYTES:
+            raise ConnectionError(f"not a Dask scheduler (its first message claims {size} bytes)")
+        read(sock, size)
+
+
+def check_scheduler(address: str) -> str:
+    """``address`` if it has the form of a Dask scheduler's (``tcp://HOST:PORT``, or tls,
+    ucx, inproc); ParameterError ``scheduler`` otherwise. ``HOST:PORT`` means tcp."""
+    text = address.strip()
+    full = text if "://" in text else f"tcp://{text}"
+    form = "expected tcp://HOST:PORT (or tls://, ucx://, inproc://)"
+    try:
+        parts = urlsplit(full)
+        port = parts.port
+    except ValueError:
+        raise ParameterError(
+            "scheduler", f"'{address}': the port is not a number; {form}"
+        ) from None
+    if parts.scheme not in SCHEDULER_SCHEMES:
+        raise ParameterError("scheduler", f"'{address}': unknown scheme '{parts.scheme}'; {form}")
+    if parts.scheme == "inproc":
+        if not parts.netloc:
+            raise ParameterError("scheduler", f"'{address}': no address; {form}")
+        return full
+    host = parts.hostname or ""
+    if not host or any(c.isspace() for c in host) or parts.path not in ("", "/"):
+        raise ParameterError("scheduler", f"'{address}': not a host name; {form}")
+    if port is None:
+        raise ParameterError("scheduler", f"'{address}': no port; {form}")
+    return full
 
 
 def make_executor(
@@ -211,5 +386,7 @@ def make_executor(
             raise ParameterError("scheduler", "only with executor 'dask'")
         return LocalExecutor(resolve_jobs(jobs))
     if executor == "dask":
-        return DaskExecutor(scheduler, resolve_jobs(jobs))
+        return DaskExecutor(
+            check_scheduler(scheduler) if scheduler else None, resolve_jobs(jobs)
+        )
     raise ParameterError("executor", f"unknown executor '{executor}' (local or dask)")

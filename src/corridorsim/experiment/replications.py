@@ -14,6 +14,7 @@ from corridorsim.errors import ParameterError
 from corridorsim.experiment.executors import LocalExecutor, resolve_jobs
 from corridorsim.experiment.results import SimulationResult
 from corridorsim.scenario.load import Scenario
+from corridorsim.scenario.schema import MAX_REPLICATIONS
 from corridorsim.sim.engine import ReplicationResult, run_replication
 
 #: ``progress(done, total)``: called as replications finish.
@@ -45,6 +46,10 @@ def simulate(
     count = scenario.replications if replications is None else replications
     if count < 1:
         raise ParameterError("replications", f"must be at least 1 (got {count})")
+    if count > MAX_REPLICATIONS:
+        raise ParameterError(
+            "replications", f"must be at most {MAX_REPLICATIONS:,} (got {count:,})"
+        )
     jobs = resolve_jobs(jobs)
     seed = scenario.seed if seed is None else seed
     wanted = list(range(first_replication, first_replication + count))

@@ -5,18 +5,22 @@ killed at any moment loses at most the points in flight, and resuming picks up f
 committed. The study's fingerprint (hash of the study file and everything it reads) is
 stored with the results: resuming after any of those files changed is refused.
 
-Each row of the ``points`` table is one :class:`PointResult`.
+Each row of the ``points`` table is one :class:`PointResult`. A file that is not such a store
+(not a database, other tables, a row that does not read back) is an :class:`InputError` that
+says how to start over; a write the disk refuses (full, read-only) is a one-line
+:class:`CorridorsimError` that leaves the committed batches as they were.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from corridorsim.errors import InputError, ParameterError
+from corridorsim.errors import CorridorsimError, InputError, ParameterError
 
 #: The tables: what the results are of (``meta``) and one row per finished design point.
 SCHEMA = """
@@ -32,6 +36,14 @@ CREATE TABLE IF NOT EXISTS points (
 """
 #: The store's file name in a sweep's output folder.
 FILE_NAME = "results.sqlite"
+#: The columns each table must have, in order.
+COLUMNS = {
+    "meta": ("key", "value"),
+    "points": ("id", "params", "seed", "replications", "kpis", "error"),
+}
+#: SQLite result codes that mean the disk (not the file) is the problem: exit 1, not 2.
+_WRITE_FAILURES = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN",
+                   "SQLITE_PERM", "SQLITE_BUSY", "SQLITE_LOCKED")
 #: A point's KPIs: shipment -> KPI -> ``[value, ci_lo, ci_hi]`` (None where there is none).
 PointKpis = dict[str, dict[str, list[float | None]]]
 
@@ -66,14 +78,54 @@ class ResultsStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._db = sqlite3.connect(self.path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise CorridorsimError(f"cannot write {self.path}: {exc}") from None
+        try:
+            with self._guard():
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.executescript(SCHEMA)
+                self._check_tables()
+        except BaseException:
+            self._db.close()
+            raise
 
     def close(self) -> None:
         """Close the database file."""
         self._db.close()
+
+    def not_a_store(self, reason: str) -> InputError:
+        """The error for a file that is not a usable results store, and how to start over."""
+        return InputError(
+            f"{self.path}: not a corridorsim results store ({reason}): remove it or use a new "
+            "output folder"
+        )
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """SQLite's errors as one line: the disk refusing a write, or a broken file."""
+        try:
+            yield
+        except (InputError, sqlite3.IntegrityError, sqlite3.ProgrammingError):
+            raise  # already said, or a bad row handed to commit: the caller's mistake
+        except sqlite3.DatabaseError as exc:
+            code = getattr(exc, "sqlite_errorname", "") or ""
+            if code.startswith(_WRITE_FAILURES) or "disk is full" in str(exc):
+                raise CorridorsimError(f"cannot write {self.path}: {exc}") from None
+            raise self.not_a_store(str(exc)) from None
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            raise self.not_a_store(f"a row does not read back: {exc}") from None
+
+    def _check_tables(self) -> None:
+        for table, columns in COLUMNS.items():
+            found = tuple(row[1] for row in self._db.execute(f"PRAGMA table_info({table})"))
+            if found != columns:
+                raise self.not_a_store(
+                    f"table {table} has columns {', '.join(found) or 'none'}, not "
+                    f"{', '.join(columns)}"
+                )
 
     def __enter__(self) -> ResultsStore:
         return self
@@ -83,7 +135,10 @@ class ResultsStore:
 
     def meta(self, key: str) -> str | None:
         """A value recorded with the results (``fingerprint``, ``study``), or None."""
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        with self._guard():
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        if row is not None and not isinstance(row[0], str):
+            raise self.not_a_store(f"meta {key} is not text")
         return row[0] if row else None
 
     def claim(self, fingerprint: str, study_path: str, *, resume: bool) -> None:
@@ -96,7 +151,7 @@ class ResultsStore:
         stored = self.meta("fingerprint")
         finished = self.count()
         if stored is None:
-            with self._transaction():
+            with self._guard(), self._transaction():
                 self._db.execute(
                     "INSERT INTO meta VALUES ('fingerprint', ?), ('study', ?)",
                     (fingerprint, study_path),
@@ -117,11 +172,17 @@ class ResultsStore:
 
     def count(self) -> int:
         """How many points are finished."""
-        return int(self._db.execute("SELECT COUNT(*) FROM points").fetchone()[0])
+        with self._guard():
+            return int(self._db.execute("SELECT COUNT(*) FROM points").fetchone()[0])
 
     def finished(self) -> set[int]:
         """The ids of the finished points."""
-        return {row[0] for row in self._db.execute("SELECT id FROM points")}
+        with self._guard():
+            ids = [row[0] for row in self._db.execute("SELECT id FROM points")]
+        bad = [i for i in ids if not isinstance(i, int) or i < 0]
+        if bad:
+            raise self.not_a_store(f"point id {bad[0]!r} is not a design position")
+        return set(ids)
 
     def commit(self, rows: Iterable[PointResult]) -> int:
         """Write a batch of finished points in one transaction; return how many."""
@@ -136,25 +197,42 @@ class ResultsStore:
             )
             for row in rows
         ]
-        with self._transaction():
+        with self._guard(), self._transaction():
             self._db.executemany("INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?, ?, ?)", values)
         return len(values)
 
     def rows(self) -> list[PointResult]:
-        """Every finished point, in id order (the order of the design)."""
-        return [
-            PointResult(
-                id=id_,
-                params=json.loads(params),
-                seed=seed,
-                replications=replications,
-                kpis=None if kpis is None else json.loads(kpis),
-                error=error,
-            )
-            for id_, params, seed, replications, kpis, error in self._db.execute(
+        """Every finished point, in id order (the order of the design); a row that does
+        not read back as a :class:`PointResult` makes the store :meth:`not_a_store`."""
+        with self._guard():
+            found = self._db.execute(
                 "SELECT id, params, seed, replications, kpis, error FROM points ORDER BY id"
-            )
-        ]
+            ).fetchall()
+            return [self._point(*row) for row in found]
+
+    def _point(
+        self, id_: Any, params: Any, seed: Any, replications: Any, kpis: Any, error: Any
+    ) -> PointResult:
+        point = PointResult(
+            id=id_,
+            params=json.loads(params),
+            seed=seed,
+            replications=replications,
+            kpis=None if kpis is None else json.loads(kpis),
+            error=error,
+        )
+        ok = (
+            isinstance(point.id, int)
+            and isinstance(point.params, dict)
+            and isinstance(point.seed, int)
+            and isinstance(point.replications, int)
+            and (point.error is None or isinstance(point.error, str))
+            and (point.kpis is None or _kpis_ok(point.kpis))
+            and (point.kpis is not None or point.error is not None)
+        )
+        if not ok:
+            raise self.not_a_store(f"point {id_!r} does not read back")
+        return point
 
     def _transaction(self) -> Any:
         db = self._db
@@ -167,3 +245,17 @@ class ResultsStore:
                 db.execute("COMMIT" if kind is None else "ROLLBACK")
 
         return _Tx()
+
+
+def _kpis_ok(kpis: Any) -> bool:
+    """Whether ``kpis`` has the shape of :data:`PointKpis`."""
+    return isinstance(kpis, dict) and all(
+        isinstance(by_kpi, dict)
+        and all(
+            isinstance(v, list)
+            and len(v) == 3
+            and all(x is None or isinstance(x, int | float) for x in v)
+            for v in by_kpi.values()
+        )
+        for by_kpi in kpis.values()
+    )

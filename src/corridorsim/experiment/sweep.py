@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from corridorsim.errors import InputError, ParameterError
-from corridorsim.experiment.executors import Executor
+from corridorsim.experiment.executors import Executor, WorkerLostError
 from corridorsim.experiment.kpis import kpi_value
 from corridorsim.experiment.replications import simulate
 from corridorsim.experiment.sensitivity import indices
@@ -99,14 +99,19 @@ def run_sweep(
     Each task of ``chunk_size`` points (default: the executor's batch policy) is committed to
     the store as it finishes. ``resume`` continues a store that already holds points of this
     study; without it such a store is refused (ParameterError naming ``resume``). Indices are
-    computed once every point is in.
+    computed once every point is in. A worker lost part way is a WorkerLostError counting
+    the points that did not run; the batches that finished are committed, so ``resume``
+    continues from them.
     """
     if chunk_size is not None and chunk_size < 1:
         raise ParameterError("chunk_size", f"must be at least 1 (got {chunk_size})")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ParameterError("out_dir", f"{out} exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ParameterError("out_dir", f"{out}: cannot create: {exc.strerror or exc}") from None
     points = study.design()
     started = time.monotonic()
     with ResultsStore(out / FILE_NAME) as store:
@@ -117,12 +122,15 @@ def run_sweep(
         if progress:
             progress(done, len(points), 0.0)
         runs = 0
-        for batch in executor.run(run_points, study, executor.batches(todo, chunk_size)):
-            store.commit(batch)
-            done += len(batch)
-            runs += len(batch) * study.spec.replications
-            if progress:
-                progress(done, len(points), runs / max(time.monotonic() - started, 1e-9))
+        try:
+            for batch in executor.run(run_points, study, executor.batches(todo, chunk_size)):
+                store.commit(batch)
+                done += len(batch)
+                runs += len(batch) * study.spec.replications
+                if progress:
+                    progress(done, len(points), runs / max(time.monotonic() - started, 1e-9))
+        except WorkerLostError:
+            raise WorkerLostError(len(points) - done, "points") from None
         rows = store.rows()
     return SweepOutcome(
         study=study,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import (
     BeforeValidator,
     Field,
+    Strict,
     model_serializer,
     model_validator,
 )
@@ -28,6 +29,29 @@ if TYPE_CHECKING:
 
 #: Below this probability mass a truncated normal is a mistake, not a distribution.
 _MIN_TRUNCATED_MASS = 1e-4
+
+#: A number in a file: an int or a float, never a bool (``true`` is not 1) nor a string
+#: (``"420"`` is text). Strict mode refuses both; ints are still accepted for floats.
+Real = Annotated[float, Strict()]
+#: A whole number in a file: an int, never a bool, a float or a string.
+Whole = Annotated[int, Strict()]
+
+#: The longest duration (and largest duration parameter) a file may give, in hours: over a
+#: century (a scenario's horizon is at most 36,500 days, 876,000 h), and small enough that
+#: every mean and variance is a finite float.
+MAX_DURATION_H = 1e6
+#: The widest spread of the two-moment families, as sd / mean: no real duration varies a
+#: million times more than its mean, and within it the lognormal's and gamma's own
+#: parameters stay finite.
+MAX_SD_OVER_MEAN = 1e6
+#: A gamma whose sd is below this fraction of its mean is drawn as its mean: its draws differ
+#: from the mean by less than a float's rounding, and its shape parameter would overflow.
+_NEGLIGIBLE_SD_OVER_MEAN = 1e-9
+#: Empirical weights are relative counts; up to a billion each keeps their sum finite.
+MAX_WEIGHT = 1e9
+
+Hours = Annotated[Real, Field(ge=0, le=MAX_DURATION_H)]
+PositiveHours = Annotated[Real, Field(gt=0, le=MAX_DURATION_H)]
 
 
 class _Dist(FrozenModel):
@@ -55,7 +79,7 @@ class Fixed(_Dist):
     """A deterministic duration; written in files as a bare number."""
 
     dist: Literal["fixed"] = "fixed"
-    value: float = Field(ge=0)
+    value: Hours
 
     @model_serializer(mode="plain")
     def _as_number(self) -> float:
@@ -82,7 +106,7 @@ class Exponential(_Dist):
     """Memoryless durations of a given ``mean`` (Poisson arrivals, M/M/c service)."""
 
     dist: Literal["exponential"]
-    mean_h: float = Field(alias="mean", gt=0)
+    mean_h: PositiveHours = Field(alias="mean")
 
     @override
     def mean(self) -> float:
@@ -100,8 +124,14 @@ class Exponential(_Dist):
 class _MeanSd(_Dist):
     """Shared parameters of the two-moment families (lognormal, gamma)."""
 
-    mean_h: float = Field(alias="mean", gt=0)
-    sd: float = Field(ge=0)
+    mean_h: PositiveHours = Field(alias="mean")
+    sd: Hours
+
+    @model_validator(mode="after")
+    def _spread(self) -> _MeanSd:
+        if self.sd > MAX_SD_OVER_MEAN * self.mean_h:
+            raise ValueError(f"sd must be at most {MAX_SD_OVER_MEAN:g} x mean")
+        return self
 
     @override
     def mean(self) -> float:
@@ -133,7 +163,7 @@ class Gamma(_MeanSd):
 
     @override
     def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
-        if self.sd == 0:
+        if self.sd <= _NEGLIGIBLE_SD_OVER_MEAN * self.mean_h:
             return Fixed(value=self.mean_h).sample(rng, size)
         shape = (self.mean_h / self.sd) ** 2
         return rng.gamma(shape, self.sd**2 / self.mean_h, size)
@@ -143,9 +173,9 @@ class Triangular(_Dist):
     """Durations between ``min`` and ``max``, most often ``mode`` (expert estimates)."""
 
     dist: Literal["triangular"]
-    lo: float = Field(alias="min", ge=0)
-    mode_h: float = Field(alias="mode")
-    hi: float = Field(alias="max")
+    lo: Hours = Field(alias="min")
+    mode_h: Hours = Field(alias="mode")
+    hi: Hours = Field(alias="max")
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -173,8 +203,8 @@ class Uniform(_Dist):
     """Durations equally likely anywhere between ``min`` and ``max``."""
 
     dist: Literal["uniform"]
-    lo: float = Field(alias="min", ge=0)
-    hi: float = Field(alias="max")
+    lo: Hours = Field(alias="min")
+    hi: Hours = Field(alias="max")
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -211,10 +241,10 @@ class NormalTrunc(_Dist):
     """
 
     dist: Literal["normal_trunc"]
-    loc: float = Field(alias="mean")
-    sd: float = Field(gt=0)
-    lo: float = Field(0.0, alias="min", ge=0)
-    hi: float | None = Field(None, alias="max")
+    loc: Annotated[Real, Field(ge=-MAX_DURATION_H, le=MAX_DURATION_H)] = Field(alias="mean")
+    sd: PositiveHours
+    lo: Hours = Field(0.0, alias="min")
+    hi: Hours | None = Field(None, alias="max")
 
     @model_validator(mode="after")
     def _has_mass(self) -> NormalTrunc:
@@ -272,8 +302,8 @@ class Empirical(_Dist):
     """Observed durations, drawn with equal or given ``weights``."""
 
     dist: Literal["empirical"]
-    values: tuple[Annotated[float, Field(ge=0)], ...] = Field(min_length=1)
-    weights: tuple[Annotated[float, Field(ge=0)], ...] | None = None
+    values: tuple[Hours, ...] = Field(min_length=1)
+    weights: tuple[Annotated[Real, Field(ge=0, le=MAX_WEIGHT)], ...] | None = None
 
     @model_validator(mode="after")
     def _weights_fit(self) -> Empirical:

@@ -21,7 +21,8 @@ from pydantic import (
 )
 
 from corridorsim._schema import FrozenDict, FrozenModel
-from corridorsim.network.distributions import Duration
+from corridorsim.errors import InputError
+from corridorsim.network.distributions import Duration, Real, Whole
 from corridorsim.network.geometry import line_length_km
 
 Mode = Literal["rail", "road", "ferry", "sea"]
@@ -51,9 +52,14 @@ DEFAULT_EMISSIONS_G_PER_TONNE_KM: Mapping[str, float] = {
 Slug = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", max_length=120)]
 Source = str | dict[str, str]
 #: A WGS84 position as GeoJSON writes it: (longitude, latitude) in degrees.
-LonLat = tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]
-PositiveFloat = Annotated[float, Field(gt=0)]
-Probability = Annotated[float, Field(ge=0, lt=1)]
+LonLat = tuple[Annotated[Real, Field(ge=-180, le=180)], Annotated[Real, Field(ge=-90, le=90)]]
+PositiveFloat = Annotated[Real, Field(gt=0)]
+NonNegativeFloat = Annotated[Real, Field(ge=0)]
+Probability = Annotated[Real, Field(ge=0, lt=1)]
+
+#: The most frequent ferry or liner service, in hours between sailings: no ship sails every
+#: six minutes, and a smaller gap would fill a run with millions of sailings.
+MIN_FERRY_EVERY_H = 0.1
 
 
 def _one_or_many(value: Any) -> Any:
@@ -66,9 +72,9 @@ class Facility(FrozenModel):
 
     type: FacilityType
     dwell_h: Duration
-    servers: int = Field(1, ge=1)
-    fee_usd_per_wagon: float = Field(0.0, ge=0)
-    fee_usd_per_tonne: float = Field(0.0, ge=0)
+    servers: Whole = Field(1, ge=1)
+    fee_usd_per_wagon: NonNegativeFloat = 0.0
+    fee_usd_per_tonne: NonNegativeFloat = 0.0
     capacity_per_day: PositiveFloat | None = None
     modes: tuple[Mode, ...] | None = Field(None, min_length=1)
     source: Source | None = None
@@ -91,9 +97,9 @@ class Facility(FrozenModel):
 class Tariff(FrozenModel):
     """What running on a link costs: per wagon-km, per tonne-km and a fixed charge per wagon."""
 
-    usd_per_wagon_km: float = Field(0.0, ge=0)
-    usd_per_tonne_km: float = Field(0.0, ge=0)
-    usd_per_wagon: float = Field(0.0, ge=0)
+    usd_per_wagon_km: NonNegativeFloat = 0.0
+    usd_per_tonne_km: NonNegativeFloat = 0.0
+    usd_per_wagon: NonNegativeFloat = 0.0
     source: Source | None = None
     note: str | None = None
 
@@ -109,9 +115,9 @@ class Tariff(FrozenModel):
 class Ferry(FrozenModel):
     """A ferry (or liner) service on a link: sailings every ``every_h`` hours, or when full."""
 
-    capacity_wagons: int = Field(ge=1)
+    capacity_wagons: Whole = Field(ge=1)
     sailing_h: Duration
-    every_h: PositiveFloat
+    every_h: Annotated[Real, Field(ge=MIN_FERRY_EVERY_H)]
     depart_when_full: bool = False
     cancel_prob: Probability | tuple[Probability, ...] = 0.0
     carries: tuple[Literal["rail", "road"], ...] = Field(("rail", "road"), min_length=1)
@@ -184,13 +190,13 @@ class Link(FrozenModel):
     bidirectional: bool = True
     length_km: PositiveFloat | None = None
     speed_kmh: PositiveFloat | None = None
-    gauge_mm: int | None = Field(None, gt=0)
+    gauge_mm: Whole | None = Field(None, gt=0)
     status: Status = "open"
-    opens_year: int | None = Field(None, ge=1800, le=2200)
+    opens_year: Whole | None = Field(None, ge=1800, le=2200)
     capacity_per_day: PositiveFloat | None = None
     tariff: Tariff = Tariff()
     ferry: Ferry | None = None
-    emissions_g_per_tonne_km: float | None = Field(None, ge=0)
+    emissions_g_per_tonne_km: NonNegativeFloat | None = None
     source: Source | None = None
     note: str | None = None
     coords: tuple[LonLat, ...] = Field(min_length=2)
@@ -270,6 +276,13 @@ class Network:
     path: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
+        # A network without nodes has nothing to route, simulate or draw. One with nodes and
+        # no links is a network (an atlas of places being built up): it validates.
+        if not self.nodes:
+            raise InputError(
+                f"{self.path or '<network>'}: features: no nodes "
+                "(a network needs at least one valid Point feature)"
+            )
         # The mappings of a validated network do not change: the engine relies on it.
         object.__setattr__(self, "nodes", FrozenDict(self.nodes))
         object.__setattr__(self, "links", FrozenDict(self.links))

@@ -309,23 +309,35 @@ def plot_network(
         color="#555555",
         va="top",
     )
-    save_figure(fig, path, dpi=dpi, tight=False)
+    try:
+        save_figure(fig, path, dpi=dpi, tight=False)
+    except OSError as exc:
+        from corridorsim.errors import CorridorsimError
+
+        raise CorridorsimError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def save_figure(
     fig: Any, path: str | os.PathLike[str], *, dpi: int = 150, tight: bool = True
 ) -> None:
     """Lay out (``tight``), save as PNG via a temporary file (so no half-written image
-    remains) and close a matplotlib figure."""
+    remains) and close a matplotlib figure (also when the save fails: the OSError, which
+    names the file, is the caller's to report)."""
     import io
 
     from matplotlib import pyplot as plt
 
     from corridorsim._files import write_bytes_atomic
 
-    if tight:
-        fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.15)
-    plt.close(fig)
-    write_bytes_atomic(path, buffer.getvalue())
+    try:
+        if tight:
+            fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.15)
+    finally:
+        plt.close(fig)
+    try:
+        write_bytes_atomic(path, buffer.getvalue())
+    except OSError as exc:
+        exc.filename = str(path)
+        raise

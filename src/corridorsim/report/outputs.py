@@ -1,25 +1,32 @@
 """Writing a run's files (summary.json, shipments.csv, legs.csv, facilities.csv,
 manifest.json) and a comparison's (compare.json and each scenario's run files).
 
-Every file is written to a temporary name and renamed into place, so an interrupted run never
-leaves a half-written file where a complete one was.
+A run's (or a comparison's) folder changes in one step: every file is written into a fresh
+hidden folder beside it (``.DIR.*.tmp``), which then takes the folder's place, so the folder
+holds one complete run or the previous one, never a mix. Leftovers of an interrupted write are
+removed by the next one. A write the disk refuses (full, read-only) is one line naming the
+file, and the previous folder stays as it was.
 """
 
 from __future__ import annotations
 
 import csv
+import ctypes
 import io
 import json
 import os
 import platform
+import shutil
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corridorsim import __version__
 from corridorsim._files import write_text_atomic
-from corridorsim.errors import ParameterError
+from corridorsim.errors import CorridorsimError, ParameterError
 
 if TYPE_CHECKING:
     from corridorsim.experiment.compare import Comparison
@@ -55,15 +62,218 @@ def _cell(value: Any) -> Any:
 
 def prepare_output_dir(path: str | os.PathLike[str]) -> Path:
     """The output folder ``path``, created if needed (ParameterError ``out_dir`` if it
-    cannot be)."""
-    out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise ParameterError("out_dir", f"{out} exists and is not a folder")
+    cannot be, or if it cannot be written in)."""
+    out = check_output_dir(path)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ParameterError("out_dir", f"{out}: cannot create: {exc.strerror or exc}") from None
     return out
+
+
+def check_output_dir(path: str | os.PathLike[str], *, replaced: bool = False) -> Path:
+    """``path`` as an output folder, checked before any work is done: ParameterError
+    ``out_dir`` if it is empty, is a file, lies under a file, or cannot be written in (with
+    ``replaced``, its parent, where the folder is swapped in, must be writable too)."""
+    if not str(path):
+        raise ParameterError("out_dir", "an empty folder name")
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise ParameterError("out_dir", f"{out} exists and is not a folder")
+    base = out if out.is_dir() and not replaced else _existing_ancestor(out.absolute().parent)
+    if not base.is_dir():
+        raise ParameterError("out_dir", f"{out}: cannot create: {base} is not a folder")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise ParameterError("out_dir", f"{out}: cannot write in {base}: permission denied")
+    return out
+
+
+def check_output_file(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a file to write: ParameterError ``path`` if it is empty, is a folder, or
+    its folder does not exist or cannot be written in."""
+    if not str(path):
+        raise ParameterError("path", "an empty file name")
+    target = Path(path)
+    folder = target.absolute().parent
+    if target.is_dir():
+        raise ParameterError("path", f"{target} is a folder")
+    if not folder.is_dir():
+        reason = "is not a folder" if folder.exists() else "does not exist"
+        raise ParameterError("path", f"{target}: the folder {folder} {reason}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ParameterError("path", f"{target}: cannot write in {folder}: permission denied")
+    return target
+
+
+def _existing_ancestor(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+@contextmanager
+def naming(path: str | os.PathLike[str]) -> Iterator[None]:
+    """An OSError in the block names ``path`` (the file being written, not its temporary
+    name)."""
+    try:
+        yield
+    except OSError as exc:
+        exc.filename = str(path)
+        raise
+
+
+def write_error(exc: OSError, path: str | os.PathLike[str]) -> CorridorsimError:
+    """A failed write as one line: ``cannot write PATH: No space left on device``."""
+    return CorridorsimError(f"cannot write {path}: {exc.strerror or exc}")
+
+
+#: Hidden names of corridorsim's temporary files and folders: ``.NAME.<random>.tmp``.
+def _is_temp(name: str) -> bool:
+    return name.startswith(".") and name.endswith(".tmp")
+
+
+def remove_stale_temp_files(folder: str | os.PathLike[str]) -> None:
+    """Remove the hidden ``.*.tmp`` files an interrupted write left in ``folder``."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if _is_temp(entry.name) and entry.is_file(follow_symlinks=False):
+            Path(entry.path).unlink(missing_ok=True)
+
+
+def _clean_leftovers(out: Path) -> None:
+    """Remove what interrupted writes of ``out`` left beside it; a folder set aside by a
+    swap that never finished is the previous run: put it back if ``out`` is missing."""
+    prefix = f".{out.name}."
+    try:
+        names = sorted(e.name for e in os.scandir(out.parent))
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        left = out.parent / name
+        if name.endswith(".old.tmp") and not out.exists():
+            os.rename(left, out)
+        elif left.is_dir() and not left.is_symlink():
+            shutil.rmtree(left, ignore_errors=True)
+        else:
+            left.unlink(missing_ok=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where that is
+    not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    if done == 0:
+        return True
+    errno = ctypes.get_errno()
+    if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: this file system cannot swap
+        return False
+    raise OSError(errno, os.strerror(errno), str(b))
+
+
+def _swap_in(new: Path, out: Path) -> None:
+    """Put the folder ``new`` at ``out``; the previous ``out`` is removed."""
+    if not out.exists():
+        os.rename(new, out)
+    elif _exchange(new, out):
+        shutil.rmtree(new, ignore_errors=True)
+    else:
+        aside = Path(f"{new}.old.tmp")
+        os.rename(out, aside)
+        os.rename(new, out)
+        shutil.rmtree(aside, ignore_errors=True)
+    _sync_folder(out.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def replaced_folder(
+    out_dir: str | os.PathLike[str], keeps: Callable[[os.DirEntry[str]], bool]
+) -> Iterator[Path]:
+    """A fresh folder to write ``out_dir``'s new contents into; when the block ends it
+    takes ``out_dir``'s place in one step. ``keeps`` says which entries of an existing
+    ``out_dir`` are outputs that may be replaced: any other entry is refused (ParameterError
+    ``out_dir``), so nothing else is lost. A failed write (OSError) is one line naming the
+    file in ``out_dir``, and ``out_dir`` stays as it was."""
+    # A folder given through a symlink is replaced where it really is; the link stays.
+    out = Path(os.path.realpath(check_output_dir(out_dir, replaced=True)))
+    shown = Path(out_dir)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _clean_leftovers(out)
+        if out.is_dir():
+            foreign = sorted(
+                e.name for e in os.scandir(out) if not keeps(e) and not _is_temp(e.name)
+            )
+            if foreign:
+                listed = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+                raise ParameterError(
+                    "out_dir",
+                    f"{shown} holds files that are not corridorsim outputs ({listed}): use a "
+                    "new or empty output folder",
+                )
+        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    except OSError as exc:
+        raise write_error(exc, exc.filename or shown) from None
+    try:
+        os.chmod(stage, 0o777 & ~_umask())
+        yield stage
+        _swap_in(stage, out)
+    except OSError as exc:
+        shutil.rmtree(stage, ignore_errors=True)
+        name = str(exc.filename or "")
+        where = shown / os.path.relpath(name, stage) if name.startswith(str(stage)) else shown
+        raise write_error(exc, where) from None
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: The files of a run's folder.
+RUN_FILES = ("summary.json", "shipments.csv", "legs.csv", "facilities.csv", "manifest.json")
+
+
+def _is_run_entry(entry: os.DirEntry[str]) -> bool:
+    """Whether an entry of a run's folder is one of its outputs (a file or a chart)."""
+    return entry.is_file() and (entry.name in RUN_FILES or entry.name.endswith(".png"))
+
+
+def _is_compare_entry(entry: os.DirEntry[str]) -> bool:
+    """Whether an entry of a comparison's folder is one of its outputs (compare.json, a
+    chart, or a scenario's run folder)."""
+    if entry.is_dir():
+        return all(_is_run_entry(e) or _is_temp(e.name) for e in os.scandir(entry.path))
+    return entry.is_file() and (entry.name == "compare.json" or entry.name.endswith(".png"))
 
 
 def manifest(
@@ -97,9 +307,17 @@ def write_run_outputs(
     *,
     plots: bool = False,
 ) -> list[Path]:
-    """Write the five files of a run into ``out_dir`` (and its charts with ``plots``);
-    return their paths."""
-    out = prepare_output_dir(out_dir)
+    """Write the five files of a run into ``out_dir`` (and its charts with ``plots``),
+    replacing a previous run there in one step; return their paths."""
+    with replaced_folder(out_dir, _is_run_entry) as stage:
+        names = _write_run_files(result, stage, argv, plots=plots)
+    return [Path(out_dir) / name for name in names]
+
+
+def _write_run_files(
+    result: SimulationResult, folder: Path, argv: Sequence[str] | None, *, plots: bool
+) -> list[str]:
+    """Write a run's files into ``folder`` (which exists); return their names."""
     files = {
         "summary.json": json_text(result.summary()),
         "shipments.csv": csv_text(shipment_row(r) for r in result.consignment_rows()),
@@ -109,15 +327,15 @@ def write_run_outputs(
             manifest(result.scenario.input_hashes, result.seed, len(result.replications), argv)
         ),
     }
-    written = []
     for name, text in files.items():
-        write_text_atomic(out / name, text)
-        written.append(out / name)
+        with naming(folder / name):
+            write_text_atomic(folder / name, text)
+    names = list(files)
     if plots:
         from corridorsim.report.charts import write_run_charts
 
-        written.extend(write_run_charts(result, out))
-    return written
+        names.extend(os.path.relpath(p, folder) for p in write_run_charts(result, folder))
+    return names
 
 
 def write_compare_outputs(
@@ -128,17 +346,22 @@ def write_compare_outputs(
     plots: bool = False,
 ) -> list[Path]:
     """Write ``compare.json`` and each scenario's run files into ``out_dir/<label>/`` (and
-    the comparison charts with ``plots``); return their paths."""
-    out = prepare_output_dir(out_dir)
-    write_text_atomic(out / "compare.json", json_text(comparison.document()))
-    written = [out / "compare.json"]
-    for label, result in zip(comparison.labels, comparison.results, strict=True):
-        written.extend(write_run_outputs(result, out / label, argv))
-    if plots:
-        from corridorsim.report.charts import write_compare_charts
+    the comparison charts with ``plots``), replacing a previous comparison there in one
+    step; return their paths."""
+    with replaced_folder(out_dir, _is_compare_entry) as stage:
+        with naming(stage / "compare.json"):
+            write_text_atomic(stage / "compare.json", json_text(comparison.document()))
+        names = ["compare.json"]
+        for label, result in zip(comparison.labels, comparison.results, strict=True):
+            (stage / label).mkdir()
+            names.extend(f"{label}/{n}" for n in _write_run_files(result, stage / label, argv,
+                                                                   plots=False))
+        if plots:
+            from corridorsim.report.charts import write_compare_charts
 
-        written.extend(write_compare_charts(comparison, out))
-    return written
+            charts = write_compare_charts(comparison, stage)
+            names.extend(os.path.relpath(p, stage) for p in charts)
+    return [Path(out_dir) / name for name in names]
 
 
 LEG_COLUMNS = (

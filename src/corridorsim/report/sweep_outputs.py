@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from corridorsim._files import write_bytes_atomic, write_text_atomic
 from corridorsim.errors import InputError
-from corridorsim.report.outputs import csv_text, json_text
+from corridorsim.report.outputs import (
+    csv_text,
+    json_text,
+    naming,
+    remove_stale_temp_files,
+    write_error,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -103,24 +109,42 @@ def write_sweep_folder(
     outcome: SweepOutcome, out_dir: str | os.PathLike[str], *, plots: bool = False
 ) -> list[Path]:
     """Write a sweep's files into ``out_dir`` (beside its results.sqlite), and with
-    ``plots`` its charts; return the paths written."""
+    ``plots`` its charts; return the paths written.
+
+    Each file is replaced in one step, and temporary files an interrupted write left are
+    removed first. A write the disk refuses is a one-line CorridorsimError naming the file;
+    the files not yet rewritten stay as they were.
+    """
     out = Path(out_dir)
+    remove_stale_temp_files(out)
+    try:
+        return _write_sweep_files(outcome, out, plots=plots)
+    except OSError as exc:
+        raise write_error(exc, exc.filename or out) from None
+
+
+def _write_sweep_files(outcome: SweepOutcome, out: Path, *, plots: bool) -> list[Path]:
     study = outcome.study
     rows = point_table(outcome)
-    write_text_atomic(out / "points.csv", csv_text(rows))
-    write_parquet(rows, out / "points.parquet")
+    with naming(out / "points.csv"):
+        write_text_atomic(out / "points.csv", csv_text(rows))
+    with naming(out / "points.parquet"):
+        write_parquet(rows, out / "points.parquet")
     flat_indices = [
         {k: (v if not isinstance(v, list) else " ".join(map(str, v))) for k, v in r.items()}
         for r in outcome.indices
     ]
-    write_text_atomic(out / "indices.csv", csv_text(flat_indices, index_columns(outcome)))
-    write_text_atomic(
-        out / "indices.json",
-        json_text(
-            {"study": study.spec.name, "method": study.spec.method, "indices": outcome.indices}
-        ),
-    )
-    write_text_atomic(out / "study.json", json_text(study_document(outcome)))
+    with naming(out / "indices.csv"):
+        write_text_atomic(out / "indices.csv", csv_text(flat_indices, index_columns(outcome)))
+    with naming(out / "indices.json"):
+        write_text_atomic(
+            out / "indices.json",
+            json_text(
+                {"study": study.spec.name, "method": study.spec.method, "indices": outcome.indices}
+            ),
+        )
+    with naming(out / "study.json"):
+        write_text_atomic(out / "study.json", json_text(study_document(outcome)))
     written = [
         out / n
         for n in ("points.csv", "points.parquet", "indices.csv", "indices.json", "study.json")

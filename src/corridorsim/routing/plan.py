@@ -12,7 +12,40 @@ from itertools import pairwise
 from corridorsim.network.model import Network
 from corridorsim.routing.graph import CostModel
 from corridorsim.routing.route import Route
-from corridorsim.routing.search import Router, resolve_avoid
+from corridorsim.routing.search import Avoid, Router, resolve_avoid
+
+
+def fixed_route_problems(
+    network: Network, fixed: tuple[str, ...], avoid: Avoid | None = None
+) -> list[tuple[int, str]]:
+    """What keeps a fixed route from being followed node by node, in order.
+
+    Each problem is ``(index, message)``, the index being the place in ``fixed`` it is about:
+    a node listed twice (a route runs through a place once), a node avoided, or a node with
+    no open link to it from the one before (one way links count in their direction only).
+    """
+    avoid = avoid or Avoid()
+    problems: list[tuple[int, str]] = []
+    first_at: dict[str, int] = {}
+    for j, node_id in enumerate(fixed):
+        if node_id in first_at:
+            problems.append((j, f"{node_id} is listed twice (first at fixed[{first_at[node_id]}])"))
+            continue
+        first_at[node_id] = j
+        node = network.nodes.get(node_id)
+        if node is not None and (node_id in avoid.nodes or node.country in avoid.countries):
+            problems.append((j, f"{node_id} is among the nodes to avoid"))
+    for j, (a, b) in enumerate(pairwise(fixed), start=1):
+        if a == b or a not in network.nodes or b not in network.nodes:
+            continue
+        if not any(
+            link.status == "open"
+            and link.id not in avoid.links
+            and (link.endpoints() == (a, b) or (link.bidirectional and link.endpoints() == (b, a)))
+            for link in network.links.values()
+        ):
+            problems.append((j, f"no open link from {a} to {b}"))
+    return problems
 
 
 def plan_route(
@@ -31,7 +64,10 @@ def plan_route(
     """The best route from ``origin`` to ``destination`` under ``policy``, or None.
 
     ``cost`` holds the wagon's load and the cargo's value of time. ``fixed`` lists nodes the
-    route runs through in order: only links joining two consecutive ones are used.
+    route runs through in order: only links joining two consecutive ones are used. The list
+    is followed exactly when :func:`fixed_route_problems` finds nothing wrong with it (each
+    node once, each consecutive pair joined by an open link): the links allowed then form a
+    single path.
     ``avoid_tokens`` are words naming nodes, links or countries to avoid (as
     :func:`~corridorsim.routing.search.resolve_avoid` reads them); ``avoid_extra`` holds node
     and link ids closed now. ``start_carrier`` and ``origin_facilities`` serve a consignment

@@ -7,6 +7,7 @@ are independent), and raised as :class:`~corridorsim.errors.InputError`.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -17,16 +18,23 @@ from pydantic import ValidationError
 
 from corridorsim._schema import FrozenDict, dotted, error_lines, field_vocabulary
 from corridorsim.errors import InputError
-from corridorsim.network.distributions import Distribution
+from corridorsim.network.distributions import MAX_DURATION_H, Distribution
 from corridorsim.network.io import load_network
 from corridorsim.network.lookup import resolve_node
 from corridorsim.network.model import Network
 from corridorsim.routing.graph import CostModel
-from corridorsim.routing.plan import plan_route
+from corridorsim.routing.plan import fixed_route_problems, plan_route
 from corridorsim.routing.route import Route
-from corridorsim.routing.search import links_that_would_connect, resolve_avoid
+from corridorsim.routing.search import Avoid, links_that_would_connect, resolve_avoid
 from corridorsim.scenario.paths import apply_network_sets
-from corridorsim.scenario.schema import Cargo, Disruption, ScenarioFile, Shipment, tonnage_gap
+from corridorsim.scenario.schema import (
+    MAX_DEPARTURES,
+    Cargo,
+    Disruption,
+    ScenarioFile,
+    Shipment,
+    tonnage_gap,
+)
 from corridorsim.scenario.yaml_source import PathKey, YamlDocument, read_yaml
 
 _VOCABULARY = field_vocabulary(ScenarioFile)
@@ -160,7 +168,7 @@ def build_scenario(
                 network,
                 spec,
                 shipment,
-                lambda key, i=i: where(("shipments", i, key)),
+                lambda *loc, i=i: where(("shipments", i, *loc)),
                 f"shipments[{i}]",
             )
         )
@@ -243,6 +251,9 @@ def _plan(
         avoid = resolve_avoid(network, shipment.route.avoid)
     except InputError as exc:
         raise InputError(f"{place}{index_path}.route.avoid: {exc.problems[0]}") from None
+    if shipment.route.fixed:
+        _check_fixed(network, shipment.route.fixed, origin, destination, avoid, where, index_path)
+    gap = _gap(spec, shipment, cargo, where, index_path)
     try:
         route = plan_route(
             network,
@@ -262,11 +273,6 @@ def _plan(
         raise InputError(
             f"{place}{index_path}.route: no route from {origin} to {destination} {what}{hint}"
         )
-    gap: Distribution | None
-    if shipment.tonnes_per_year or shipment.tonnes_per_month:
-        gap = tonnage_gap(shipment, cargo.tonnes_per_wagon)
-    else:
-        gap = shipment.interarrival_h
     return ShipmentPlan(
         spec=shipment,
         cargo=cargo,
@@ -276,3 +282,63 @@ def _plan(
         route=route,
         avoid=shipment.route.avoid,
     )
+
+
+def _check_fixed(
+    network: Network,
+    fixed: tuple[str, ...],
+    origin: str,
+    destination: str,
+    avoid: Avoid,
+    where: Any,
+    index_path: str,
+) -> None:
+    """A fixed route runs from the origin to the destination, node by node, each node once."""
+    problems: list[tuple[int, str]] = []
+    if fixed[0] != origin:
+        problems.append((0, f"the route starts at {fixed[0]}, not at the origin {origin}"))
+    last = len(fixed) - 1
+    if fixed[-1] != destination:
+        problems.append(
+            (last, f"the route ends at {fixed[-1]}, not at the destination {destination}")
+        )
+    problems.extend(fixed_route_problems(network, fixed, avoid))
+    if problems:
+        raise InputError(
+            f"{where('route', 'fixed', j)}{index_path}.route.fixed[{j}]: {message}"
+            for j, message in sorted(problems, key=lambda p: p[0])
+        )
+
+
+def _gap(
+    spec: ScenarioFile, shipment: Shipment, cargo: Cargo, where: Any, index_path: str
+) -> Distribution | None:
+    """The time between a flow's departures; refused when its departures cannot fit a run."""
+    if shipment.tonnes_per_year or shipment.tonnes_per_month:
+        key = "tonnes_per_year" if shipment.tonnes_per_year else "tonnes_per_month"
+        rate = shipment.tonnes_per_hour() or 0.0
+        mean_h = shipment.wagons * cargo.tonnes_per_wagon / rate
+        if mean_h > MAX_DURATION_H:
+            raise InputError(
+                f"{where(key)}{index_path}.{key}: so little that a train leaves every "
+                f"{mean_h:.3g} h, more than the longest duration ({MAX_DURATION_H:g} h)"
+            )
+        gap: Distribution | None = tonnage_gap(shipment, cargo.tonnes_per_wagon)
+    else:
+        key = "interarrival_h"
+        gap = shipment.interarrival_h
+    if gap is None:
+        return None
+    end_h = min(spec.horizon_h, shipment.until_h or spec.horizon_h)
+    mean_h = gap.mean()
+    span_h = max(end_h - shipment.depart_h, 0.0)
+    expected = math.inf if mean_h <= 0 else 1 + span_h / mean_h
+    if shipment.count is not None:
+        expected = min(expected, shipment.count)
+    if expected > MAX_DEPARTURES:
+        raise InputError(
+            f"{where(key)}{index_path}.{key}: about {expected:.3g} departures in "
+            f"{span_h:g} h, more than the {MAX_DEPARTURES:,} one shipment may send in a "
+            "replication (give a longer gap or a count)"
+        )
+    return gap

@@ -12,21 +12,35 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from corridorsim._schema import FrozenDict, FrozenModel, freeze_mapping
-from corridorsim.network.distributions import Distribution, Duration, Exponential, Fixed
-from corridorsim.network.model import Slug
+from corridorsim.network.distributions import (
+    Distribution,
+    Duration,
+    Exponential,
+    Fixed,
+    Real,
+    Whole,
+)
+from corridorsim.network.model import NonNegativeFloat, PositiveFloat, Slug
 
-PositiveFloat = Annotated[float, Field(gt=0)]
 Policy = Literal["fastest", "cheapest", "generalized"]
 HOURS_PER_YEAR = 8760.0
 HOURS_PER_MONTH = HOURS_PER_YEAR / 12
+
+#: The most replications a run makes (a file's ``replications``, the ``replications`` of
+#: :func:`corridorsim.simulate`, ``-r``): results of every replication are held in memory.
+MAX_REPLICATIONS = 100_000
+#: The most consignments one shipment may send in one replication, counted from its horizon
+#: and mean gap: each is a process and a record in memory, and a million trains is more than
+#: any corridor runs in a century.
+MAX_DEPARTURES = 1_000_000
 
 
 class Cargo(FrozenModel):
     """What a wagon carries: its load, and what its value and its time are worth."""
 
     tonnes_per_wagon: PositiveFloat
-    value_usd_per_tonne: float = Field(0.0, ge=0)
-    value_of_time_usd_per_tonne_day: float = Field(0.0, ge=0)
+    value_usd_per_tonne: NonNegativeFloat = 0.0
+    value_of_time_usd_per_tonne_day: NonNegativeFloat = 0.0
     note: str | None = None
 
 
@@ -56,10 +70,10 @@ class Shipment(FrozenModel):
     cargo: str
     origin: str
     destination: str
-    wagons: int = Field(ge=1, le=10_000)
-    depart_h: float = Field(0.0, ge=0)
+    wagons: Whole = Field(ge=1, le=10_000)
+    depart_h: NonNegativeFloat = 0.0
     interarrival_h: Duration | None = None
-    count: int | None = Field(None, ge=1, le=1_000_000)
+    count: Whole | None = Field(None, ge=1, le=MAX_DEPARTURES)
     tonnes_per_year: PositiveFloat | None = None
     tonnes_per_month: PositiveFloat | None = None
     arrivals: Literal["regular", "poisson"] = "regular"
@@ -123,7 +137,7 @@ def tonnage_gap(shipment: Shipment, tonnes_per_wagon: float) -> Distribution:
 class Effect(FrozenModel):
     """What a disruption does short of closing: less capacity, or extra dwell."""
 
-    capacity_factor: float | None = Field(None, gt=0, le=1)
+    capacity_factor: Real | None = Field(None, gt=0, le=1)
     extra_dwell_h: Duration | None = None
 
     @model_validator(mode="after")
@@ -137,8 +151,8 @@ class Disruption(FrozenModel):
     """A node or link closed or degraded between ``from_h`` and ``to_h``."""
 
     target: str
-    from_h: float = Field(ge=0)
-    to_h: float
+    from_h: NonNegativeFloat
+    to_h: Real
     effect: Literal["closed"] | Effect = "closed"
     reroute: bool = False
     note: str | None = None
@@ -175,9 +189,9 @@ class ScenarioFile(FrozenModel):
     network: str = Field(min_length=1)
     start: dt.date | None = None
     #: Up to a century: runs are about corridors' operations, and calendar months must exist.
-    horizon_days: Annotated[float, Field(gt=0, le=36_500)]
-    replications: int = Field(30, ge=1, le=100_000)
-    seed: int = Field(0, ge=0)
+    horizon_days: Annotated[Real, Field(gt=0, le=36_500)]
+    replications: Whole = Field(30, ge=1, le=MAX_REPLICATIONS)
+    seed: Whole = Field(0, ge=0)
     target_days: PositiveFloat | None = None
     network_changes: NetworkChanges = NetworkChanges()
     cargo: Annotated[dict[Slug, Cargo], AfterValidator(freeze_mapping)] = Field(min_length=1)

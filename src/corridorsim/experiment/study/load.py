@@ -8,6 +8,7 @@ path is refused before anything runs.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,9 +21,9 @@ from pydantic import ValidationError
 from corridorsim._schema import dotted, error_lines
 from corridorsim.errors import InputError
 from corridorsim.experiment.kpis import EXAMPLES, is_kpi
-from corridorsim.experiment.methods import METHODS, Method
+from corridorsim.experiment.methods import METHODS, GridMethod, Method
 from corridorsim.experiment.study.parameters import Parameter, Where, parse_parameter
-from corridorsim.experiment.study.schema import VOCABULARY, StudyFile
+from corridorsim.experiment.study.schema import MAX_DESIGN_POINTS, VOCABULARY, StudyFile
 from corridorsim.network.io import load_network
 from corridorsim.network.model import Network
 from corridorsim.scenario.load import Scenario, build_scenario
@@ -100,6 +101,30 @@ def _reference_problems(
     return problems
 
 
+#: Design points per sample beyond the parameter count: a Morris trajectory has
+#: parameters + 1 points, a Saltelli (Sobol) row parameters + 2; a Latin hypercube, one.
+_POINTS_PER_SAMPLE = {"lhs": None, "morris": 1, "sobol": 2}
+
+
+def _design_problem(spec: StudyFile, parameters: Sequence[Parameter], where: Where) -> str | None:
+    """Too many design points to build, counted before any is built."""
+    if spec.method == "grid":
+        size = math.prod(len(GridMethod.levels(p) or ()) for p in parameters)
+        loc: tuple[Any, ...] = ("parameters",)
+        how = "the product of the parameters' level counts"
+    else:
+        extra = _POINTS_PER_SAMPLE.get(spec.method)
+        size = (spec.samples or 0) * (1 if extra is None else len(parameters) + extra)
+        loc = ("samples",)
+        how = "samples" if extra is None else f"samples x (parameters + {extra})"
+    if size <= MAX_DESIGN_POINTS:
+        return None
+    return (
+        f"{where(loc)}{dotted(loc)}: {size:,} design points ({how}), more than the "
+        f"{MAX_DESIGN_POINTS:,} a study may have"
+    )
+
+
 def _path_problems(
     parameters: Sequence[Parameter], base_doc: YamlDocument, base_network: Network, where: Where
 ) -> list[str]:
@@ -155,6 +180,8 @@ def load_study(path: str | os.PathLike[str]) -> Study:
         f"{where(p.place)}{dotted(p.place)}: {p.message}"
         for p in METHODS[spec.method].problems(spec, parameters)
     )
+    if not problems and (too_big := _design_problem(spec, parameters, where)) is not None:
+        problems.append(too_big)
     if problems:
         raise InputError(problems)
     problems.extend(_reference_problems(spec, base_scenario, base_doc.path, where))

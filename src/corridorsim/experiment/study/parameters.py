@@ -62,7 +62,7 @@ class Parameter:
         if self.kind == "levels":
             return self.spec[min(int(x), len(self.spec) - 1)]
         if self.integer:
-            return round(x)
+            return round(float(x))
         return float(x)
 
     def midpoint(self) -> Any:
@@ -71,9 +71,80 @@ class Parameter:
         if self.kind == "levels":
             return self.spec[0]
         if self.kind == "normal":
-            return self.spec.mean
-        mid = (self.spec.lo + self.spec.hi) / 2 if self.kind == "range" else self.spec.mode
+            mid = self.spec.mean
+        elif self.kind == "range":
+            mid = (self.spec.lo + self.spec.hi) / 2
+        else:
+            mid = self.spec.mode
         return round(mid) if self.integer else mid
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _reads_as_number(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _kind(value: Any) -> str:
+    if _is_number(value):
+        return "a number"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _levels(path: str, raw: list[Any], where: Where) -> tuple[Any, ...]:
+    """A list of levels of one type, so that every point's value fits one column.
+
+    Numbers become one type (all floats when any is a float, else ints). Text that reads as a
+    number is refused (the YAML reader took it as text, so a typed value was meant); so is a
+    list mixing kinds (numbers with text, text with lists). ``null`` may stand beside any kind.
+    """
+    problems = []
+    for i, level in enumerate(raw):
+        if _reads_as_number(level):
+            problems.append(
+                f"{where(('parameters', path, i))}parameters.{path}[{i}]: {level!r} is text, "
+                f"not a number: write {_number_text(level)}"
+            )
+    if problems:
+        raise InputError(problems)
+    present = [level for level in raw if level is not None]
+    kinds = list(dict.fromkeys(_kind(level) for level in present))
+    if len(kinds) > 1:
+        first = _kind(present[0])
+        i = next(i for i, level in enumerate(raw) if level is not None and _kind(level) != first)
+        raise InputError(
+            f"{where(('parameters', path, i))}parameters.{path}[{i}]: levels mix "
+            f"{first} and {_kind(raw[i])} ({raw[i]!r}); give levels of one kind"
+        )
+    if kinds == ["a number"] and any(isinstance(level, float) for level in present):
+        try:
+            return tuple(None if level is None else float(level) for level in raw)
+        except OverflowError:
+            raise InputError(
+                f"{where(('parameters', path))}parameters.{path}: a level is too large a number"
+            ) from None
+    return tuple(raw)
+
+
+def _number_text(text: str) -> str:
+    value = float(text)
+    return repr(value) if value == value and abs(value) != float("inf") else "a finite number"
 
 
 def parse_parameter(path: str, raw: Any, where: Where) -> Parameter:
@@ -90,7 +161,7 @@ def parse_parameter(path: str, raw: Any, where: Where) -> Parameter:
     if isinstance(raw, list):
         if not raw:
             raise InputError(f"{where(place)}parameters.{path}: an empty list of levels")
-        return Parameter(path, "levels", tuple(raw))
+        return Parameter(path, "levels", _levels(path, raw, where))
     if not isinstance(raw, dict):
         raise InputError(
             f"{where(place)}parameters.{path}: give a range {{min, max}}, a list of levels, or "

@@ -13,14 +13,21 @@ from pydantic import Field, field_validator, model_validator
 
 from corridorsim._schema import FrozenModel, field_vocabulary
 from corridorsim.experiment.methods import METHODS
+from corridorsim.network.distributions import Real, Whole
+from corridorsim.scenario.schema import MAX_REPLICATIONS
+
+#: The most design points a study may have (a grid's product of level counts, or the
+#: points a method makes of its samples): each point is a scenario run with its
+#: replications, and its design is built in memory before the first runs.
+MAX_DESIGN_POINTS = 1_000_000
 
 
 class Range(FrozenModel):
     """A continuous parameter: uniform on [min, max] (``steps`` levels in a grid)."""
 
-    lo: float = Field(alias="min")
-    hi: float = Field(alias="max")
-    steps: int | None = Field(None, ge=2, le=1000)
+    lo: Real = Field(alias="min")
+    hi: Real = Field(alias="max")
+    steps: Whole | None = Field(None, ge=2, le=1000)
     integer: bool | None = None
 
     @model_validator(mode="after")
@@ -34,17 +41,17 @@ class Normal(FrozenModel):
     """A parameter drawn from a normal distribution (``{dist: normal, mean, sd}``)."""
 
     dist: Literal["normal"]
-    mean: float
-    sd: float = Field(gt=0)
+    mean: Real
+    sd: Real = Field(gt=0)
 
 
 class Triangular(FrozenModel):
     """A parameter drawn from a triangular distribution (``{dist: triangular, min, mode, max}``)."""
 
     dist: Literal["triangular"]
-    lo: float = Field(alias="min")
-    mode: float
-    hi: float = Field(alias="max")
+    lo: Real = Field(alias="min")
+    mode: Real
+    hi: Real = Field(alias="max")
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -71,13 +78,13 @@ class StudyFile(FrozenModel):
     base: str = Field(min_length=1)
     #: A name in :data:`corridorsim.experiment.methods.METHODS`.
     method: str
-    samples: int | None = Field(None, ge=1, le=1_000_000)
-    replications: int = Field(10, ge=1, le=100_000)
-    seed: int = Field(0, ge=0)
+    samples: Whole | None = Field(None, ge=1, le=MAX_DESIGN_POINTS)
+    replications: Whole = Field(10, ge=1, le=MAX_REPLICATIONS)
+    seed: Whole = Field(0, ge=0)
     parameters: dict[str, Any] = Field(min_length=1)
     kpis: tuple[str, ...] = Field(("transit_days.mean",), min_length=1)
     shipment: str | None = None
-    levels: int = Field(4, ge=2, le=100)  # morris grid levels
+    levels: Whole = Field(4, ge=2, le=100)  # morris grid levels
 
     @field_validator("method", mode="before")
     @classmethod
