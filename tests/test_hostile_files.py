@@ -142,7 +142,7 @@ NETWORK_CASES = {
     "1-deep-json": (_deep_json, f"nested more than {MAX_JSON_DEPTH} levels"),
     "2-long-integer": (_long_integer, f"more than {MAX_INT_DIGITS} digits"),
     "3-fifo": (_fifo, "not a regular file"),
-    "5-duplicate-json-key": (_duplicate_json_key, "key 'name' appears twice"),
+    "5-duplicate-json-key": (_duplicate_json_key, "line 23: key 'name' appears twice"),
     "7-long-value": (_long_value, "type must be 'Feature' (got 'xxx"),
 }
 
@@ -253,18 +253,22 @@ def test_hostile_study_file(tmp_path: Path, bounded: Callable[..., Result]) -> N
 
 
 def test_yaml_numbers_are_read_as_yaml_1_2_reads_them(tmp_path: Path) -> None:
+    """YAML 1.2's core schema, as every modern reader has it (PyYAML alone reads 1.1)."""
     path = tmp_path / "numbers.yaml"
     path.write_text(
         "a: 1e3\nb: 1.0e2\nc: -2.5E-3\nd: .5e1\ne: 1_000\nf: 0.5\ng: 12\n"
-        "h: yes\ni: off\nj: '1e3'\nk: 1e\nl: 2025-11-01\n",
+        "h: yes\ni: off\nj: '1e3'\nk: 1e\nl: 2025-11-01\nm: 010\nn: 1:30\no: 0x1F\n"
+        "p: 0o17\nq: true\nr: ~\ns: -.inf\n",
         encoding="utf-8",
     )
     data = read_yaml(path).data
     assert data["a"] == 1000.0 and type(data["a"]) is float
     assert (data["b"], data["c"], data["d"]) == (100.0, -0.0025, 5.0)
-    assert (data["e"], data["f"], data["g"]) == (1000, 0.5, 12)
-    assert (data["h"], data["i"]) == (True, False)  # YAML 1.1 booleans, as before
+    assert (data["f"], data["g"], data["m"], data["o"], data["p"]) == (0.5, 12, 10, 31, 15)
+    # YAML 1.1's booleans, sexagesimal numbers and digit separators are text in YAML 1.2.
+    assert (data["e"], data["h"], data["i"], data["n"]) == ("1_000", "yes", "off", "1:30")
     assert (data["j"], data["k"]) == ("1e3", "1e")
+    assert (data["q"], data["r"], data["s"]) == (True, None, float("-inf"))
     assert str(data["l"]) == "2025-11-01"
 
 

@@ -129,7 +129,11 @@ def _simulation_options(
             type=click.IntRange(min=least_replications),
             help=f"Replications (default: {defaults}).",
         ),
-        click.option("--seed", type=click.IntRange(min=0), help=f"Seed (default: {defaults})."),
+        click.option(
+            "--seed",
+            type=click.IntRange(min=0, max=2**63 - 1),
+            help=f"Seed (default: {defaults}).",
+        ),
         _jobs_option,
         click.option(
             "-o", "--output", "out_dir", type=click.Path(file_okay=False), help=f"Write {writes}."

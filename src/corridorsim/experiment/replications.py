@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from corridorsim.errors import ParameterError
-from corridorsim.experiment.executors import LocalExecutor, resolve_jobs
+from corridorsim.experiment.executors import LocalExecutor, WorkerLostError, resolve_jobs
 from corridorsim.experiment.results import SimulationResult
 from corridorsim.scenario.load import Scenario
 from corridorsim.scenario.schema import MAX_REPLICATIONS
@@ -62,9 +62,12 @@ def simulate(
     else:
         with LocalExecutor(min(jobs, count)) as executor:
             tasks = executor.batches(wanted)
-            for done in executor.run(_run_replications, (scenario, seed), tasks):
-                results.extend(done)
-                if progress:
-                    progress(len(results), count)
+            try:
+                for done in executor.run(_run_replications, (scenario, seed), tasks):
+                    results.extend(done)
+                    if progress:
+                        progress(len(results), count)
+            except WorkerLostError:
+                raise WorkerLostError(count - len(results), "replications") from None
     results.sort(key=lambda r: r.replication)
     return SimulationResult(scenario=scenario, seed=seed, replications=results)

@@ -11,6 +11,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
+from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
 from pydantic import ValidationError
@@ -62,8 +63,8 @@ def decode_json(text: str, *, filename: str = "<network>") -> Any:
         ) from None
     except _DuplicateKey as exc:
         raise InputError(
-            f"{filename}: key {short_repr(exc.key)} appears twice in one object "
-            "(JSON keeps only the last: delete or rename one)"
+            f"{filename}: {_where_duplicate_key(text)}key {short_repr(exc.key)} appears twice "
+            "in one object (JSON keeps only the last: delete or rename one)"
         ) from None
     except (RecursionError, ValueError) as exc:  # what the checks above should have caught
         raise InputError(f"{filename}: not valid JSON: {short_text(str(exc))}") from None
@@ -77,6 +78,32 @@ class _DuplicateKey(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
+
+
+def _where_duplicate_key(text: str) -> str:
+    """``line N: `` of the first key given twice in one object of ``text`` (valid JSON but
+    for that), found by walking its objects' keys; "" if not found."""
+    open_objects: list[set[str]] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            key, end = scanstring(text, i + 1)
+            after = end
+            while after < n and text[after] in " \t\r\n":
+                after += 1
+            if after < n and text[after] == ":" and open_objects:
+                if key in open_objects[-1]:
+                    return f"line {text.count(chr(10), 0, i) + 1}: "
+                open_objects[-1].add(key)
+            i = end
+            continue
+        if c == "{":
+            open_objects.append(set())
+        elif c == "}" and open_objects:
+            open_objects.pop()
+        i += 1
+    return ""
 
 
 def _parse_int(literal: str) -> int:

@@ -29,6 +29,10 @@ HOURS_PER_MONTH = HOURS_PER_YEAR / 12
 #: The most replications a run makes (a file's ``replications``, the ``replications`` of
 #: :func:`corridorsim.simulate`, ``-r``): results of every replication are held in memory.
 MAX_REPLICATIONS = 100_000
+
+#: The largest seed: a 64-bit signed integer, what the results store (SQLite) and most JSON
+#: readers hold exactly.
+MAX_SEED = 2**63 - 1
 #: The most consignments one shipment may send in one replication, counted from its horizon
 #: and mean gap: each is a process and a record in memory, and a million trains is more than
 #: any corridor runs in a century.
@@ -191,7 +195,7 @@ class ScenarioFile(FrozenModel):
     #: Up to a century: runs are about corridors' operations, and calendar months must exist.
     horizon_days: Annotated[Real, Field(gt=0, le=36_500)]
     replications: Whole = Field(30, ge=1, le=MAX_REPLICATIONS)
-    seed: Whole = Field(0, ge=0)
+    seed: Whole = Field(0, ge=0, le=MAX_SEED)
     target_days: PositiveFloat | None = None
     network_changes: NetworkChanges = NetworkChanges()
     cargo: Annotated[dict[Slug, Cargo], AfterValidator(freeze_mapping)] = Field(min_length=1)

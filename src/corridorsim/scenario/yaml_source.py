@@ -53,19 +53,28 @@ MAX_YAML_VALUES = 100_000
 #: seconds.
 MAX_YAML_BYTES = 1024 * 1024
 
-#: Floats with an exponent as YAML 1.2 reads them (1e3, 1.0e2, -2.5E-3, .5e1); PyYAML's YAML
-#: 1.1 rules read those as strings. (Other numbers, and yes/no/on/off as booleans, stay
-#: as PyYAML's safe loader reads them.)
-_YAML12_EXPONENT_FLOAT = re.compile(
-    r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$"
+#: Plain scalars as YAML 1.2's core schema reads them (PyYAML implements YAML 1.1, where
+#: ``1.0e2`` is text, ``010`` is 8, ``1:30`` is 90 and ``yes``/``no``/``on``/``off`` are
+#: booleans; in YAML 1.2 and in every other modern reader they are 100.0, 10, text and text).
+_YAML12_RESOLVERS = (
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
 )
+_YAML11_SCALAR_TAGS = {tag for tag, _, _ in _YAML12_RESOLVERS}
 
 
 class _Loader(yaml.SafeLoader):
     """PyYAML's safe loader, telling where a value it cannot build stands in the file.
 
-    It also refuses nesting deeper than :data:`MAX_YAML_DEPTH`, a key given twice in one
-    mapping, and reads exponent floats as YAML 1.2 does.
+    It also refuses nesting deeper than :data:`MAX_YAML_DEPTH` and a key given twice in one
+    mapping, and reads plain numbers, booleans and nulls as YAML 1.2 does.
     """
 
     def __init__(self, stream: str) -> None:
@@ -126,9 +135,23 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float", _YAML12_EXPONENT_FLOAT, list("-+0123456789.")
-)
+def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> int:
+    """An integer as YAML 1.2 writes it: decimal (a leading zero is still decimal), ``0o``
+    octal or ``0x`` hexadecimal."""
+    text = str(loader.construct_scalar(node))
+    if text.startswith(("0o", "0x")):
+        return int(text[2:], 8 if text[1] == "o" else 16)
+    return int(text, 10)
+
+
+# Start from the safe loader's resolvers less its YAML 1.1 numbers, booleans and nulls.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _YAML11_SCALAR_TAGS]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _tag, _pattern, _first in _YAML12_RESOLVERS:
+    _Loader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def read_yaml(path: str | os.PathLike[str]) -> YamlDocument:

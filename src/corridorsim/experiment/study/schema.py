@@ -14,7 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from corridorsim._schema import FrozenModel, field_vocabulary
 from corridorsim.experiment.methods import METHODS
 from corridorsim.network.distributions import Real, Whole
-from corridorsim.scenario.schema import MAX_REPLICATIONS
+from corridorsim.scenario.schema import MAX_REPLICATIONS, MAX_SEED
 
 #: The most design points a study may have (a grid's product of level counts, or the
 #: points a method makes of its samples): each point is a scenario run with its
@@ -80,7 +80,7 @@ class StudyFile(FrozenModel):
     method: str
     samples: Whole | None = Field(None, ge=1, le=MAX_DESIGN_POINTS)
     replications: Whole = Field(10, ge=1, le=MAX_REPLICATIONS)
-    seed: Whole = Field(0, ge=0)
+    seed: Whole = Field(0, ge=0, le=MAX_SEED)
     parameters: dict[str, Any] = Field(min_length=1)
     kpis: tuple[str, ...] = Field(("transit_days.mean",), min_length=1)
     shipment: str | None = None
