@@ -53,6 +53,33 @@ class _Cli(click.Group):
 
     command_class = _Command
 
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command line; a usage error (a bad flag or value that click itself
+        checks) is one line on stderr and exit 2, like every other bad input."""
+        run = super().main
+        if not standalone_mode:
+            return run(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = run(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            click.echo(_usage_line(exc), err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("aborted", err=True)
+            sys.exit(EXIT_RUNTIME)
+        # Without standalone mode click returns the exit code of ``ctx.exit`` (and of --help).
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -67,6 +94,17 @@ class _Cli(click.Group):
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"error: {where}{exc.strerror or exc}", err=True)
             ctx.exit(EXIT_RUNTIME)
+
+
+def _usage_line(exc: click.UsageError) -> str:
+    """A click usage error as one line: ``--max-overlap: inf is not in the range 0<=x<=1``."""
+    command = exc.ctx.command_path if exc.ctx is not None else "corridorsim"
+    missing = isinstance(exc, click.MissingParameter)
+    if isinstance(exc, click.BadParameter) and exc.param is not None and not missing:
+        param = exc.param
+        hint = param.opts[0] if isinstance(param, click.Option) else param.human_readable_name
+        return f"{hint}: {exc.message.rstrip('.')} (see {command} --help)"
+    return f"{exc.format_message().rstrip('.')} (see {command} --help)"
 
 
 class _Group(click.Group):
