@@ -472,3 +472,26 @@ def test_dask_workers_killed_are_a_worker_lost_error() -> None:
                 list(executor.run(_die_on_one, None, [0, 1, 2, 3]))
         finally:
             executor.close()
+
+
+def _both_die_at_once(shared: object, task: int) -> int:
+    if task in (0, 1):
+        time.sleep(0.3)  # both workers hold a dying task before either dies
+        os._exit(1)
+    return task
+
+
+@pytest.mark.parametrize("allowed_failures", [0, 3])
+def test_two_dask_workers_killed_at_once_are_a_worker_lost_error(allowed_failures: int) -> None:
+    pytest.importorskip("distributed")
+    import dask
+
+    from corridorsim.experiment.executors import DaskExecutor, WorkerLostError
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures}):
+        executor = DaskExecutor(None, 2)
+        try:
+            with pytest.raises(WorkerLostError, match=r"^a worker process died \(killed\?\)"):
+                list(executor.run(_both_die_at_once, None, [0, 1, 2, 3]))
+        finally:
+            executor.close()
