@@ -7,6 +7,7 @@ and the dwell and fees of the facilities it meets.
 
 from __future__ import annotations
 
+import math
 from itertools import pairwise
 from typing import Any
 
@@ -650,3 +651,12 @@ def test_a_terminal_is_no_gauge_change() -> None:
     for route in found:
         _check_rail_gauges(network, route)
     assert found == [], "A (1520) and B (1435) meet only at T, which cannot change gauge"
+
+
+@pytest.mark.parametrize(
+    "option", ["tonnes_per_wagon", "value_of_time_usd_per_tonne_day", "max_overlap"]
+)
+@pytest.mark.parametrize("value", [math.nan, math.inf])
+def test_a_non_finite_option_names_the_parameter(tiny: Network, option: str, value: float) -> None:
+    with pytest.raises(ParameterError, match=rf"^{option}: must be a finite number"):
+        corridorsim.routes(tiny, "XA-ORIGIN", "XC-DEST", **{option: value})

@@ -9,6 +9,7 @@ parameter as spelled here.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -115,6 +116,13 @@ class RouteSearch:
         }
 
 
+def _finite(**values: float | None) -> None:
+    """ParameterError for the first of ``values`` that is NaN or infinite (None is allowed)."""
+    for name, value in values.items():
+        if value is not None and not math.isfinite(value):
+            raise ParameterError(name, f"must be a finite number (got {value})")
+
+
 def _node(network: Network, text: str, param: str) -> str:
     from corridorsim.network.lookup import resolve_node
 
@@ -154,6 +162,13 @@ def search_routes(
         resolve_avoid,
     )
 
+    _finite(
+        tonnes_per_wagon=tonnes_per_wagon,
+        value_of_time_usd_per_tonne_day=value_of_time_usd_per_tonne_day,
+        max_overlap=max_overlap,
+    )
+    if tonnes_per_wagon <= 0:
+        raise ParameterError("tonnes_per_wagon", f"must be above 0 (got {tonnes_per_wagon})")
     net = network if isinstance(network, Network) else network_for(network)
     opened = check_open_links(net, list(open_links))
     avoided = resolve_avoid(net, list(avoid))

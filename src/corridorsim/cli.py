@@ -134,17 +134,6 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _refuse_non_finite(**flags: float | None) -> None:
-    """InputError naming each flag (``max_overlap`` -> ``--max-overlap``) given NaN or inf."""
-    problems = [
-        f"--{name.replace('_', '-')}: must be a finite number (got {value})"
-        for name, value in flags.items()
-        if value is not None and not math.isfinite(value)
-    ]
-    if problems:
-        raise InputError(problems)
-
-
 #: Options several commands share, declared once.
 _jobs_option = click.option(
     "--jobs",
@@ -346,10 +335,6 @@ def routes_command(
 ) -> None:
     """The k best routes from --from to --to, with a per-leg breakdown."""
     from corridorsim.api import search_routes
-
-    _refuse_non_finite(
-        max_overlap=max_overlap, tonnes_per_wagon=tonnes_per_wagon, value_of_time=value_of_time
-    )
 
     found = search_routes(
         source,
