@@ -498,12 +498,14 @@ def sweep_command(
 ) -> None:
     """Run a study: every design point, sensitivity indices, resumable results."""
     from corridorsim import api
-    from corridorsim.report.outputs import prepare_output_dir
+    from corridorsim.report.outputs import check_output_dir
     from corridorsim.report.sweep_outputs import write_sweep_folder
     from corridorsim.report.sweep_tables import sweep_table
 
     study = api.load_study(study_file)
-    out = prepare_output_dir(out_dir)
+    # Checked here, made by the library once the executor is known to be usable: bad input
+    # leaves nothing behind.
+    out = check_output_dir(out_dir)
     try:
         with _progress("points", quiet, unit="runs/s") as bar:
             outcome = api.sweep(
