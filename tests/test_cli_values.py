@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import struct
 import threading
@@ -14,9 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from corridorsim.cli import main
+from cliguard import cli, one_line, time_limit
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY = FIXTURES / "tiny.geojson"
@@ -24,36 +22,11 @@ TINY_YAML = FIXTURES / "tiny.yaml"
 TINY_STUDY = FIXTURES / "tiny-study.yaml"
 
 
-class _TookTooLong(Exception):
-    pass
-
-
 @pytest.fixture(autouse=True)
 def _bounded() -> Iterator[None]:
     """Each test ends within 60 s, whatever hangs."""
-
-    def expire(*_: object) -> None:
-        raise _TookTooLong("over 60 s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(60)
-    try:
+    with time_limit(60):
         yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def cli(*args: object) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def one_line(result: Result, code: int) -> str:
-    assert result.exit_code == code, result.output
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    (line,) = result.stderr.splitlines()
-    return line
 
 
 @pytest.mark.parametrize("flag", ["--max-overlap", "--tonnes-per-wagon", "--value-of-time"])

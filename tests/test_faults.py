@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from corridorsim.cli import main
+from cliguard import cli, one_line, time_limit
 from corridorsim.report import outputs
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -39,35 +39,11 @@ WORKER_DIED = re.compile(
 )
 
 
-class _TookTooLong(Exception):
-    pass
-
-
 @pytest.fixture(autouse=True)
 def _bounded() -> Iterator[None]:
     """Each test ends within 120 s, whatever hangs."""
-
-    def expire(*_: object) -> None:
-        raise _TookTooLong("over 120 s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(120)
-    try:
+    with time_limit(120):
         yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def cli(*args: object) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def one_line(result: Result, code: int) -> str:
-    assert result.exit_code == code, result.output
-    assert "Traceback" not in result.output
-    (line,) = result.stderr.splitlines()
-    return line
 
 
 def run_into(out: Path, seed: int) -> Result:

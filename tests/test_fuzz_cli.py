@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import copy
 import json
-import signal
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cliguard import time_limit
 from corridorsim.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -82,20 +81,6 @@ def mutated(draw: st.DrawFn, original: Any) -> Any:
         else:
             parent.append(draw(values))
     return doc
-
-
-@contextmanager
-def time_limit(seconds: int) -> Iterator[None]:
-    def expire(_signum: int, _frame: Any) -> None:
-        raise TimeoutError(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _invoke(args: list[str]) -> Result:

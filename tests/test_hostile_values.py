@@ -11,10 +11,8 @@ import json
 import math
 import re
 import shutil
-import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -22,6 +20,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from cliguard import time_limit
 from corridorsim import simulate
 from corridorsim.cli import main
 from corridorsim.errors import ParameterError
@@ -37,17 +36,8 @@ TIME_LIMIT_S = 10
 @pytest.fixture
 def alarm() -> Iterator[None]:
     """Fail the test if it runs longer than :data:`TIME_LIMIT_S`."""
-
-    def expire(signum: int, frame: FrameType | None) -> None:
-        raise TimeoutError(f"took more than {TIME_LIMIT_S} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(TIME_LIMIT_S)
-    try:
+    with time_limit(TIME_LIMIT_S):
         yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture
