@@ -189,7 +189,7 @@ def test_a_swap_the_disk_refuses_keeps_the_previous_run(
     def refuse(*args: Any) -> None:
         raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(out))
 
-    monkeypatch.setattr(outputs, "_swap_in", refuse)
+    monkeypatch.setattr(outputs, "swap_folder_in", refuse)
     line = one_line(run_into(out, 2), 1)
     assert line == f"error: cannot write {out}: Read-only file system"
     assert folder_bytes(out) == before

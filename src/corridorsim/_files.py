@@ -1,5 +1,6 @@
 """User files: read as UTF-8 text with one clear line when they cannot be, and written so
-that a reader never sees half of one (a temporary file, then a rename).
+that a reader never sees half of one (a temporary file, then a rename), or a folder of them
+replaced in one step (a fresh folder swapped in, leftovers of interrupted writes removed).
 
 Only regular files are read (a FIFO would block forever, ``/dev/zero`` never ends), and at
 most :data:`MAX_FILE_BYTES` of them.
@@ -7,13 +8,19 @@ most :data:`MAX_FILE_BYTES` of them.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
+import shutil
 import stat
+import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from corridorsim.errors import InputError
+from corridorsim.errors import CorridorsimError, InputError
 
 #: The largest file read (256 MiB): the biggest network or scenario is far below a megabyte;
 #: a bigger file is a mistake, and reading it whole would cost that much memory.
@@ -91,7 +98,8 @@ def read_user_text(path: str | os.PathLike[str], *, max_bytes: int = MAX_FILE_BY
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _umask() -> int:
+def umask() -> int:
+    """The process's file-creation mask (reading it means setting it: it is put back)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -107,7 +115,7 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
         # mkstemp makes the file private; give it the permissions a plain open() would.
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -116,3 +124,103 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def naming(path: str | os.PathLike[str]) -> Iterator[None]:
+    """An OSError in the block names ``path`` (the file being written, not its temporary
+    name)."""
+    try:
+        yield
+    except OSError as exc:
+        exc.filename = str(path)
+        raise
+
+
+def write_error(exc: OSError, path: str | os.PathLike[str]) -> CorridorsimError:
+    """A failed write as one line: ``cannot write PATH: No space left on device``."""
+    return CorridorsimError(f"cannot write {path}: {exc.strerror or exc}")
+
+
+def is_temp(name: str) -> bool:
+    """Whether ``name`` is one of corridorsim's temporary files or folders
+    (``.NAME.<random>.tmp``)."""
+    return name.startswith(".") and name.endswith(".tmp")
+
+
+def remove_stale_temp_files(folder: str | os.PathLike[str]) -> None:
+    """Remove the hidden ``.*.tmp`` files an interrupted write left in ``folder``."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if is_temp(entry.name) and entry.is_file(follow_symlinks=False):
+            Path(entry.path).unlink(missing_ok=True)
+
+
+def clean_leftovers(out: Path) -> None:
+    """Remove what interrupted writes of ``out`` left beside it; a folder set aside by a
+    swap that never finished is the previous run: put it back if ``out`` is missing."""
+    prefix = f".{out.name}."
+    try:
+        names = sorted(e.name for e in os.scandir(out.parent))
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        left = out.parent / name
+        if name.endswith(".old.tmp") and not out.exists():
+            os.rename(left, out)
+        elif left.is_dir() and not left.is_symlink():
+            shutil.rmtree(left, ignore_errors=True)
+        else:
+            left.unlink(missing_ok=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where that is
+    not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    if done == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):  # the file system cannot swap
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def swap_folder_in(new: Path, out: Path) -> None:
+    """Put the folder ``new`` at ``out``; the previous ``out`` is removed."""
+    if not out.exists():
+        os.rename(new, out)
+    elif _exchange(new, out):
+        shutil.rmtree(new, ignore_errors=True)
+    else:
+        aside = Path(f"{new}.old.tmp")
+        os.rename(out, aside)
+        os.rename(new, out)
+        shutil.rmtree(aside, ignore_errors=True)
+    _sync_folder(out.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

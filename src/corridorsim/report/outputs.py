@@ -11,7 +11,6 @@ file, and the previous folder stays as it was.
 from __future__ import annotations
 
 import csv
-import ctypes
 import io
 import json
 import os
@@ -25,8 +24,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corridorsim import __version__
-from corridorsim._files import write_text_atomic
-from corridorsim.errors import CorridorsimError, ParameterError
+from corridorsim._files import (
+    clean_leftovers,
+    is_temp,
+    naming,
+    swap_folder_in,
+    umask,
+    write_error,
+    write_text_atomic,
+)
+from corridorsim.errors import ParameterError
 
 if TYPE_CHECKING:
     from corridorsim.experiment.compare import Comparison
@@ -112,105 +119,6 @@ def _existing_ancestor(path: Path) -> Path:
 
 
 @contextmanager
-def naming(path: str | os.PathLike[str]) -> Iterator[None]:
-    """An OSError in the block names ``path`` (the file being written, not its temporary
-    name)."""
-    try:
-        yield
-    except OSError as exc:
-        exc.filename = str(path)
-        raise
-
-
-def write_error(exc: OSError, path: str | os.PathLike[str]) -> CorridorsimError:
-    """A failed write as one line: ``cannot write PATH: No space left on device``."""
-    return CorridorsimError(f"cannot write {path}: {exc.strerror or exc}")
-
-
-#: Hidden names of corridorsim's temporary files and folders: ``.NAME.<random>.tmp``.
-def _is_temp(name: str) -> bool:
-    return name.startswith(".") and name.endswith(".tmp")
-
-
-def remove_stale_temp_files(folder: str | os.PathLike[str]) -> None:
-    """Remove the hidden ``.*.tmp`` files an interrupted write left in ``folder``."""
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return
-    for entry in entries:
-        if _is_temp(entry.name) and entry.is_file(follow_symlinks=False):
-            Path(entry.path).unlink(missing_ok=True)
-
-
-def _clean_leftovers(out: Path) -> None:
-    """Remove what interrupted writes of ``out`` left beside it; a folder set aside by a
-    swap that never finished is the previous run: put it back if ``out`` is missing."""
-    prefix = f".{out.name}."
-    try:
-        names = sorted(e.name for e in os.scandir(out.parent))
-    except OSError:
-        return
-    for name in names:
-        if not (name.startswith(prefix) and name.endswith(".tmp")):
-            continue
-        left = out.parent / name
-        if name.endswith(".old.tmp") and not out.exists():
-            os.rename(left, out)
-        elif left.is_dir() and not left.is_symlink():
-            shutil.rmtree(left, ignore_errors=True)
-        else:
-            left.unlink(missing_ok=True)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where that is
-    not available."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    if done == 0:
-        return True
-    errno = ctypes.get_errno()
-    if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: this file system cannot swap
-        return False
-    raise OSError(errno, os.strerror(errno), str(b))
-
-
-def _swap_in(new: Path, out: Path) -> None:
-    """Put the folder ``new`` at ``out``; the previous ``out`` is removed."""
-    if not out.exists():
-        os.rename(new, out)
-    elif _exchange(new, out):
-        shutil.rmtree(new, ignore_errors=True)
-    else:
-        aside = Path(f"{new}.old.tmp")
-        os.rename(out, aside)
-        os.rename(new, out)
-        shutil.rmtree(aside, ignore_errors=True)
-    _sync_folder(out.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-@contextmanager
 def replaced_folder(
     out_dir: str | os.PathLike[str], keeps: Callable[[os.DirEntry[str]], bool]
 ) -> Iterator[Path]:
@@ -224,10 +132,10 @@ def replaced_folder(
     shown = Path(out_dir)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        _clean_leftovers(out)
+        clean_leftovers(out)
         if out.is_dir():
             foreign = sorted(
-                e.name for e in os.scandir(out) if not keeps(e) and not _is_temp(e.name)
+                e.name for e in os.scandir(out) if not keeps(e) and not is_temp(e.name)
             )
             if foreign:
                 listed = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
@@ -240,9 +148,9 @@ def replaced_folder(
     except OSError as exc:
         raise write_error(exc, exc.filename or shown) from None
     try:
-        os.chmod(stage, 0o777 & ~_umask())
+        os.chmod(stage, 0o777 & ~umask())
         yield stage
-        _swap_in(stage, out)
+        swap_folder_in(stage, out)
     except OSError as exc:
         shutil.rmtree(stage, ignore_errors=True)
         name = str(exc.filename or "")
@@ -251,12 +159,6 @@ def replaced_folder(
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 #: The files of a run's folder.
@@ -272,7 +174,7 @@ def _is_compare_entry(entry: os.DirEntry[str]) -> bool:
     """Whether an entry of a comparison's folder is one of its outputs (compare.json, a
     chart, or a scenario's run folder)."""
     if entry.is_dir():
-        return all(_is_run_entry(e) or _is_temp(e.name) for e in os.scandir(entry.path))
+        return all(_is_run_entry(e) or is_temp(e.name) for e in os.scandir(entry.path))
     return entry.is_file() and (entry.name == "compare.json" or entry.name.endswith(".png"))
 
 

@@ -14,15 +14,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corridorsim._files import write_bytes_atomic, write_text_atomic
-from corridorsim.errors import InputError
-from corridorsim.report.outputs import (
-    csv_text,
-    json_text,
+from corridorsim._files import (
     naming,
     remove_stale_temp_files,
+    write_bytes_atomic,
     write_error,
+    write_text_atomic,
 )
+from corridorsim.errors import InputError
+from corridorsim.report.outputs import csv_text, json_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
