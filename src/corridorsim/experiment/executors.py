@@ -24,7 +24,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, ClassVar, TypeVar
@@ -193,19 +193,27 @@ class LocalExecutor(Executor):
         )
         try:
             futures = [pool.submit(_call, fn, task) for task in tasks]
-            lost = 0
-            for future in as_completed(futures):
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    lost += 1
-                    continue
-                yield result
-            if lost:
-                raise WorkerLostError(lost)
+            yield from _results(as_completed(futures), (BrokenProcessPool,))
         finally:
             # A caller that stops early (an error, a lost worker) does not wait for the rest.
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _results(
+    finished: Iterable[Any], lost_errors: tuple[type[BaseException], ...]
+) -> Iterator[Any]:
+    """The result of each finished future, in the order they finish; once all are in, a
+    :class:`WorkerLostError` counting those whose worker died (``lost_errors``)."""
+    lost = 0
+    for future in finished:
+        try:
+            result = future.result()
+        except lost_errors:
+            lost += 1
+            continue
+        yield result
+    if lost:
+        raise WorkerLostError(lost)
 
 
 def _dask_missing() -> ParameterError:
@@ -268,22 +276,13 @@ class DaskExecutor(Executor):
         # scheduler may still be releasing from the first.
         payload = self._client.scatter(shared, broadcast=True, hash=False)
         futures = [self._client.submit(fn, payload, task, pure=False) for task in tasks]
-        lost = 0
         lost_errors: tuple[type[BaseException], ...] = (CancelledError, *_dask_lost_errors())
         try:
-            for future in dask_completed(futures):
-                try:
-                    result = future.result()
-                except lost_errors:
-                    lost += 1
-                    continue
-                yield result
+            yield from _results(dask_completed(futures), lost_errors)
         finally:
             # Stop what is still queued; a client that lost its scheduler cannot, and need not.
             with contextlib.suppress(Exception):
                 self._client.cancel([f for f in futures if not f.done()])
-        if lost:
-            raise WorkerLostError(lost)
 
     def close(self) -> None:
         """Disconnect, and stop the LocalCluster if this executor started one."""
@@ -386,7 +385,5 @@ def make_executor(
             raise ParameterError("scheduler", "only with executor 'dask'")
         return LocalExecutor(resolve_jobs(jobs))
     if executor == "dask":
-        return DaskExecutor(
-            check_scheduler(scheduler) if scheduler else None, resolve_jobs(jobs)
-        )
+        return DaskExecutor(check_scheduler(scheduler) if scheduler else None, resolve_jobs(jobs))
     raise ParameterError("executor", f"unknown executor '{executor}' (local or dask)")
