@@ -585,7 +585,9 @@ def corruptions(draw: st.DrawFn, doc: dict[str, Any]) -> list[str]:
             if not places:
                 continue
             place = draw(st.sampled_from(places))
-            _get(properties, place[:-1])[place[-1]] = draw(st.sampled_from(BAD_VALUES))
+            # A copy: a later corruption may add keys to it ({}), and BAD_VALUES must stay.
+            bad = copy.deepcopy(draw(st.sampled_from(BAD_VALUES)))
+            _get(properties, place[:-1])[place[-1]] = bad
         elif kind == "unknown":
             place = draw(st.sampled_from(_objects(properties)))
             _get(properties, place)[draw(st.sampled_from(["lenght_km", "sped", "x", "coords"]))] = 1
