@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import networkx as nx
@@ -118,7 +119,8 @@ class ExpandedGraph:
     ) -> None:
         self.network = network
         self.cost = cost or CostModel()
-        self.graph = nx.DiGraph()
+        #: Every arc ``(tail, head)`` with the legs it stands for, in the order built.
+        self.arcs: dict[tuple[Vertex, Vertex], tuple[Leg, ...]] = {}
         self.carriers_at: dict[str, set[str]] = defaultdict(set)
         self._avoid_nodes = set(avoid_nodes)
         usable = [
@@ -157,9 +159,11 @@ class ExpandedGraph:
         for node_id, held in self.carriers_at.items():
             if node_id in self._avoid_nodes:
                 continue
-            for carrier in held:
+            for carrier in sorted(held):
                 self._add_arc((node_id, carrier, ARRIVE), (node_id, carrier, DEPART), ())
             self._add_transfers(node_id, held)
+        #: Every vertex some arc touches.
+        self.vertices = frozenset(v for arc in self.arcs for v in arc)
 
     def passing_legs(self, node_id: str, carrier: str) -> tuple[Leg, ...]:
         """Borders and yards at ``node_id`` that a consignment arriving in ``carrier`` meets."""
@@ -209,21 +213,29 @@ class ExpandedGraph:
         return {"legs": legs, **{f"w_{p}": self.cost.weight(p, hours, usd) for p in POLICIES}}
 
     def _add_arc(self, u: Vertex, v: Vertex, legs: tuple[Leg, ...]) -> None:
-        data = self.arc_data(legs)
-        if self.graph.has_edge(u, v):
+        arcs = self.arcs
+        if (u, v) in arcs:
             if not legs or legs[0].kind == "facility":
                 # Two ways of making the same carrier change: keep the quicker one.
-                hours = sum(leg.hours for leg in legs)
-                if hours < sum(leg.hours for leg in self.graph.edges[u, v]["legs"]):
-                    self.graph.add_edge(u, v, **data)
+                if sum(leg.hours for leg in legs) < sum(leg.hours for leg in arcs[u, v]):
+                    arcs[u, v] = legs
                 return
             # A second link between the same nodes in the same carrier: route it through a
-            # vertex of its own so that both stay in the graph (a DiGraph has one arc per pair).
+            # vertex of its own so that both stay in the graph (one arc per pair of vertices).
             via: Vertex = ("via", legs[0].id, *u)
-            self.graph.add_edge(u, via, **data)
-            self.graph.add_edge(via, v, legs=(), **{f"w_{p}": 0.0 for p in POLICIES})
+            arcs[u, via] = legs
+            arcs[via, v] = ()
             return
-        self.graph.add_edge(u, v, **data)
+        arcs[u, v] = legs
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The arcs as a networkx graph, each with ``legs`` and a weight ``w_<policy>`` per
+        policy: what the reference search (:mod:`corridorsim.routing.reference`) walks."""
+        graph = nx.DiGraph()
+        for (u, v), legs in self.arcs.items():
+            graph.add_edge(u, v, **self.arc_data(legs))
+        return graph
 
     def with_ends(
         self, starts: Sequence[tuple[Vertex, tuple[Leg, ...]]], ends: Sequence[Vertex]
@@ -275,7 +287,7 @@ class ExpandedGraph:
         return [
             (node_id, c, layer)
             for c in sorted(self.carriers_at.get(node_id, ()))
-            if (node_id, c, layer) in self.graph
+            if (node_id, c, layer) in self.vertices
         ]
 
     def end_vertices(self, node_id: str, layer: str) -> list[Vertex]:

@@ -1,40 +1,33 @@
-"""Finding the k best routes between two nodes on the expanded graph.
+"""Finding the k best routes between two nodes.
 
-Candidates come from networkx's ``shortest_simple_paths`` (Yen's algorithm) on the expanded
-graph, in order of the policy's weight. Two candidates that run the same links and differ only
-in carrier labels are one physical route, so only the first is kept; candidates that pass a node
-twice are dropped.
+The router builds the expanded graph of a network state once and, per policy on first use, its
+compact form (:mod:`corridorsim.routing.compact`): CSR arrays in which every physical route has
+one path, at its best carrier labels. Yen's algorithm (SciPy's, in compiled code) then returns
+physically different routes in order of the policy's weight; a route that passes a node twice
+is skipped, and when that leaves fewer than asked, the search asks for twice as many paths.
 
-A query never changes the router: it searches a graph of its own that shares everything but
-its source and sink with the router's (:meth:`ExpandedGraph.with_ends`), so one router can
-answer queries from several threads at once.
+A query never changes the router: the compact graph is shared, each query builds its own
+source row and end weights, so one router can answer queries from several threads at once.
+:mod:`corridorsim.routing.reference` holds the same search on networkx, the yardstick.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice, pairwise
-
-import networkx as nx
+from itertools import islice
 
 from corridorsim.errors import InputError, ParameterError
 from corridorsim.network.lookup import resolve_node
 from corridorsim.network.model import Network
-from corridorsim.routing.graph import (
-    ARRIVE,
-    DEPART,
-    POLICIES,
-    SINK,
-    SOURCE,
-    CostModel,
-    ExpandedGraph,
-)
+from corridorsim.routing.compact import CompactGraph
+from corridorsim.routing.graph import ARRIVE, POLICIES, CostModel, ExpandedGraph, Vertex
 from corridorsim.routing.route import Leg, Route
 
-#: How many expanded paths to look at per route asked for before giving up on finding more
-#: physically distinct ones (carrier-label variants of one path come in runs).
-CANDIDATES_PER_ROUTE = 40
+#: The most paths one query asks Yen for (a route passing a node twice is skipped; with
+#: ``max_overlap`` most candidates are): beyond it the search stops with what it found.
+MAX_PATHS = 512
 
 
 @dataclass(frozen=True)
@@ -109,6 +102,18 @@ class Router:
             only_links=only_links,
         )
         self._avoided_nodes = avoid_nodes
+        self._compact: dict[str, CompactGraph] = {}
+        self._building = threading.Lock()
+
+    def compact(self, policy: str) -> CompactGraph:
+        """The compact graph for ``policy``, built on first use (once, whatever the threads)."""
+        found = self._compact.get(policy)
+        if found is None:
+            with self._building:
+                found = self._compact.get(policy)
+                if found is None:
+                    found = self._compact[policy] = CompactGraph(self.expanded, policy)
+        return found
 
     @property
     def cost(self) -> CostModel:
@@ -150,50 +155,55 @@ class Router:
                 raise InputError(f"{end} {node_id} is among the nodes to avoid")
         if origin == destination:
             raise InputError(f"origin and destination are the same node ({origin})")
-        graph = self._query_graph(origin, destination, start_carrier, origin_facilities)
-        found = self._distinct(graph, origin, destination, by)
+        starts = self._starts(origin, start_carrier, origin_facilities)
+        found = self._distinct(origin, destination, by, starts, first=k)
         if max_overlap is not None:
             found = _dissimilar(found, max_overlap)
         return list(islice(found, k))
 
-    def _query_graph(
-        self, origin: str, destination: str, start_carrier: str | None, origin_facilities: bool
-    ) -> nx.DiGraph:
-        """The router's graph with a source joined to the origin's states and a sink to the
-        destination's (a graph of the query's own: the router's stays as it is)."""
+    def _starts(
+        self, origin: str, start_carrier: str | None, origin_facilities: bool
+    ) -> list[tuple[Vertex, tuple[Leg, ...]]]:
+        """The states a route may begin in, each with the legs met there (borders, yards)."""
         expanded = self.expanded
         starts = expanded.end_vertices(origin, ARRIVE)
         if start_carrier is not None:
             starts = [v for v in expanded.vertices_of(origin, ARRIVE) if v[1] == start_carrier]
-        return expanded.with_ends(
-            [(v, expanded.passing_legs(origin, v[1]) if origin_facilities else ()) for v in starts],
-            expanded.end_vertices(destination, DEPART),
-        )
+        return [
+            (v, expanded.passing_legs(origin, v[1]) if origin_facilities else ()) for v in starts
+        ]
 
     def _distinct(
-        self, graph: nx.DiGraph, origin: str, destination: str, by: str
+        self,
+        origin: str,
+        destination: str,
+        by: str,
+        starts: list[tuple[Vertex, tuple[Leg, ...]]],
+        *,
+        first: int,
     ) -> Iterator[Route]:
-        if SOURCE not in graph or SINK not in graph:
+        """Physically distinct routes that pass each node once, best first; ``first`` paths
+        are asked for at once (the routes wanted), twice as many each time more are needed."""
+        if not starts:
             return
+        compact = self.compact(by)
         seen: set[tuple[str, ...]] = set()
-        budget = CANDIDATES_PER_ROUTE
-        try:
-            for path in nx.shortest_simple_paths(graph, SOURCE, SINK, weight=f"w_{by}"):
-                budget -= 1
-                legs = tuple(leg for u, v in pairwise(path) for leg in graph.edges[u, v]["legs"])
-                route = self._route(origin, destination, by, legs)
-                key = route.links
-                if key in seen or len(set(route.nodes)) != len(route.nodes):
-                    if budget <= 0:
-                        return
-                    continue
-                seen.add(key)
-                budget = CANDIDATES_PER_ROUTE
-                yield route
-        except nx.NetworkXNoPath:
-            return
+        asked = min(first, MAX_PATHS)
+        while True:
+            found = compact.paths(starts, origin, destination, asked)
+            for legs in found:
+                route = self.route_of(origin, destination, by, legs)
+                if route.links in seen:
+                    continue  # found by the last, smaller request already
+                seen.add(route.links)
+                if len(set(route.nodes)) == len(route.nodes):
+                    yield route
+            if len(found) < asked or asked >= MAX_PATHS:
+                return
+            asked *= 2
 
-    def _route(self, origin: str, destination: str, by: str, legs: tuple[Leg, ...]) -> Route:
+    def route_of(self, origin: str, destination: str, by: str, legs: tuple[Leg, ...]) -> Route:
+        """The route of ``legs``, scored under ``by``."""
         hours = sum(leg.hours for leg in legs)
         usd = sum(leg.usd_per_wagon for leg in legs)
         return Route(
@@ -210,7 +220,7 @@ def _dissimilar(routes: Iterator[Route], max_overlap: float) -> Iterator[Route]:
     """The routes that share at most ``max_overlap`` of their km with each one kept before."""
     kept: list[dict[str, float]] = []
     for budget, route in enumerate(routes):
-        if budget > CANDIDATES_PER_ROUTE * 10:
+        if budget > MAX_PATHS:
             return
         km = {leg.id: leg.km for leg in route.link_legs}
         total = sum(km.values()) or 1.0
