@@ -281,9 +281,7 @@ class CompactGraph:
     def _first_steps(self, state: Vertex) -> list[tuple[Hashable, Arc]]:
         """The arcs out of a start state, as (head, arc), heads in the reshaped graph."""
         if state in self._ids:
-            return list(
-                (head, arc) for (head, _), arc in self._work.out.get(state, {}).items()
-            )
+            return list((head, arc) for (head, _), arc in self._work.out.get(state, {}).items())
         begin = self._merged.get(state, state)
         if begin not in self._before:
             return []
@@ -400,12 +398,12 @@ class CompactGraph:
             if shut is not None:
                 data[shut] = np.inf
         nnz = len(self._indices) + len(columns)
-        indptr = np.concatenate(
-            (self._indptr, [nnz], nnz + np.arange(1, len(extra) + 1))
-        ).astype(np.int32)
-        indices = np.concatenate(
-            (self._indices, np.asarray(columns)[order], extra)
-        ).astype(np.int32)
+        indptr = np.concatenate((self._indptr, [nnz], nnz + np.arange(1, len(extra) + 1))).astype(
+            np.int32
+        )
+        indices = np.concatenate((self._indices, np.asarray(columns)[order], extra)).astype(
+            np.int32
+        )
         data = np.concatenate((data, np.asarray(weights)[order], np.zeros(len(extra))))
         size = source + 1 + len(extra)
         return csr_array((data, indices, indptr), shape=(size, size)), legs_of
@@ -450,6 +448,4 @@ def _passes_twice(legs: tuple[Leg, ...]) -> bool:
 
 def _aboard(vertex: Hashable) -> bool:
     """Whether ``vertex`` is a state aboard a ferry."""
-    return (
-        isinstance(vertex, tuple) and len(vertex) == 3 and mode_of(str(vertex[1])) == "ferry"
-    )
+    return isinstance(vertex, tuple) and len(vertex) == 3 and mode_of(str(vertex[1])) == "ferry"

@@ -2,17 +2,35 @@
 
 Scenario loading plans each shipment's route with it, and the engine re-plans a consignment on
 its way around what is closed at the time.
+
+Plans are remembered for the life of the process, by what can change them: the network as
+routing reads it (:func:`routing_key`: which links exist and are open, their lengths, speeds,
+tariffs and ferry waits, the facilities' types, mean dwells and fees), the cargo's cost model,
+the policy, the ends, the fixed nodes and what is avoided. Replications, the points of a sweep
+and the iterations of an assignment that change only what routing does not read (servers,
+capacities, the spread of a dwell, departures, disruptions, seeds) plan nothing again; a point
+that changes a mean dwell or a tariff plans again, since that can change the route.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Collection, Hashable
+from dataclasses import dataclass
+from functools import partial
 from itertools import pairwise
+from typing import Any
 
 from corridorsim.network.model import Network
 from corridorsim.routing.graph import CostModel
 from corridorsim.routing.route import Route
 from corridorsim.routing.search import Avoid, Router, resolve_avoid
+
+#: How many plans, and how many routers (network states with their graphs), are remembered.
+PLANS_KEPT = 4096
+ROUTERS_KEPT = 32
 
 
 def fixed_route_problems(
@@ -48,6 +66,129 @@ def fixed_route_problems(
     return problems
 
 
+def routing_key(network: Network) -> tuple[Any, ...]:
+    """Everything about ``network`` that routing reads, as one hashable value.
+
+    Two networks with equal keys give the same routes and the same legs (expected hours, USD
+    and CO2 per wagon), whatever else differs between them.
+    """
+    memo = _KEYS.get(id(network))
+    if memo is not None and memo[0]() is network:
+        return memo[1]
+    key = (
+        tuple(
+            (
+                link.id,
+                link.from_,
+                link.to,
+                link.mode,
+                link.status,
+                link.bidirectional,
+                link.gauge_mm,
+                link.km,
+                link.run_h(),
+                link.co2_g_per_tonne_km,
+                link.tariff.usd_per_wagon_km,
+                link.tariff.usd_per_tonne_km,
+                link.tariff.usd_per_wagon,
+                None if link.ferry is None else (link.ferry.carries, link.ferry.expected_wait_h()),
+            )
+            for link in network.links.values()
+        ),
+        tuple(
+            (
+                node.id,
+                node.country,
+                tuple(
+                    (f.type, f.modes, f.dwell_h.mean(), f.fee_usd_per_wagon, f.fee_usd_per_tonne)
+                    for f in node.facility
+                ),
+            )
+            for node in network.nodes.values()
+        ),
+    )
+    # Remembered while the network lives: a sweep builds a network per point, and the key is
+    # as long as the network is large.
+    _KEYS[id(network)] = (weakref.ref(network, partial(_forget, id(network))), key)
+    return key
+
+
+def _forget(network_id: int, _ref: object) -> None:
+    _KEYS.pop(network_id, None)
+
+
+_KEYS: dict[int, tuple[weakref.ref[Network], tuple[Any, ...]]] = {}
+
+
+@dataclass
+class PlanCacheInfo:
+    """How often a plan was found remembered (``hits``) or searched for (``searches``)."""
+
+    hits: int = 0
+    searches: int = 0
+    routers_built: int = 0
+
+
+class _Remembered:
+    """A bounded, thread-safe memory of the least recently used values by key."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._values: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> tuple[bool, Any]:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return True, self._values[key]
+            return False, None
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._values[key] = value
+            self._values.move_to_end(key)
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+_PLANS = _Remembered(PLANS_KEPT)
+_ROUTERS = _Remembered(ROUTERS_KEPT)
+_INFO = PlanCacheInfo()
+
+
+def plan_cache_info() -> PlanCacheInfo:
+    """A copy of the counts of remembered and searched plans in this process."""
+    return PlanCacheInfo(_INFO.hits, _INFO.searches, _INFO.routers_built)
+
+
+def clear_plan_cache() -> None:
+    """Forget every plan and router, and reset the counts."""
+    _PLANS.clear()
+    _ROUTERS.clear()
+    _INFO.hits = _INFO.searches = _INFO.routers_built = 0
+
+
+def router_for(
+    network: Network,
+    cost: CostModel,
+    avoid: Avoid,
+    only_links: frozenset[str] | None = None,
+) -> Router:
+    """A router on this network state, shared with every caller asking for an equal one."""
+    key = (routing_key(network), cost, avoid, only_links)
+    found, router = _ROUTERS.get(key)
+    if not found:
+        router = Router(network, avoid=avoid, cost=cost, only_links=only_links)
+        _INFO.routers_built += 1
+        _ROUTERS.put(key, router)
+    return router
+
+
 def plan_route(
     network: Network,
     cost: CostModel,
@@ -77,9 +218,26 @@ def plan_route(
     only_links = None
     if fixed:
         pairs = {frozenset(p) for p in pairwise(fixed)}
-        only_links = {x.id for x in network.links.values() if frozenset(x.endpoints()) in pairs}
-    router = Router(network, avoid=avoid, cost=cost, only_links=only_links)
-    found = router.routes(
+        only_links = frozenset(
+            x.id for x in network.links.values() if frozenset(x.endpoints()) in pairs
+        )
+    key = (
+        routing_key(network),
+        cost,
+        origin,
+        destination,
+        policy,
+        avoid,
+        only_links,
+        start_carrier,
+        origin_facilities,
+    )
+    found, route = _PLANS.get(key)
+    if found:
+        _INFO.hits += 1
+        return route
+    _INFO.searches += 1
+    routes = router_for(network, cost, avoid, only_links).routes(
         origin,
         destination,
         by=policy,
@@ -87,4 +245,6 @@ def plan_route(
         start_carrier=start_carrier,
         origin_facilities=origin_facilities,
     )
-    return found[0] if found else None
+    route = routes[0] if routes else None
+    _PLANS.put(key, route)
+    return route
