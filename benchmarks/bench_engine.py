@@ -1,5 +1,10 @@
-"""``engine``: events/s and consignment-legs/s of one replication of the chain, against the same
-model in bare SimPy timed in the same loop (README.md)."""
+"""``engine``: one replication of the chain against the same model in bare SimPy (requests,
+timeouts and releases) timed in the same loop (README.md).
+
+corridorsim processes fewer SimPy events than bare SimPy for the same model (a visit to a first
+come first served facility is one event, not a request, a timeout and a release), so its time
+is given per *bare-SimPy event*: its wall time divided by the events bare SimPy processed. The
+ratio of the two is the ratio of the wall times for the same model."""
 
 from __future__ import annotations
 
@@ -16,8 +21,8 @@ from .report import Result, Rows
 from .timing import Settings, paired_ratio, per_second
 
 GROUP = "engine"
-#: corridorsim may take at most this many times as long per event as bare SimPy.
-GOAL_RATIO = 2.0
+#: corridorsim may take at most this many times as long as bare SimPy for the same model.
+GOAL_RATIO = 1.5
 
 
 def bare_simpy(
@@ -69,28 +74,31 @@ def run(settings: Settings) -> list[Result]:
     seconds = settings.timed({"bare": bare, "ours": ours})
     # Each side once more for what it did (the same seeds: the same runs as the timed ones).
     (bare_events, bare_arrived), figures = bare(), subjects.run_figures(ours())
-    if abs(figures.events - bare_events) > 0.01 * bare_events:
+    if min(figures.arrived, bare_arrived) == chain.count != figures.leg_records / len(steps):
         settings.note(
-            f"{GROUP}: corridorsim processed {figures.events:,} events, bare SimPy "
-            f"{bare_events:,}: the models differ"
+            f"{GROUP}: corridorsim recorded {figures.leg_records:,} legs, bare SimPy walked "
+            f"{bare_arrived * len(steps):,}: the models differ"
         )
-    if min(figures.arrived, bare_arrived) < chain.count:
+    elif min(figures.arrived, bare_arrived) < chain.count:
         settings.note(
             f"{GROUP}: not every consignment arrived within the horizon (corridorsim "
             f"{figures.arrived:,}, bare SimPy {bare_arrived:,} of {chain.count:,})"
         )
-    events = {"ours": figures.events, "bare": bare_events}
-    legs = {"ours": figures.leg_records, "bare": bare_arrived * len(steps)}
     rows = Rows(GROUP, f"engine {chain.describe()}")
-    us = {side: [s / events[side] * 1e6 for s in seconds[side]] for side in seconds}
+    # Both per bare-SimPy event: the same denominator, so the ratio is that of wall times.
+    us = {side: [s / bare_events * 1e6 for s in seconds[side]] for side in seconds}
     ratio = paired_ratio(us["ours"], us["bare"])
-    what = f"bare SimPy, same requests and timeouts (reference), {figures.events:,} events, "
-    rows.add(f"{what}{figures.leg_records:,} legs", us["bare"], "us/event", ref=True)
-    what, goal = "corridorsim run_replication: time per event", f"ratio <= {GOAL_RATIO:g}x"
+    what = f"bare SimPy, same requests and timeouts (reference), {bare_events:,} events, "
+    rows.add(f"{what}{bare_arrived * len(steps):,} legs", us["bare"], "us/event", ref=True)
+    what = "corridorsim run_replication: time per bare-SimPy event (wall-time ratio)"
+    goal = f"ratio <= {GOAL_RATIO:g}x"
     rows.add(what, us["ours"], "us/event", ratio=ratio, goal=goal, goal_met=ratio <= GOAL_RATIO)
-    rate = {side: per_second(events[side], seconds[side]) for side in seconds}
-    rows.add("bare SimPy events/s (reference)", rate["bare"], "events/s", ref=True)
-    rows.add("corridorsim events/s", rate["ours"], "events/s", ratio=ratio)
+    per = {"bare": bare_events / chain.count, "ours": figures.events / chain.count}
+    rows.add("bare SimPy: SimPy events per consignment (reference)", [per["bare"]], "events",
+             ref=True)
+    what = "corridorsim: SimPy events per consignment"
+    rows.add(what, [per["ours"]], "events", ratio=per["ours"] / per["bare"])
+    legs = {"ours": figures.leg_records, "bare": bare_arrived * len(steps)}
     rate = {side: per_second(legs[side], seconds[side]) for side in seconds}
     rows.add("bare SimPy consignment-legs/s (reference)", rate["bare"], "legs/s", ref=True)
     ratio = paired_ratio(rate["bare"], rate["ours"])  # reference rate / rate

@@ -1,6 +1,8 @@
 """``sweep`` (README.md): (a) points/s of ``run_sweep`` on 1 and 2 processes; (b) the overhead
 of the local pool and of Dask on many tiny runs, against the same work run serially; (c) rows/s
-of the results store against plain ``sqlite3``."""
+of the results store against plain ``sqlite3``; (d) route searches per design point, as each
+point's scenario is built (the plan memory lets a point that changes nothing routing reads
+plan nothing)."""
 
 from __future__ import annotations
 
@@ -22,11 +24,42 @@ from .timing import CpuMeter, Settings, note_cpu_starved, paired_ratio, per_seco
 GROUP = "sweep"
 WORKERS = 2
 GOAL_OVERHEAD = 10.0
+#: Shipped studies (scenarios/studies/NAME.yaml) whose design points (d) builds.
+SHIPPED_STUDIES = ("pilot-morris", "ferry-sobol", "tripp-ferry-grid")
 Executor = subjects.LocalExecutor | subjects.DaskExecutor
 
 
 def run(settings: Settings) -> list[Result]:
-    return [*_points_per_second(settings), *_overhead(settings), *_store(settings)]
+    return [
+        *_points_per_second(settings),
+        *_overhead(settings),
+        *_store(settings),
+        *_route_searches(settings),
+    ]
+
+
+def _route_searches(settings: Settings) -> list[Result]:
+    """(d) The first points of a study whose parameter routing does not read (wagons per
+    consignment) and of the shipped studies (which vary mean dwells, ferry intervals and open
+    links, and so do plan again, except where a point changes only what routing ignores)."""
+    first = settings.pick(60, 30, smoke=4)
+    studies = [("mini-study: wagons per consignment", subjects.load_study(mini_study(first)))]
+    studies += [(f"shipped {name}", subjects.shipped_study(name)) for name in SHIPPED_STUDIES]
+    rows = Rows(GROUP, "sweep route searches per design point")
+    for label, study in studies:
+        points = study.design()[:first]
+        subjects.clear_plan_cache()
+        study.scenario_for(points[0])  # the base plan: every later point may reuse it
+        before = subjects.plan_searches()
+        start = time.perf_counter()
+        for values in points[1:]:
+            study.scenario_for(values)
+        took = (time.perf_counter() - start) / max(1, len(points) - 1)
+        per_point = (subjects.plan_searches() - before) / max(1, len(points) - 1)
+        what = f"{label}, points 2-{len(points)}: route searches per point"
+        rows.add(what, [per_point], "searches")
+        rows.add(f"{label}: time to build a point's scenario", [took * 1000], "ms")
+    return rows.results
 
 
 def _points_per_second(settings: Settings) -> list[Result]:

@@ -295,3 +295,62 @@ def tiny_study(samples: int, replications: int) -> Path:
     study = yaml.safe_load((FIXTURES / "tiny-study.yaml").read_text(encoding="utf-8"))
     study.update(samples=samples, replications=replications)
     return _write_yaml(folder / "tiny-study.yaml", study)
+
+
+@dataclass(frozen=True)
+class Tandem:
+    """``stations`` single-server stations in series, Poisson arrivals at ``arrival_rate`` per
+    hour and exponential service at ``service_rate`` per hour at each: a Jackson tandem of
+    M/M/1 queues, run for ``horizon_h`` hours."""
+
+    stations: int = 5
+    arrival_rate: float = 0.8
+    service_rate: float = 1.0
+    horizon_h: float = 10_000.0
+    seed: int = 1
+
+    @property
+    def sojourn_h(self) -> float:
+        """The expected time through all stations in steady state: stations / (mu - lambda)."""
+        return self.stations / (self.service_rate - self.arrival_rate)
+
+    def describe(self) -> str:
+        rho = self.arrival_rate / self.service_rate
+        return f"tandem {self.stations} x M/M/1, rho {rho:g}, {self.horizon_h:,.0f} h"
+
+
+#: Links of the tandem: 1 m at 1,000 km/h (a link must have a length), 3.6 ms of running.
+TANDEM_LINK = {"length_km": 0.001, "speed_kmh": 1000.0}
+
+
+def tandem_scenario(tandem: Tandem, folder: Path | None = None) -> Path:
+    """The tandem as a chain scenario: a one-server facility with exponential dwell at each
+    node, links taking next to no time, and single-wagon consignments departing as a Poisson
+    flow for the whole horizon."""
+    folder = folder or temp_folder()
+    chain = Chain(
+        nodes=tandem.stations,
+        servers=1,
+        dwell_mean_h=1.0 / tandem.service_rate,
+        gap_mean_h=1.0 / tandem.arrival_rate,
+        seed=tandem.seed,
+    )
+    network = chain_network(chain)
+    for item in network["features"]:
+        if item["geometry"]["type"] == "LineString":
+            item["properties"].update(TANDEM_LINK)
+    stem = f"tandem-{tandem.stations}"
+    (folder / f"{stem}.geojson").write_text(json.dumps(network), encoding="utf-8")
+    gaps = {"dist": "exponential", "mean": chain.gap_mean_h}
+    flow = {"id": "flow", "cargo": "goods", "origin": chain.ids[0], "destination": chain.ids[-1]}
+    flow.update(wagons=1, interarrival_h=gaps, route={"policy": "fastest"})
+    scenario = {
+        "name": f"Benchmark {tandem.describe()}",
+        "network": f"{stem}.geojson",
+        "horizon_days": tandem.horizon_h / 24.0,
+        "replications": 1,
+        "seed": tandem.seed,
+        "cargo": {"goods": {"tonnes_per_wagon": 60}},
+        "shipments": [flow],
+    }
+    return _write_yaml(folder / f"{stem}.yaml", scenario)

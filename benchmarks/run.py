@@ -13,7 +13,7 @@ import traceback
 from pathlib import Path
 
 #: The groups, in order: each a module ``benchmarks.bench_<group>`` with ``run(settings)``.
-GROUPS = ("load", "routes", "cli-import", "engine", "scale", "replications", "sweep")
+GROUPS = ("load", "routes", "cli-import", "engine", "tandem", "scale", "replications", "sweep")
 REPETITIONS = {"full": 7, "quick": 3, "smoke": 1}
 
 

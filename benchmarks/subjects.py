@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -19,6 +20,8 @@ from corridorsim.experiment.store import ResultsStore
 from corridorsim.experiment.study import load_study
 from corridorsim.experiment.sweep import run_points, run_sweep
 from corridorsim.routing import Router
+from corridorsim.routing.plan import clear_plan_cache, plan_cache_info
+from corridorsim.routing.reference import reference_routes
 from corridorsim.sim.engine import run_replication
 
 if TYPE_CHECKING:  # types only: the benchmarks do not depend on where they live
@@ -31,9 +34,11 @@ __all__ = [  # what the groups take from here, besides the functions below
     "InputError",
     "ResultsStore",
     "Router",
+    "clear_plan_cache",
     "load_network",
     "load_scenario",
     "load_study",
+    "reference_routes",
     "run_points",
     "run_replication",
     "run_sweep",
@@ -91,6 +96,26 @@ class RunFigures(NamedTuple):
 def run_figures(result: ReplicationResult) -> RunFigures:
     arrived = np.count_nonzero(~np.isnan(result.consignments["arrive"]))
     return RunFigures(result.events, len(result.legs["seq"]), int(arrived))
+
+
+def transit_hours(result: ReplicationResult) -> list[float]:
+    """Door-to-door hours of every consignment that arrived within the horizon."""
+    c = result.consignments
+    transit = c["arrive"] - c["depart"]
+    return transit[~np.isnan(transit)].tolist()
+
+
+def plan_searches() -> int:
+    """Route searches for plans so far in this process (plans found remembered not counted)."""
+    return plan_cache_info().searches
+
+
+STUDIES = Path(__file__).resolve().parent.parent / "scenarios" / "studies"
+
+
+def shipped_study(name: str) -> Study:
+    """The shipped study ``scenarios/studies/NAME.yaml``, loaded."""
+    return load_study(STUDIES / f"{name}.yaml")
 
 
 def design_points(study: Study) -> int:

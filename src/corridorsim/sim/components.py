@@ -3,9 +3,11 @@ disruption state (closed, capacity factor, extra dwell) each of them can be in."
 
 from __future__ import annotations
 
+from heapq import heappush
 from typing import Any
 
 import simpy
+from simpy.events import NORMAL
 
 from corridorsim.sim.records import FacilityStats
 from corridorsim.sim.streams import Sampler
@@ -14,29 +16,29 @@ from corridorsim.sim.streams import Sampler
 class Condition:
     """The disruption state of a node or link; several disruptions may overlap."""
 
-    __slots__ = ("_closures", "capacity_factor", "env", "extra_dwell", "reopened")
+    __slots__ = ("_closures", "capacity_factor", "closed", "env", "extra_dwell", "reopened")
 
     def __init__(self, env: simpy.Environment) -> None:
         self.env = env
         self._closures = 0
+        #: Whether at least one disruption closes it now (a plain attribute: the engine reads
+        #: it on every leg).
+        self.closed = False
         self.reopened: simpy.Event | None = None
         self.capacity_factor = 1.0
         self.extra_dwell: list[Sampler] = []
 
-    @property
-    def closed(self) -> bool:
-        """Whether at least one disruption closes it now."""
-        return self._closures > 0
-
     def close(self) -> None:
         """One more disruption closes it."""
         self._closures += 1
+        self.closed = True
         if self.reopened is None:
             self.reopened = self.env.event()
 
     def reopen(self) -> None:
         """One disruption ends; when none is left, whoever waits for ``reopened`` goes on."""
         self._closures -= 1
+        self.closed = self._closures > 0
         if self._closures == 0 and self.reopened is not None:
             event, self.reopened = self.reopened, None
             event.succeed()
@@ -47,9 +49,15 @@ class Condition:
 
 
 class FacilityRuntime:
-    """A facility at a node: ``servers`` consignments in service at once, sampled dwell."""
+    """A facility at a node: ``servers`` consignments in service at once, sampled dwell.
 
-    __slots__ = ("condition", "dwell", "headway_h", "next_start", "resource", "stats")
+    A facility whose node no disruption can slow down is served first come first served
+    without a SimPy resource: ``free`` holds the times its servers become free (a heap), so a
+    consignment's start and end are known on arrival (see the engine). The others queue for
+    ``resource``.
+    """
+
+    __slots__ = ("condition", "dwell", "free", "headway_h", "next_start", "resource", "stats")
 
     def __init__(
         self,
@@ -61,6 +69,7 @@ class FacilityRuntime:
         label: str,
     ) -> None:
         self.resource = simpy.Resource(env, capacity=servers)
+        self.free = [0.0] * servers
         self.dwell = dwell
         self.headway_h = 24.0 / capacity_per_day if capacity_per_day else 0.0
         self.next_start = 0.0
@@ -78,6 +87,32 @@ class LineRuntime:
         self.headway_h = headway_h
         self.next_free = 0.0
         self.condition = condition
+
+
+class Wake(simpy.Event):
+    """An event a process yields to sleep until an absolute time, as often as it likes.
+
+    :meth:`at` puts it on the event queue keyed by the time itself, the way
+    ``Environment.schedule`` does: ``env.timeout(t - env.now)`` fires at
+    ``env.now + (t - env.now)``, which in floating point is not always ``t``. One process
+    owns it and sleeps on it once at a time (it is re-armed only after it has fired).
+    """
+
+    def __init__(self, env: simpy.Environment) -> None:
+        # Inlined from Event.__init__, as SimPy's own Timeout does: triggered, no value.
+        self.env = env
+        self.callbacks = []
+        self._value = None
+        self._ok = True
+
+    def at(self, time: float) -> Wake:
+        """The event, scheduled to fire at ``time`` hours (not before now)."""
+        env = self.env
+        if time < env._now:
+            raise ValueError(f"cannot wake at {time} h: it is {env._now} h already")
+        self.callbacks = []
+        heappush(env._queue, (time, NORMAL, next(env._eid), self))
+        return self
 
 
 def succeed_later(env: simpy.Environment, delay: float, callback: Any) -> None:

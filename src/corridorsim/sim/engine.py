@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Generator
+from heapq import heapreplace
 from typing import Any
 
 import numpy as np
@@ -20,9 +21,10 @@ from corridorsim.routing.graph import CostModel
 from corridorsim.routing.plan import plan_route
 from corridorsim.routing.route import Leg, Route
 from corridorsim.scenario.load import Scenario, ShipmentPlan
-from corridorsim.sim.components import Condition, FacilityRuntime, LineRuntime
+from corridorsim.sim.components import Condition, FacilityRuntime, LineRuntime, Wake
 from corridorsim.sim.ferry import FerryService
 from corridorsim.sim.records import (
+    CHUNK,
     DISRUPTION,
     FACILITY,
     FERRY,
@@ -36,8 +38,13 @@ from corridorsim.sim.records import (
 )
 from corridorsim.sim.streams import Sampler, Uniforms, generator
 
-# Step kinds of a resolved plan.
-_FACILITY, _LINE, _FERRY = range(3)
+# Step kinds of a resolved plan: a facility served first come first served without a SimPy
+# resource (see _fifo), one queueing for its resource, a line, a ferry.
+_FIFO, _FACILITY, _LINE, _FERRY = range(4)
+#: Dwell distributions without atoms: no two draws and no other event's time coincide (with
+#: probability 1), so when a visit's end is scheduled cannot change the order of events.
+_CONTINUOUS = frozenset({"exponential", "lognormal", "gamma", "triangular", "uniform",
+                         "normal_trunc"})
 
 
 class Engine:
@@ -62,6 +69,10 @@ class Engine:
         #: Targets closed now by disruptions that ask consignments to re-plan around them.
         self.reroute_closed: frozenset[str] = frozenset()
         self._start = scenario.spec.start
+        disruptions = scenario.disruptions
+        #: Nodes and links some disruption closes, and those some disruption slows down.
+        self._closable = frozenset(d.target for d in disruptions if d.effect == "closed")
+        self._degradable = frozenset(d.target for d in disruptions if d.effect != "closed")
 
     # -- components, created on first use ------------------------------------------------
 
@@ -141,21 +152,40 @@ class Engine:
     # -- plans ------------------------------------------------------------------------------
 
     def plan(self, key: Any, route: Route) -> tuple[tuple[Any, ...], ...]:
-        """The route's legs resolved to components: (kind, component, leg, label), by key."""
+        """The route's legs resolved to components, by key: per leg (kind, component, leg,
+        label, USD per wagon, CO2 kg per wagon, km, and for a line the condition of the node
+        it leaves if a disruption can close that node, else None)."""
         found = self._plans.get(key)
         if found is None:
             steps = []
             for leg in route.legs:
+                gate = None
                 if leg.kind == "facility":
                     component: Any = self._facility(leg.id, leg.facility_index)
-                    kind = _FACILITY
+                    kind = _FIFO if self._fifo(leg) else _FACILITY
                 elif leg.type == "ferry" or self.network.links[leg.id].ferry is not None:
                     component, kind = self._ferry(leg.id, leg.from_node), _FERRY
                 else:
                     component, kind = self._line(leg), _LINE
-                steps.append((kind, component, leg, self.label(f"{leg.kind}:{leg.id}")))
+                    if leg.from_node in self._closable:
+                        gate = self.condition(leg.from_node)
+                label = self.label(f"{leg.kind}:{leg.id}")
+                usd, co2 = leg.usd_per_wagon, leg.co2_kg_per_wagon
+                steps.append((kind, component, leg, label, usd, co2, leg.km, gate))
             found = self._plans[key] = tuple(steps)
         return found
+
+    def _fifo(self, leg: Leg) -> bool:
+        """Whether a visit to this leg's facility can be one event scheduled on arrival.
+
+        Its node must be one no disruption slows down (closures are fine: they hold
+        consignments before the queue), so start and end are known on arrival. And its dwell
+        must be continuous: the visit's end is then put on the event queue earlier than a
+        SimPy resource would put it, which can only matter when another event falls due at
+        exactly the same time (a fixed dwell ending on a ferry's timetable slot, say).
+        """
+        facility = self.network.nodes[leg.id].facility[leg.facility_index]
+        return leg.id not in self._degradable and facility.dwell_h.dist in _CONTINUOUS
 
     def reroute(
         self, shipment: ShipmentPlan, node_id: str, carrier: str, origin_facilities: bool
@@ -263,12 +293,13 @@ class Engine:
         shipment: ShipmentPlan,  # generator frame to every leg of every run
     ) -> Generator[simpy.Event, Any, None]:
         # The hot loop of the engine: locals instead of attribute look-ups, env.now read
-        # once per resumption, nothing allocated per leg but SimPy's own events.
+        # once per resumption, one tuple per leg besides SimPy's own events.
         env = self.env
         timeout = env.timeout
         wagons = shipment.wagons
         facility_waits, ferry_waits, headway_waits, disruption_waits = self.consignments.waits
-        add_leg = self.legs.add
+        add_leg = self.legs.pending.append
+        wake = Wake(env).at
         steps = self.plan(shipment.id, shipment.route)
         seen_closed: frozenset[str] = frozenset()
         seq = i = 0
@@ -280,32 +311,32 @@ class Engine:
                 if new_steps is not None:
                     steps, i = new_steps, 0
                     self.consignments.reroutes[row] += 1
-            kind, component, leg, label = steps[i]
+            kind, component, _leg, label, usd, co2_kg, leg_km, gate = steps[i]
             arrive = now = env.now
             condition = component.condition
-            while condition.closed:
-                yield condition.reopened
-            if kind == _LINE and self._node_closed(leg.from_node):
-                yield from self._wait_node(leg.from_node)
-            now = env.now
+            if condition.closed or (gate is not None and gate.closed):
+                while condition.closed:
+                    yield condition.reopened
+                if gate is not None:
+                    yield from self._wait_node(gate)
+                now = env.now
             blocked = now - arrive
-            if kind == _FACILITY:
-                request = component.resource.request()
-                yield request
-                queue = env.now - now
+            if kind == _FIFO:
+                # First come first served at a facility nothing slows down: service starts
+                # when the earliest of its servers is free (servers are held through the
+                # headway too), so start and end are known now and one event ends the visit.
+                free = component.free
+                grant = free[0] if free[0] > now else now
                 headway = 0.0
                 if component.headway_h:
-                    now = env.now
-                    headway = max(0.0, component.next_start - now)
-                    component.next_start = now + headway + component.headway_h
-                    if headway:
-                        yield timeout(headway)
-                start = env.now
-                dwell = component.dwell() / condition.capacity_factor
-                if condition.extra_dwell:
-                    dwell += condition.extra_h()
-                yield timeout(dwell)
-                component.resource.release(request)
+                    headway = max(0.0, component.next_start - grant)
+                    component.next_start = grant + headway + component.headway_h
+                start = grant + headway
+                dwell = component.dwell()
+                end = start + dwell
+                heapreplace(free, end)
+                yield wake(end)
+                queue = grant - now
                 stats = component.stats
                 stats.served += 1
                 stats.busy_h += dwell + headway
@@ -323,15 +354,21 @@ class Engine:
                     run += condition.extra_h()
                 if spacing == 0.0 and condition.capacity_factor != 1.0:
                     run /= condition.capacity_factor  # no capacity set: a slow order instead
-                yield timeout(headway + run)
+                # The time and the queue position env.timeout(headway + run) would get.
+                end = now + (headway + run)
+                yield wake(end)
                 headway_waits[row] += headway
                 wait, cause = headway, HEADWAY
+            elif kind == _FACILITY:
+                start, wait, cause = yield from self._queue(row, component, condition)
+                end = env.now
             else:
                 boarding = component.board(wagons)
                 yield boarding.done
                 start = env.now - boarding.last_sailing_h
                 if condition.extra_dwell:
                     yield timeout(condition.extra_h())
+                end = env.now
                 wait = start - arrive - blocked
                 ferry_waits[row] += wait
                 cause = FERRY
@@ -340,23 +377,13 @@ class Engine:
                 if blocked >= wait:
                     cause = DISRUPTION
                 wait += blocked
-            leg_cost = leg.usd_per_wagon * wagons
-            leg_co2 = leg.co2_kg_per_wagon * wagons
-            add_leg(
-                row,
-                seq,
-                label,
-                arrive,
-                start,
-                env.now,
-                wait,
-                cause if wait > 0 else NO_CAUSE,
-                leg_cost,
-                leg_co2,
-            )
+            leg_cost = usd * wagons
+            leg_co2 = co2_kg * wagons
+            cause = cause if wait > 0 else NO_CAUSE
+            add_leg((row, seq, label, arrive, start, end, wait, cause, leg_cost, leg_co2))
             cost += leg_cost
             co2 += leg_co2
-            km += leg.km
+            km += leg_km
             seq += 1
             i += 1
         consignments = self.consignments
@@ -364,13 +391,44 @@ class Engine:
         consignments.cost_usd[row] = cost
         consignments.co2_kg[row] = co2
         consignments.km[row] = km
+        if len(self.legs.pending) >= CHUNK:
+            self.legs.flush()
 
-    def _node_closed(self, node_id: str) -> bool:
-        found = self._conditions.get(node_id)
-        return found is not None and found.closed
+    def _queue(
+        self, row: int, component: FacilityRuntime, condition: Condition
+    ) -> Generator[simpy.Event, Any, tuple[float, float, int]]:
+        """A visit to a facility through its SimPy resource (one :meth:`_fifo` turns down):
+        queue for a server, keep the headway, dwell (scaled by the node's state when service
+        starts); (start, wait, cause)."""
+        env = self.env
+        now = env.now
+        request = component.resource.request()
+        yield request
+        queue = env.now - now
+        headway = 0.0
+        if component.headway_h:
+            now = env.now
+            headway = max(0.0, component.next_start - now)
+            component.next_start = now + headway + component.headway_h
+            if headway:
+                yield env.timeout(headway)
+        start = env.now
+        dwell = component.dwell() / condition.capacity_factor
+        if condition.extra_dwell:
+            dwell += condition.extra_h()
+        yield env.timeout(dwell)
+        component.resource.release(request)
+        stats = component.stats
+        stats.served += 1
+        stats.busy_h += dwell + headway
+        stats.wait_h += queue
+        waits = self.consignments.waits
+        waits[FACILITY][row] += queue
+        waits[HEADWAY][row] += headway
+        return start, queue + headway, (FACILITY if queue >= headway else HEADWAY)
 
-    def _wait_node(self, node_id: str) -> Generator[simpy.Event, Any, None]:
-        condition = self._conditions[node_id]
+    @staticmethod
+    def _wait_node(condition: Condition) -> Generator[simpy.Event, Any, None]:
         while condition.closed:
             reopened = condition.reopened
             assert reopened is not None  # set for as long as the condition is closed
