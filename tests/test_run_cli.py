@@ -206,13 +206,17 @@ def test_legs_csv_columns_and_journeys(out_dir: Path) -> None:
 def test_facilities_csv(out_dir: Path) -> None:
     columns, rows = read_csv(out_dir / "facilities.csv")
     assert columns == ["facility", "node", "type", "servers", "served_per_replication",
-                       "utilisation", "mean_queue", "mean_wait_h"]
+                       "utilisation", "utilisation_ci95_lo", "utilisation_ci95_hi",
+                       "mean_queue", "mean_queue_ci95_lo", "mean_queue_ci95_hi",
+                       "mean_wait_h", "mean_wait_h_ci95_lo", "mean_wait_h_ci95_hi"]
     assert {r["facility"] for r in rows} >= {"XA-PORT:port", "XB-PORT:port"}
     for r in rows:
         assert r["facility"] == f"{r['node']}:{r['type']}"
         assert 0 <= float(r["utilisation"]) <= 1
         assert float(r["mean_wait_h"]) >= 0 and float(r["mean_queue"]) >= 0
         assert float(r["served_per_replication"]) > 0
+        for kpi in ("utilisation", "mean_queue"):  # 5 replications: every CI is there
+            assert float(r[f"{kpi}_ci95_lo"]) <= float(r[kpi]) <= float(r[f"{kpi}_ci95_hi"])
 
 
 def test_manifest_records_version_inputs_and_seed(out_dir: Path) -> None:

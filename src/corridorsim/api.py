@@ -214,19 +214,50 @@ def simulate(
     replications: int | None = None,
     seed: int | None = None,
     jobs: int | None = 1,
+    warmup_days: float | None = None,
+    precision: float | None = None,
+    max_replications: int = 1000,
     progress: Progress | None = None,
 ) -> SimulationResult:
     """Run a scenario's replications (default: the scenario's number and seed).
 
     ``jobs`` > 1 uses a local process pool (None: every core); the numbers do not depend on
-    it. ``result.summary()`` is what ``corridorsim run --json`` prints; ``result.shipments``
-    holds the typed results per shipment.
+    it. ``warmup_days`` replaces the scenario's warm-up (consignments departing before it
+    run but are not counted). With ``precision`` (e.g. 0.02), replications are added in
+    batches until every shipment's 95% CI half-width of mean transit days is at most that
+    share of the mean, up to ``max_replications``. ``result.summary()`` is what
+    ``corridorsim run --json`` prints; ``result.shipments`` holds the typed results per
+    shipment; ``result.warnings`` what a reader should know about them.
     """
     from corridorsim.experiment.replications import simulate as run
+    from corridorsim.experiment.replications import to_precision
     from corridorsim.scenario.load import Scenario
 
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    return run(loaded, replications=replications, seed=seed, jobs=jobs, progress=progress)
+    loaded = with_warmup(loaded, warmup_days)
+    result = run(loaded, replications=replications, seed=seed, jobs=jobs, progress=progress)
+    if precision is None:
+        return result
+    return to_precision(
+        [result], precision, max_replications=max_replications, jobs=jobs, progress=progress
+    )[0]
+
+
+def with_warmup(scenario: Scenario, warmup_days: float | None) -> Scenario:
+    """``scenario`` with its warm-up replaced by ``warmup_days`` (as it is for None)."""
+    if warmup_days is None:
+        return scenario
+    import dataclasses
+
+    horizon = scenario.spec.horizon_days
+    if not (math.isfinite(warmup_days) and 0 <= warmup_days < horizon):
+        raise ParameterError(
+            "warmup_days",
+            f"must be at least 0 and less than the horizon of {scenario.path} "
+            f"({horizon:g} days; got {warmup_days:g})",
+        )
+    spec = scenario.spec.model_copy(update={"warmup_days": warmup_days})
+    return dataclasses.replace(scenario, spec=spec)
 
 
 def compare(
@@ -235,13 +266,20 @@ def compare(
     replications: int | None = None,
     seed: int | None = None,
     jobs: int | None = 1,
+    warmup_days: float | None = None,
+    precision: float | None = None,
+    max_replications: int = 1000,
     progress: Progress | None = None,
 ) -> Comparison:
     """Run scenarios under common random numbers (the first one's seed and replications
     unless given) and pair them replication by replication; ``.document()`` is
     ``compare --json``. Files are loaded first, with the problems of all of them reported
-    at once."""
+    at once. ``warmup_days``, ``precision`` and ``max_replications`` are those of
+    :func:`simulate`, the precision asked of every shipment of every scenario (the same
+    replications are added to all)."""
+    from corridorsim.experiment.compare import Comparison as Compared
     from corridorsim.experiment.compare import compare as run
+    from corridorsim.experiment.replications import to_precision
     from corridorsim.scenario.load import Scenario
 
     if len(scenarios) < 2:
@@ -249,7 +287,18 @@ def compare(
     paths = [s for s in scenarios if not isinstance(s, Scenario)]
     loaded_paths = iter(load_scenarios(paths))
     loaded = [s if isinstance(s, Scenario) else next(loaded_paths) for s in scenarios]
-    return run(loaded, replications=replications, seed=seed, jobs=jobs, progress=progress)
+    loaded = [with_warmup(s, warmup_days) for s in loaded]
+    comparison = run(loaded, replications=replications, seed=seed, jobs=jobs, progress=progress)
+    if precision is None:
+        return comparison
+    results = to_precision(
+        comparison.results,
+        precision,
+        max_replications=max_replications,
+        jobs=jobs,
+        progress=progress,
+    )
+    return Compared(labels=comparison.labels, results=results, seed=comparison.seed)
 
 
 def load_study(path: str | os.PathLike[str]) -> Study:
@@ -269,13 +318,15 @@ def sweep(
     scheduler: str | None = None,
     resume: bool = False,
     chunk_size: int | None = None,
+    warmup_days: float | None = None,
     progress: SweepProgress | None = None,
 ) -> SweepOutcome:
     """Run a study (a loaded one or a study file) into the output folder ``out_dir``.
 
     Every design point not yet in the folder's results store runs on ``executor``
     (``local``: a process pool of ``jobs`` workers; ``dask``: the cluster at ``scheduler``,
-    or a LocalCluster of ``jobs`` workers); None ``jobs`` means every core. ``resume``
+    or a LocalCluster of ``jobs`` workers); None ``jobs`` means every core. ``warmup_days``
+    sets every point's warm-up (the scenario's otherwise). ``resume``
     continues a folder that holds points of this study. The outcome carries every point's
     row and the sensitivity indices; :func:`corridorsim.report.sweep_outputs.write_sweep_folder`
     writes the files. ``progress(done, total, runs_per_s)`` is called as points finish.
@@ -284,6 +335,7 @@ def sweep(
     from corridorsim.experiment.sweep import run_sweep
 
     loaded = load_study(study) if isinstance(study, str | os.PathLike) else study
+    loaded = loaded.with_warmup(warmup_days)
     with make_executor(executor, jobs=jobs, scheduler=scheduler) as runner:
         return run_sweep(
             loaded, out_dir, runner, resume=resume, chunk_size=chunk_size, progress=progress

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -142,13 +142,20 @@ _jobs_option = click.option(
     help="Worker processes (default: all cores).",
 )
 _quiet_option = click.option("--quiet", is_flag=True, help="No progress bar.")
+_warmup_option = click.option(
+    "--warmup-days",
+    type=click.FloatRange(min=0),
+    help="Warm-up: consignments departing before it run but are not counted, and facility "
+    "figures cover the rest of the horizon (default: the scenario's warmup_days, else 0).",
+)
 
 
 def _simulation_options(
     *, least_replications: int, defaults: str, writes: str, charts: str, document: str
 ) -> Callable[[F], F]:
-    """The options of the commands that simulate: -r, --seed, --jobs, -o, --plots, --json,
-    --quiet (the help says what each command does with them)."""
+    """The options of the commands that simulate: -r, --seed, --jobs, --warmup-days,
+    --precision, --max-replications, -o, --plots, --json, --quiet (the help says what each
+    command does with them)."""
     options = (
         click.option(
             "-r",
@@ -162,6 +169,21 @@ def _simulation_options(
             help=f"Seed (default: {defaults}).",
         ),
         _jobs_option,
+        _warmup_option,
+        click.option(
+            "--precision",
+            type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
+            metavar="REL",
+            help="Add replications in batches until every shipment's 95% CI half-width of "
+            "mean transit days is at most REL x the mean (e.g. 0.02).",
+        ),
+        click.option(
+            "--max-replications",
+            type=click.IntRange(min=2, max=100_000),
+            default=1000,
+            show_default=True,
+            help="With --precision: stop there, met or not.",
+        ),
         click.option(
             "-o", "--output", "out_dir", type=click.Path(file_okay=False), help=f"Write {writes}."
         ),
@@ -188,6 +210,12 @@ def _progress(label: str, quiet: bool, unit: str | None = None) -> Any:
     from corridorsim.report.progress import ProgressBar, progress_enabled
 
     return ProgressBar(label, enabled=progress_enabled(quiet), unit=unit)
+
+
+def _warn(warnings: Iterable[str]) -> None:
+    """Each warning of a run on stderr, one line each (they are in summary.json too)."""
+    for text in warnings:
+        click.echo(f"warning: {text}", err=True)
 
 
 def _needs_output_dir(plots: bool, out_dir: str | None) -> None:
@@ -375,6 +403,9 @@ def run_command(
     replications: int | None,
     seed: int | None,
     jobs: int | None,
+    warmup_days: float | None,
+    precision: float | None,
+    max_replications: int,
     out_dir: str | None,
     plots: bool,
     as_json: bool,
@@ -386,7 +417,17 @@ def run_command(
     _needs_output_dir(plots, out_dir)
     scenario = load_scenario(scenario_file)
     with _progress("replications", quiet) as bar:
-        result = simulate(scenario, replications=replications, seed=seed, jobs=jobs, progress=bar)
+        result = simulate(
+            scenario,
+            replications=replications,
+            seed=seed,
+            jobs=jobs,
+            warmup_days=warmup_days,
+            precision=precision,
+            max_replications=max_replications,
+            progress=bar,
+        )
+    _warn(result.warnings)
     if out_dir is not None:
         from corridorsim.report.outputs import write_run_outputs
 
@@ -422,6 +463,9 @@ def compare_command(
     replications: int | None,
     seed: int | None,
     jobs: int | None,
+    warmup_days: float | None,
+    precision: float | None,
+    max_replications: int,
     out_dir: str | None,
     plots: bool,
     as_json: bool,
@@ -435,8 +479,16 @@ def compare_command(
     _needs_output_dir(plots, out_dir)
     with _progress("replications", quiet) as bar:
         comparison = compare(
-            list(scenario_files), replications=replications, seed=seed, jobs=jobs, progress=bar
+            list(scenario_files),
+            replications=replications,
+            seed=seed,
+            jobs=jobs,
+            warmup_days=warmup_days,
+            precision=precision,
+            max_replications=max_replications,
+            progress=bar,
         )
+    _warn(comparison.warnings)
     if out_dir is not None:
         from corridorsim.report.outputs import write_compare_outputs
 
@@ -484,6 +536,7 @@ def compare_command(
     help="Design points per task (default: about four tasks per worker).",
 )
 @click.option("--plots", is_flag=True, help="Also write sensitivity charts.")
+@_warmup_option
 @_quiet_option
 def sweep_command(
     study_file: str,
@@ -494,6 +547,7 @@ def sweep_command(
     out_dir: str,
     chunk_size: int | None,
     plots: bool,
+    warmup_days: float | None,
     quiet: bool,
 ) -> None:
     """Run a study: every design point, sensitivity indices, resumable results."""
@@ -502,7 +556,7 @@ def sweep_command(
     from corridorsim.report.sweep_outputs import write_sweep_folder
     from corridorsim.report.sweep_tables import sweep_table
 
-    study = api.load_study(study_file)
+    study = api.load_study(study_file).with_warmup(warmup_days)
     # Checked here, made by the library once the executor is known to be usable: bad input
     # leaves nothing behind.
     out = check_output_dir(out_dir)

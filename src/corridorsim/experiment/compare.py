@@ -121,12 +121,28 @@ class Comparison:
                 ],
                 "seed": self.seed,
                 "replications": self.replications,
+                "precision": self.results[0].precision,
+                "precision_met": self.results[0].precision_met,
+                "warmup_days": {
+                    label: r.scenario.spec.warmup_days
+                    for label, r in zip(self.labels, self.results, strict=True)
+                },
                 "shipments": {sid: s.to_dict() for sid, s in self.shipments.items()},
                 "missing": {
                     sid: list(s.missing_from) for sid, s in self.shipments.items() if s.missing_from
                 },
+                "warnings": self.warnings,
             }
         )
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every scenario's warnings, each led by its label."""
+        return [
+            f"{label}: {text}"
+            for label, r in zip(self.labels, self.results, strict=True)
+            for text in r.warnings
+        ]
 
     def document(self) -> dict[str, Any]:
         """The ``compare --json`` / ``compare.json`` document (stable keys, see the README)."""

@@ -19,7 +19,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from corridorsim.experiment.stats import Estimate, clean
+from corridorsim.experiment.stats import Estimate, clean, mean_ci
+from corridorsim.experiment.steady import Trend, mean_series, mser5, trend
 from corridorsim.scenario.load import Scenario, ShipmentPlan
 from corridorsim.sim.records import CAUSES, LegRecord, ReplicationResult
 
@@ -73,7 +74,15 @@ class Journey(NamedTuple):
 
 
 class FacilityResult(NamedTuple):
-    """One facility averaged over replications: a row of ``facilities.csv``."""
+    """One facility over the measured window, averaged over replications with 95% CIs: a row
+    of ``facilities.csv``.
+
+    Time averages over [warm-up, horizon], counting consignments still queued or in service
+    at its end: ``utilisation`` is server-hours busy / (servers x window), ``mean_queue`` the
+    time-average number waiting for a server (not those in service), ``mean_wait_h`` the mean
+    queue wait of consignments that arrived in the window and were served by its end. The
+    CIs are Student-t intervals over replications (nan with one replication).
+    """
 
     facility: str
     node: str
@@ -81,8 +90,14 @@ class FacilityResult(NamedTuple):
     servers: int
     served_per_replication: float
     utilisation: float
+    utilisation_ci95_lo: float
+    utilisation_ci95_hi: float
     mean_queue: float
+    mean_queue_ci95_lo: float
+    mean_queue_ci95_hi: float
     mean_wait_h: float
+    mean_wait_h_ci95_lo: float
+    mean_wait_h_ci95_hi: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,6 +125,12 @@ class ShipmentResult:
     arrived: int
     wagons_departed: int
     wagons_arrived: int
+    #: MSER-5 on the transit series from time 0 (consignments in departure order, averaged
+    #: over replications): the days of departures it cuts as the transient; None when the
+    #: series is too short to tell.
+    suggested_warmup_days: float | None = None
+    #: Transit against departure time, per replication, tested across replications.
+    trend: Trend | None = None
 
     @property
     def in_transit(self) -> int:
@@ -134,6 +155,7 @@ class ShipmentResult:
             "in_transit": self.in_transit,
             "wagons_departed": self.wagons_departed,
             "wagons_arrived": self.wagons_arrived,
+            "suggested_warmup_days": self.suggested_warmup_days,
         }
 
 
@@ -144,6 +166,10 @@ class SimulationResult:
     scenario: Scenario
     seed: int
     replications: list[ReplicationResult]
+    #: With precision mode: the relative 95% CI half-width asked for, and whether every
+    #: shipment's mean transit reached it (None without precision mode).
+    precision: float | None = None
+    precision_met: bool | None = None
 
     @property
     def events(self) -> int:
@@ -171,11 +197,21 @@ class SimulationResult:
                 "file": self.scenario.path,
                 "seed": self.seed,
                 "replications": len(self.replications),
+                "precision": self.precision,
+                "precision_met": self.precision_met,
                 "horizon_days": spec.horizon_days,
+                "warmup_days": spec.warmup_days,
                 "start": spec.start.isoformat() if spec.start else None,
                 "shipments": {sid: s.to_dict() for sid, s in self.shipments.items()},
+                "warnings": list(self.warnings),
             }
         )
+
+    @cached_property
+    def warnings(self) -> tuple[str, ...]:
+        """What a reader of the figures should know: consignments left in transit, transit
+        trending with departure time, no warm-up on a flow through a busy facility."""
+        return tuple(health_warnings(self))
 
     def summary(self) -> dict[str, Any]:
         """The ``summary.json`` / ``run --json`` document (stable keys, rounded floats)."""
@@ -206,39 +242,44 @@ class SimulationResult:
 
     @cached_property
     def facilities(self) -> tuple[FacilityResult, ...]:
-        """Per facility, averaged over replications: utilisation, mean queue, mean wait."""
-        totals: dict[str, dict[str, Any]] = {}
-        horizon = self.scenario.horizon_h
+        """Per facility, over the measured window: utilisation, mean queue, mean wait, each
+        the mean over replications with its 95% CI."""
+        by_label: dict[str, list[Any]] = {}
         for rep in self.replications:
             for f in rep.facilities:
-                t = totals.setdefault(
-                    f.label,
-                    {
-                        "node": f.node,
-                        "servers": f.servers,
-                        "served": 0,
-                        "busy_h": 0.0,
-                        "wait_h": 0.0,
-                    },
-                )
-                t["served"] += f.served
-                t["busy_h"] += f.busy_h
-                t["wait_h"] += f.wait_h
+                by_label.setdefault(f.label, []).append(f)
         n = max(len(self.replications), 1)
-        return tuple(
-            FacilityResult(
-                facility=label,
-                node=t["node"],
-                type=label.rsplit(":", 1)[1],
-                servers=t["servers"],
-                served_per_replication=t["served"] / n,
-                utilisation=t["busy_h"] / (t["servers"] * horizon * n),
-                # Little's law: mean number waiting = total waiting time / time observed.
-                mean_queue=t["wait_h"] / (horizon * n),
-                mean_wait_h=t["wait_h"] / t["served"] if t["served"] else 0.0,
+        out = []
+        for label, runs in sorted(by_label.items()):
+            first = runs[0]
+            busy = [f.busy_h / (f.servers * f.window_h) for f in runs]
+            queue = [f.queue_h / f.window_h for f in runs]
+            wait = [f.wait_h / f.waited if f.waited else math.nan for f in runs]
+            # A replication in which the facility saw nobody still counts (as idle).
+            busy += [0.0] * (n - len(runs))
+            queue += [0.0] * (n - len(runs))
+            u, u_lo, u_hi = mean_ci(busy)
+            q, q_lo, q_hi = mean_ci(queue)
+            w, w_lo, w_hi = mean_ci([x for x in wait if not math.isnan(x)])
+            out.append(
+                FacilityResult(
+                    facility=label,
+                    node=first.node,
+                    type=label.rsplit(":", 1)[1],
+                    servers=first.servers,
+                    served_per_replication=sum(f.served for f in runs) / n,
+                    utilisation=u,
+                    utilisation_ci95_lo=u_lo,
+                    utilisation_ci95_hi=u_hi,
+                    mean_queue=q,
+                    mean_queue_ci95_lo=q_lo,
+                    mean_queue_ci95_hi=q_hi,
+                    mean_wait_h=0.0 if math.isnan(w) else w,
+                    mean_wait_h_ci95_lo=w_lo,
+                    mean_wait_h_ci95_hi=w_hi,
+                )
             )
-            for label, t in sorted(totals.items())
-        )
+        return tuple(out)
 
 
 def _consignment_row(record: Any, plan: ShipmentPlan, replication: int) -> ConsignmentRow:
@@ -265,6 +306,7 @@ def _consignment_row(record: Any, plan: ShipmentPlan, replication: int) -> Consi
 def _shipment_result(result: SimulationResult, index: int, plan: ShipmentPlan) -> ShipmentResult:
     """Every KPI of one shipment, from one pass over the replications' columns."""
     target_days = result.scenario.target_days(plan.id)
+    warmup_h = result.scenario.warmup_h
     n_reps = len(result.replications)
     rep_transit, rep_usd, rep_co2 = (np.full(n_reps, np.nan) for _ in range(3))
     pooled_transit: list[np.ndarray] = []
@@ -275,10 +317,23 @@ def _shipment_result(result: SimulationResult, index: int, plan: ShipmentPlan) -
     processing_h = running_h = 0.0
     consignments = arrived = within = judged = 0
     wagons_departed = wagons_arrived = 0
+    # Departure and transit days of the arrived consignments in departure order, per
+    # replication: from time 0 (for MSER-5) and in the measured window (for the trend).
+    series_all: list[np.ndarray] = []
+    departs_measured: list[np.ndarray] = []
+    transit_measured: list[np.ndarray] = []
+    departs_all: list[np.ndarray] = []
     for j, rep in enumerate(result.replications):
         c = rep.consignments
-        rows = np.flatnonzero(c["shipment"] == index)
+        everyone = np.flatnonzero(c["shipment"] == index)
+        arrived_all = everyone[~np.isnan(c["arrive"][everyone])]
+        series_all.append((c["arrive"][arrived_all] - c["depart"][arrived_all]) / 24)
+        departs_all.append(c["depart"][arrived_all] / 24)
+        # Consignments departing before the warm-up ran but are not counted.
+        rows = everyone[c["depart"][everyone] >= warmup_h]
         done = rows[~np.isnan(c["arrive"][rows])]
+        departs_measured.append(c["depart"][done] / 24)
+        transit_measured.append((c["arrive"][done] - c["depart"][done]) / 24)
         consignments += rows.size
         arrived += done.size
         wagons_departed += int(c["wagons"][rows].sum())
@@ -350,4 +405,71 @@ def _shipment_result(result: SimulationResult, index: int, plan: ShipmentPlan) -
         arrived=arrived,
         wagons_departed=wagons_departed,
         wagons_arrived=wagons_arrived,
+        suggested_warmup_days=_suggested_warmup_days(series_all, departs_all),
+        trend=trend(departs_measured, transit_measured),
     )
+
+
+def _suggested_warmup_days(
+    transit: list[np.ndarray], departs: list[np.ndarray]
+) -> float | None:
+    """Where MSER-5 cuts the mean transit series: the mean departure day of the first
+    consignment kept, rounded up to a tenth of a day; None when it cannot tell."""
+    cut = mser5(mean_series(transit))
+    if not cut.reliable:
+        return None
+    if cut.observations == 0:
+        return 0.0
+    at = mean_series(departs)[cut.observations]
+    return math.ceil(float(at) * 10) / 10
+
+
+#: More than this share of a shipment's consignments in transit at the horizon is warned of.
+IN_TRANSIT_SHARE = 0.05
+#: A facility busier than this needs a warm-up before its flows are in steady state.
+BUSY = 0.7
+#: A trend is material when it moves transit by more than this share of the mean over the
+#: measured window.
+MATERIAL_TREND = 0.1
+
+
+def health_warnings(result: SimulationResult) -> Iterator[str]:
+    """The warnings of a run, shipment by shipment (see :attr:`SimulationResult.warnings`)."""
+    scenario = result.scenario
+    window_days = (scenario.horizon_h - scenario.warmup_h) / 24
+    busy = {f.node: f for f in result.facilities if f.utilisation > BUSY}
+    for plan in scenario.shipments:
+        s = result.shipments[plan.id]
+        if s.consignments and s.in_transit > IN_TRANSIT_SHARE * s.consignments:
+            yield (
+                f"{plan.id}: {s.in_transit:,} of {s.consignments:,} consignments "
+                f"({s.in_transit / s.consignments:.0%}) still in transit at the horizon: "
+                "their times are not in the figures, which are biased low; lengthen "
+                "horizon_days or stop departures earlier (until_days)"
+            )
+        mean = s.transit_days.mean
+        if s.trend is not None and s.trend.significant and not math.isnan(mean) and mean > 0:
+            change = s.trend.slope * window_days
+            if abs(change) > MATERIAL_TREND * mean:
+                way = "rises" if change > 0 else "falls"
+                lo, hi = s.trend.ci95
+                yield (
+                    f"{plan.id}: transit time {way} with departure time, by {abs(change):.2f} "
+                    f"days over the {window_days:g}-day window (slope {s.trend.slope:.4f} "
+                    f"days per day, 95% CI {lo:.4f} to {hi:.4f}): not in steady state, so "
+                    "the mean depends on the horizon (a queue still filling, or the seasons)"
+                )
+        if scenario.warmup_h == 0:
+            hot = [busy[n] for n in plan.route.nodes if n in busy]
+            if hot:
+                worst = max(hot, key=lambda f: f.utilisation)
+                hint = (
+                    "the run is too short for MSER-5 to suggest a warm-up: lengthen it"
+                    if s.suggested_warmup_days is None
+                    else f"suggested warmup_days: {s.suggested_warmup_days:g} (MSER-5)"
+                )
+                yield (
+                    f"{plan.id}: no warm-up on a flow through {worst.facility} "
+                    f"({worst.utilisation:.0%} busy): the first consignments meet an empty "
+                    f"corridor and the figures are biased low; {hint}"
+                )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import platform
 import shutil
@@ -63,6 +64,8 @@ def csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None = 
 def _cell(value: Any) -> Any:
     # Enough digits for hours to the second and money to the cent, without float noise.
     if isinstance(value, float):
+        if math.isnan(value):
+            return ""  # no value (a CI of one replication)
         return f"{value:.6g}" if abs(value) < 1e-3 else f"{value:.6f}".rstrip("0").rstrip(".")
     return value
 
@@ -288,6 +291,12 @@ FACILITY_COLUMNS = (
     "servers",
     "served_per_replication",
     "utilisation",
+    "utilisation_ci95_lo",
+    "utilisation_ci95_hi",
     "mean_queue",
+    "mean_queue_ci95_lo",
+    "mean_queue_ci95_hi",
     "mean_wait_h",
+    "mean_wait_h_ci95_lo",
+    "mean_wait_h_ci95_hi",
 )

@@ -217,10 +217,15 @@ def _column_style(header: str, shipment_ids: Sequence[str]) -> dict[str, Any]:
 def run_tables(result: SimulationResult) -> Group:
     """The summary of a run: one row per shipment, then where the time goes."""
     ids = list(result.shipments)
+    title = f"{result.scenario.name}: {len(result.replications)} replications, seed {result.seed}"
+    warmup = result.scenario.spec.warmup_days
+    if warmup:
+        title += f", warm-up {warmup:g} days"
+    if result.precision is not None:
+        met = "met" if result.precision_met else "NOT met"
+        title += f", precision ±{result.precision:.1%} {met}"
     head = Table(
-        title=(
-            f"{result.scenario.name}: {len(result.replications)} replications, seed {result.seed}"
-        ),
+        title=title,
         title_justify="left",
         caption="transit in days; mean with its 95% CI over replications, percentiles over "
         "consignments",
@@ -283,7 +288,43 @@ def run_tables(result: SimulationResult) -> Group:
     if most:
         waits.caption = "most waiting at (hours per consignment): " + "; ".join(most)
         waits.caption_justify = "left"
-    return Group(head, waits)
+    return Group(head, waits, facility_table(result))
+
+
+#: The busiest facilities the run tables show (facilities.csv has them all).
+FACILITY_ROWS = 8
+
+
+def facility_table(result: SimulationResult) -> Table:
+    """The busiest facilities over the measured window, with 95% CIs over replications."""
+    window = (result.scenario.horizon_h - result.scenario.warmup_h) / 24
+    table = Table(
+        title=f"Busiest facilities (time averages over {window:g} days)",
+        title_justify="left",
+        caption="mean [95% CI] over replications; queue: consignments waiting for a server, "
+        "wait: hours queued per consignment; all facilities in facilities.csv",
+        caption_justify="left",
+    )
+    for header in ("facility", "servers", "utilisation", "mean queue", "mean wait h", "served"):
+        table.add_column(header, justify="left" if header == "facility" else "right")
+    busiest = sorted(result.facilities, key=lambda f: (-f.utilisation, f.facility))
+    for f in busiest[:FACILITY_ROWS]:
+        table.add_row(
+            f.facility,
+            str(f.servers),
+            _with_ci(f.utilisation, f.utilisation_ci95_lo, f.utilisation_ci95_hi, ".0%"),
+            _with_ci(f.mean_queue, f.mean_queue_ci95_lo, f.mean_queue_ci95_hi, ",.2f"),
+            _with_ci(f.mean_wait_h, f.mean_wait_h_ci95_lo, f.mean_wait_h_ci95_hi, ",.1f"),
+            _num(f.served_per_replication, ",.1f"),
+        )
+    return table
+
+
+def _with_ci(mean: float, lo: float, hi: float, spec: str) -> str:
+    """``mean [lo, hi]``, or the mean alone where there is no CI (one replication)."""
+    if not _finite(lo) or not _finite(hi):
+        return _num(mean, spec)
+    return f"{_num(mean, spec)} [{_num(lo, spec)}, {_num(hi, spec)}]"
 
 
 def compare_tables(comparison: Comparison) -> Group:

@@ -101,6 +101,11 @@ class Scenario:
         return self.spec.horizon_h
 
     @property
+    def warmup_h(self) -> float:
+        """The warm-up in hours: the measured window is [warmup_h, horizon_h]."""
+        return self.spec.warmup_days * 24
+
+    @property
     def disruptions(self) -> tuple[Disruption, ...]:
         """The scenario's disruptions, in file order."""
         return self.spec.disruptions

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from corridorsim._schema import FrozenDict, FrozenModel, freeze_mapping
 from corridorsim.network.distributions import (
@@ -194,6 +194,9 @@ class ScenarioFile(FrozenModel):
     start: dt.date | None = None
     #: Up to a century: runs are about corridors' operations, and calendar months must exist.
     horizon_days: Annotated[Real, Field(gt=0, le=36_500)]
+    #: The start of the measured window: consignments departing earlier run but are not
+    #: counted, and facility statistics cover [warm-up, horizon]. Less than the horizon.
+    warmup_days: Annotated[Real, Field(ge=0)] = 0.0
     replications: Whole = Field(30, ge=1, le=MAX_REPLICATIONS)
     seed: Whole = Field(0, ge=0, le=MAX_SEED)
     target_days: PositiveFloat | None = None
@@ -216,6 +219,17 @@ class ScenarioFile(FrozenModel):
         if self.start is not None and self.start.year + self.horizon_days / 365.25 > 9998:
             raise ValueError("start + horizon_days runs past the year 9998")
         return self
+
+    @field_validator("warmup_days")
+    @classmethod
+    def _warmup_before_horizon(cls, value: float, info: ValidationInfo) -> float:
+        # horizon_days is declared first: validated already, absent if it was not valid.
+        horizon = info.data.get("horizon_days")
+        if horizon is not None and value >= horizon:
+            raise ValueError(
+                f"must be less than horizon_days (got {value:g}, horizon_days {horizon:g})"
+            )
+        return value
 
     @property
     def horizon_h(self) -> float:

@@ -69,6 +69,9 @@ class Engine:
         #: Targets closed now by disruptions that ask consignments to re-plan around them.
         self.reroute_closed: frozenset[str] = frozenset()
         self._start = scenario.spec.start
+        #: The measured window [W, H] of the facility statistics.
+        self._warmup_h = scenario.warmup_h
+        self._horizon_h = scenario.horizon_h
         disruptions = scenario.disruptions
         #: Nodes and links some disruption closes, and those some disruption slows down.
         self._closable = frozenset(d.target for d in disruptions if d.effect == "closed")
@@ -301,6 +304,7 @@ class Engine:
         add_leg = self.legs.pending.append
         wake = Wake(env).at
         steps = self.plan(shipment.id, shipment.route)
+        warmup, horizon = self._warmup_h, self._horizon_h
         seen_closed: frozenset[str] = frozenset()
         seq = i = 0
         cost = co2 = km = 0.0
@@ -335,12 +339,27 @@ class Engine:
                 dwell = component.dwell()
                 end = start + dwell
                 heapreplace(free, end)
-                yield wake(end)
                 queue = grant - now
-                stats = component.stats
-                stats.served += 1
-                stats.busy_h += dwell + headway
-                stats.wait_h += queue
+                if end >= warmup:
+                    # The visit's share of the window [warmup, horizon], known now (visits
+                    # ending after the horizon never resume): server held [grant, end],
+                    # queue [now, grant], both clipped to the window.
+                    stats = component.stats
+                    lo = grant if grant > warmup else warmup
+                    hi = end if end < horizon else horizon
+                    if hi > lo:
+                        stats.busy_h += hi - lo
+                    if end < horizon:
+                        stats.served += 1
+                    if queue:
+                        lo = now if now > warmup else warmup
+                        hi = grant if grant < horizon else horizon
+                        if hi > lo:
+                            stats.queue_h += hi - lo
+                    if now >= warmup and grant < horizon:
+                        stats.wait_h += queue
+                        stats.waited += 1
+                yield wake(end)
                 facility_waits[row] += queue
                 headway_waits[row] += headway
                 wait, cause = queue + headway, (FACILITY if queue >= headway else HEADWAY)
@@ -399,29 +418,58 @@ class Engine:
     ) -> Generator[simpy.Event, Any, tuple[float, float, int]]:
         """A visit to a facility through its SimPy resource (one :meth:`_fifo` turns down):
         queue for a server, keep the headway, dwell (scaled by the node's state when service
-        starts); (start, wait, cause)."""
+        starts); (start, wait, cause).
+
+        The window statistics: the queue [arrive, grant] and the server held [grant, end],
+        clipped to [warmup, horizon], are added at the grant and when the dwell is drawn; a
+        visit still waiting at the horizon is in ``stats.waiting`` (and ``waiting_since``),
+        whose queue hours up to the horizon :meth:`FacilityStats.totals` adds."""
         env = self.env
+        warmup, horizon = self._warmup_h, self._horizon_h
+        stats = component.stats
         now = env.now
+        since = now if now > warmup else warmup
+        stats.waiting += 1
+        stats.waiting_since += since
         request = component.resource.request()
         yield request
-        queue = env.now - now
+        grant = env.now
+        stats.waiting -= 1
+        if stats.waiting:
+            stats.waiting_since -= since
+        else:
+            stats.waiting_since = 0.0  # no rounding left over once the queue is empty
+        queue = grant - now
+        if grant > since:
+            stats.queue_h += grant - since
+        if now >= warmup:
+            stats.wait_h += queue
+            stats.waited += 1
         headway = 0.0
         if component.headway_h:
-            now = env.now
-            headway = max(0.0, component.next_start - now)
-            component.next_start = now + headway + component.headway_h
+            headway = max(0.0, component.next_start - grant)
+            component.next_start = grant + headway + component.headway_h
             if headway:
+                # The server is held through the headway, even if the dwell starts after H.
+                lo = grant if grant > warmup else warmup
+                hi = grant + headway
+                hi = hi if hi < horizon else horizon
+                if hi > lo:
+                    stats.busy_h += hi - lo
                 yield env.timeout(headway)
         start = env.now
         dwell = component.dwell() / condition.capacity_factor
         if condition.extra_dwell:
             dwell += condition.extra_h()
+        end = start + dwell
+        lo = start if start > warmup else warmup
+        hi = end if end < horizon else horizon
+        if hi > lo:
+            stats.busy_h += hi - lo
         yield env.timeout(dwell)
         component.resource.release(request)
-        stats = component.stats
-        stats.served += 1
-        stats.busy_h += dwell + headway
-        stats.wait_h += queue
+        if env.now >= warmup:
+            stats.served += 1
         waits = self.consignments.waits
         waits[FACILITY][row] += queue
         waits[HEADWAY][row] += headway
@@ -454,16 +502,11 @@ class Engine:
         """Run the replication to the horizon; what it recorded, as columns."""
         self.start()
         self.env.run(until=self.scenario.horizon_h)
-        facilities = [
-            FacilityTotals(
-                node=node_id,
-                position=index,
-                label=runtime.stats.label,
-                servers=runtime.stats.servers,
-                served=runtime.stats.served,
-                busy_h=runtime.stats.busy_h,
-                wait_h=runtime.stats.wait_h,
-            )
+        # In the order the facilities were first used (the order of ``_facilities``). FIFO
+        # visits added their share of the window on arrival; the resource path's visits
+        # still waiting at the horizon are added by totals().
+        facilities: list[FacilityTotals] = [
+            runtime.stats.totals(node_id, index, self._warmup_h, self._horizon_h)
             for (node_id, index), runtime in self._facilities.items()
         ]
         ferries = [

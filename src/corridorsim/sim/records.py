@@ -220,16 +220,34 @@ class LegRecord(NamedTuple):
 
 
 class FacilityTotals(NamedTuple):
-    """One facility over one replication: consignments served, hours busy and queued."""
+    """One facility over the measured window [W, H] of one replication (W the warm-up, H the
+    horizon): time averages over the window, work in progress at H included.
+
+    ``busy_h / (servers * window_h)`` is the utilisation and ``queue_h / window_h`` the mean
+    number waiting for a server; ``wait_h / waited`` is the mean completed queue wait, so
+    Little's law (mean queue = arrival rate x mean wait) is a check, not an identity.
+    """
 
     node: str
     #: Position of the facility in its node's list.
     position: int
     label: str
     servers: int
+    #: H - W, the hours measured.
+    window_h: float
+    #: Visits whose service ended in the window (an end at exactly H is not reached).
     served: int
+    #: Server-hours held inside [W, H]: each visit's [grant, end] (headway and dwell, as a
+    #: server is held through both) clipped to the window, services running past H included.
     busy_h: float
+    #: Consignment-hours waiting for a server inside [W, H]: each visit's [arrive, grant]
+    #: clipped to the window, those still waiting at H included. Headway is not queue.
+    queue_h: float
+    #: Sum of the queue waits (grant - arrive) of visits that arrived in [W, H) and were
+    #: granted a server before H.
     wait_h: float
+    #: How many such completed waits ``wait_h`` sums (zero waits included).
+    waited: int
 
 
 class FerryTotals(NamedTuple):
@@ -317,12 +335,41 @@ class ReplicationResult:
             )
 
 
-@dataclass
 class FacilityStats:
-    """Per facility over one replication: what it served and how long consignments queued."""
+    """Per facility over one replication, as the engine accumulates it: integrals over the
+    measured window [W, H] (see :class:`FacilityTotals`), and the visits of the SimPy
+    resource path waiting for a server now (their count, and the sum of their max(arrive, W)),
+    whose queue hours up to H are added when the run ends (:meth:`totals`)."""
 
-    label: str
-    servers: int
-    served: int = 0
-    busy_h: float = 0.0
-    wait_h: float = 0.0
+    __slots__ = ("busy_h", "label", "queue_h", "served", "servers", "wait_h", "waited",
+                 "waiting", "waiting_since")
+
+    def __init__(self, label: str, servers: int) -> None:
+        self.label = label
+        self.servers = servers
+        self.served = 0
+        self.busy_h = 0.0
+        self.queue_h = 0.0
+        self.wait_h = 0.0
+        self.waited = 0
+        self.waiting = 0
+        self.waiting_since = 0.0
+
+    def totals(self, node: str, position: int, warmup_h: float, horizon_h: float
+               ) -> FacilityTotals:
+        """The totals at the horizon: what still waits at H adds its [max(arrive, W), H]."""
+        queue_h = self.queue_h
+        if self.waiting:
+            queue_h += self.waiting * horizon_h - self.waiting_since
+        return FacilityTotals(
+            node=node,
+            position=position,
+            label=self.label,
+            servers=self.servers,
+            window_h=horizon_h - warmup_h,
+            served=self.served,
+            busy_h=self.busy_h,
+            queue_h=queue_h,
+            wait_h=self.wait_h,
+            waited=self.waited,
+        )

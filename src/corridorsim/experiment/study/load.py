@@ -7,6 +7,7 @@ path is refused before anything runs.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import os
@@ -19,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from corridorsim._schema import dotted, error_lines
-from corridorsim.errors import InputError
+from corridorsim.errors import InputError, ParameterError
 from corridorsim.experiment.kpis import EXAMPLES, is_kpi
 from corridorsim.experiment.methods import METHODS, GridMethod, Method
 from corridorsim.experiment.study.parameters import Parameter, Where, parse_parameter
@@ -44,6 +45,27 @@ class Study:
     #: sha256 of the study file and of every file it depends on, for resuming safely.
     fingerprint: str
     input_hashes: Mapping[str, str] = field(default_factory=dict)
+    #: Values set in the base scenario at every point (``warmup_days`` from the command line).
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_warmup(self, warmup_days: float | None) -> Study:
+        """The study with every point's warm-up set to ``warmup_days`` (as it is for None).
+
+        The warm-up is part of the fingerprint: a folder of points run with another warm-up
+        is not resumed with this one.
+        """
+        if warmup_days is None:
+            return self
+        horizon = self.base.spec.horizon_days
+        if not (math.isfinite(warmup_days) and 0 <= warmup_days < horizon):
+            raise ParameterError(
+                "warmup_days",
+                f"must be at least 0 and less than the horizon of {self.base.path} "
+                f"({horizon:g} days; got {warmup_days:g})",
+            )
+        overrides = {**self.overrides, "warmup_days": warmup_days}
+        mark = hashlib.sha256(f"{self.fingerprint}|warmup_days={warmup_days!r}".encode())
+        return dataclasses.replace(self, overrides=overrides, fingerprint=mark.hexdigest())
 
     @property
     def method(self) -> Method:
@@ -68,7 +90,7 @@ class Study:
 
     def scenario_for(self, values: Mapping[str, Any]) -> Scenario:
         """The base scenario with ``values`` applied (no file access: workers call this)."""
-        data = apply_scenario_sets(self.base_doc.data, values)
+        data = apply_scenario_sets(self.base_doc.data, {**self.overrides, **values})
         return build_scenario(
             self.base_doc, data, base_network=self.base_network, input_hashes=self.input_hashes
         )
