@@ -207,3 +207,52 @@ def test_the_95_percent_ci_covers_the_steady_state_mean_about_95_percent_of_the_
         covered.append(lo <= 2 / 24 <= hi)
     share = float(np.mean(covered))
     assert 0.88 <= share <= 0.99, share
+
+
+# --------------------------------------------------------------------------------------------
+# Little's law, from the legs
+
+
+def test_littles_law_holds_between_the_legs_and_the_facility_figures(tmp_path: Path) -> None:
+    """The time-average queue computed from legs.csv's rows (each facility leg's
+    [arrive, start] clipped to the window) equals the facility's mean queue up to the
+    consignments still waiting at the horizon, and Little's law ties it to the arrival rate
+    times the mean wait."""
+    warmup_h, horizon_h = 50 * 24, 1550 * 24
+    result = corridorsim.simulate(
+        border_scenario(tmp_path, days=1550, warmup=50, dwell_h=16), replications=3, seed=4
+    )
+    (border,) = result.facilities
+    window = horizon_h - warmup_h
+    queues, arrivals, waits = [], [], []
+    for leg in result.leg_rows():
+        if leg.kind != "facility":
+            continue
+        queued = max(0.0, min(leg.start_h, horizon_h) - max(leg.arrive_h, warmup_h))
+        queues.append((leg.replication, queued))
+        if warmup_h <= leg.arrive_h < horizon_h:
+            arrivals.append(leg.replication)
+            waits.append(leg.wait_h)
+    from_legs = sum(q for _, q in queues) / window / 3
+    assert from_legs == pytest.approx(border.mean_queue, rel=0.01)
+    rate = len(arrivals) / window / 3
+    assert border.mean_queue == pytest.approx(rate * float(np.mean(waits)), rel=0.03)
+
+
+def test_a_sweep_takes_a_warm_up_and_will_not_resume_with_another(tmp_path: Path) -> None:
+    base = border_scenario(tmp_path, days=40, dwell_h=10, replications=2)
+    study = tmp_path / "study.yaml"
+    study.write_text(
+        "name: warm-up study\nbase: scenario.yaml\nmethod: grid\nreplications: 2\nseed: 1\n"
+        "kpis: [transit_days.mean]\n"
+        "parameters:\n  nodes.S0.facility.0.servers: [1, 2]\n",
+        encoding="utf-8",
+    )
+    assert base.parent == study.parent
+    out = tmp_path / "out"
+    ran = cli("sweep", study, "-o", out, "--jobs", 1, "--warmup-days", 10, "--quiet")
+    assert ran.exit_code == 0, ran.output
+    again = cli("sweep", study, "-o", out, "--jobs", 1, "--resume", "--warmup-days", 5, "--quiet")
+    assert again.exit_code == 2, again.output
+    refused = cli("sweep", study, "-o", tmp_path / "o2", "--warmup-days", 40, "--quiet")
+    assert one_line(refused, 2).startswith("--warmup-days: must be at least 0 and less than")
