@@ -72,6 +72,9 @@ class Facility(FrozenModel):
 
     type: FacilityType
     dwell_h: Duration
+    #: Added per wagon: a visit dwells ``dwell_h`` + wagons x ``dwell_per_wagon_h`` (the
+    #: per-wagon duration drawn once per visit and multiplied by the consignment's wagons).
+    dwell_per_wagon_h: Duration | None = None
     servers: Whole = Field(1, ge=1)
     fee_usd_per_wagon: NonNegativeFloat = 0.0
     fee_usd_per_tonne: NonNegativeFloat = 0.0
@@ -88,6 +91,12 @@ class Facility(FrozenModel):
     def serves(self, mode: str) -> bool:
         """Whether consignments moving by ``mode`` use this facility (all, unless ``modes``)."""
         return self.modes is None or mode in self.modes
+
+    def mean_dwell_h(self, wagons: float = 1) -> float:
+        """Expected dwell of a consignment of ``wagons`` wagons (what routing uses)."""
+        if self.dwell_per_wagon_h is None:
+            return self.dwell_h.mean()
+        return self.dwell_h.mean() + wagons * self.dwell_per_wagon_h.mean()
 
     def fee_usd(self, wagons: float, tonnes: float) -> float:
         """The fees a consignment of ``wagons`` wagons and ``tonnes`` tonnes pays here."""
@@ -190,6 +199,8 @@ class Link(FrozenModel):
     bidirectional: bool = True
     length_km: PositiveFloat | None = None
     speed_kmh: PositiveFloat | None = None
+    #: Added to each passage (running-time variability); not on ferry links.
+    delay_h: Duration | None = None
     gauge_mm: Whole | None = Field(None, gt=0)
     status: Status = "open"
     opens_year: Whole | None = Field(None, ge=1800, le=2200)
@@ -216,6 +227,11 @@ class Link(FrozenModel):
             raise ValueError(f"a {self.mode} link cannot have a ferry block")
         if self.mode == "ferry" and self.speed_kmh is not None:
             raise ValueError("a ferry link's time at sea is ferry.sailing_h, not speed_kmh")
+        if self.mode == "ferry" and self.delay_h is not None:
+            raise ValueError(
+                "delay_h is not for ferry links: a ferry's time at sea is ferry.sailing_h "
+                "(give the variability there)"
+            )
         if self.from_ == self.to:
             raise ValueError("a link must join two different nodes")
         # Measured once here, so that every link read the same way compares equal, and
@@ -254,6 +270,10 @@ class Link(FrozenModel):
         speed = self.speed
         assert speed is not None
         return self.km / speed
+
+    def delay_mean_h(self) -> float:
+        """Expected delay added to each passage (``delay_h``; 0 when not given)."""
+        return 0.0 if self.delay_h is None else self.delay_h.mean()
 
     def headway_h(self) -> float:
         """Minimum time between two consignments entering the link (0: no limit)."""

@@ -34,10 +34,13 @@ SINK: Vertex = ("<sink>",)
 
 @dataclass(frozen=True)
 class CostModel:
-    """What turns legs into a weight: the wagon's load and the cargo's value of time."""
+    """What turns legs into a weight: the wagon's load, the cargo's value of time, and the
+    consignment's wagons (hours are per consignment: a facility's per-wagon dwell grows with
+    them, while USD and CO2 stay per wagon)."""
 
     tonnes_per_wagon: float = 68.0
     value_of_time_usd_per_tonne_day: float = 0.5
+    wagons: int = 1
 
     def weight(self, policy: str, hours: float, usd: float) -> float:
         """The arc or route weight under ``policy`` for ``hours`` and ``usd`` per wagon."""
@@ -51,7 +54,8 @@ class CostModel:
 def facility_leg(
     node_id: str, index: int, facility: Facility, carrier: str, cost: CostModel
 ) -> Leg:
-    """The processing of one wagon by facility number ``index`` of ``node_id``."""
+    """The processing by facility number ``index`` of ``node_id``: hours for a consignment of
+    ``cost.wagons`` wagons (``dwell_h`` + wagons x ``dwell_per_wagon_h``), USD per wagon."""
     return Leg(
         kind="facility",
         id=node_id,
@@ -60,7 +64,7 @@ def facility_leg(
         from_node=node_id,
         to_node=node_id,
         km=0.0,
-        run_h=facility.dwell_h.mean(),
+        run_h=facility.mean_dwell_h(cost.wagons),
         wait_h=0.0,
         usd_per_wagon=facility.fee_usd(1, cost.tonnes_per_wagon),
         co2_kg_per_wagon=0.0,
@@ -69,8 +73,12 @@ def facility_leg(
 
 
 def link_leg(link: Link, a: str, b: str, carrier: str, cost: CostModel) -> Leg:
-    """One wagon running ``link`` from ``a`` to ``b`` in ``carrier``."""
+    """One wagon running ``link`` from ``a`` to ``b`` in ``carrier`` (its hours: the running
+    time and the mean of ``delay_h``)."""
     km = link.km
+    run_h = link.run_h()
+    if link.delay_h is not None:
+        run_h += link.delay_h.mean()
     return Leg(
         kind="link",
         id=link.id,
@@ -79,7 +87,7 @@ def link_leg(link: Link, a: str, b: str, carrier: str, cost: CostModel) -> Leg:
         from_node=a,
         to_node=b,
         km=km,
-        run_h=link.run_h(),
+        run_h=run_h,
         wait_h=link.ferry.expected_wait_h() if link.ferry is not None else 0.0,
         usd_per_wagon=link.tariff.cost_usd(km, 1, cost.tonnes_per_wagon),
         co2_kg_per_wagon=link.co2_g_per_tonne_km * km * cost.tonnes_per_wagon / 1000,

@@ -5,15 +5,18 @@ its way around what is closed at the time.
 
 Plans are remembered for the life of the process, by what can change them: the network as
 routing reads it (:func:`routing_key`: which links exist and are open, their lengths, speeds,
-tariffs and ferry waits, the facilities' types, mean dwells and fees), the cargo's cost model,
-the policy, the ends, the fixed nodes and what is avoided. Replications, the points of a sweep
-and the iterations of an assignment that change only what routing does not read (servers,
-capacities, the spread of a dwell, departures, disruptions, seeds) plan nothing again; a point
-that changes a mean dwell or a tariff plans again, since that can change the route.
+tariffs, mean delays and ferry waits, the facilities' types, mean dwells per visit and per
+wagon, and fees), the cargo's cost model (with the consignment's wagons only where some
+facility dwells per wagon), the policy, the ends, the fixed nodes and what is avoided.
+Replications, the points of a sweep and the iterations of an assignment that change only what
+routing does not read (servers, capacities, the spread of a dwell, departures, disruptions,
+seeds) plan nothing again; a point that changes a mean dwell or a tariff plans again, since
+that can change the route.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import weakref
 from collections import OrderedDict
@@ -87,6 +90,7 @@ def routing_key(network: Network) -> tuple[Any, ...]:
                 link.gauge_mm,
                 link.km,
                 link.run_h(),
+                None if link.delay_h is None else link.delay_h.mean(),
                 link.co2_g_per_tonne_km,
                 link.tariff.usd_per_wagon_km,
                 link.tariff.usd_per_tonne_km,
@@ -100,7 +104,14 @@ def routing_key(network: Network) -> tuple[Any, ...]:
                 node.id,
                 node.country,
                 tuple(
-                    (f.type, f.modes, f.dwell_h.mean(), f.fee_usd_per_wagon, f.fee_usd_per_tonne)
+                    (
+                        f.type,
+                        f.modes,
+                        f.dwell_h.mean(),
+                        None if f.dwell_per_wagon_h is None else f.dwell_per_wagon_h.mean(),
+                        f.fee_usd_per_wagon,
+                        f.fee_usd_per_tonne,
+                    )
                     for f in node.facility
                 ),
             )
@@ -111,6 +122,16 @@ def routing_key(network: Network) -> tuple[Any, ...]:
     # as long as the network is large.
     _KEYS[id(network)] = (weakref.ref(network, partial(_forget, id(network))), key)
     return key
+
+
+def _cost_for(network: Network, cost: CostModel) -> CostModel:
+    """``cost`` as routing on ``network`` reads it: the wagons count only where a facility
+    dwells per wagon; elsewhere every train length shares one plan (and one router)."""
+    if cost.wagons == 1 or any(
+        f.dwell_per_wagon_h is not None for node in network.nodes.values() for f in node.facility
+    ):
+        return cost
+    return dataclasses.replace(cost, wagons=1)
 
 
 def _forget(network_id: int, _ref: object) -> None:
@@ -180,6 +201,7 @@ def router_for(
     only_links: frozenset[str] | None = None,
 ) -> Router:
     """A router on this network state, shared with every caller asking for an equal one."""
+    cost = _cost_for(network, cost)
     key = (routing_key(network), cost, avoid, only_links)
     found, router = _ROUTERS.get(key)
     if not found:
@@ -215,6 +237,7 @@ def plan_route(
     re-planning on its way (see :meth:`~corridorsim.routing.search.Router.routes`).
     """
     avoid = resolve_avoid(network, (*avoid_tokens, *avoid_extra))
+    cost = _cost_for(network, cost)
     only_links = None
     if fixed:
         pairs = {frozenset(p) for p in pairwise(fixed)}

@@ -262,7 +262,9 @@ def _plan(
     try:
         route = plan_route(
             network,
-            CostModel(cargo.tonnes_per_wagon, cargo.value_of_time_usd_per_tonne_day),
+            CostModel(
+                cargo.tonnes_per_wagon, cargo.value_of_time_usd_per_tonne_day, shipment.wagons
+            ),
             origin,
             destination,
             shipment.route.effective_policy,

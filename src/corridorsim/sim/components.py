@@ -57,7 +57,16 @@ class FacilityRuntime:
     ``resource``.
     """
 
-    __slots__ = ("condition", "dwell", "free", "headway_h", "next_start", "resource", "stats")
+    __slots__ = (
+        "condition",
+        "dwell",
+        "free",
+        "headway_h",
+        "next_start",
+        "per_wagon",
+        "resource",
+        "stats",
+    )
 
     def __init__(
         self,
@@ -67,10 +76,13 @@ class FacilityRuntime:
         capacity_per_day: float | None,
         condition: Condition,
         label: str,
+        per_wagon: Sampler | None = None,
     ) -> None:
         self.resource = simpy.Resource(env, capacity=servers)
         self.free = [0.0] * servers
         self.dwell = dwell
+        #: The per-wagon dwell (drawn once per visit, times the wagons), if the facility has one.
+        self.per_wagon = per_wagon
         self.headway_h = 24.0 / capacity_per_day if capacity_per_day else 0.0
         self.next_start = 0.0
         self.condition = condition
@@ -78,12 +90,20 @@ class FacilityRuntime:
 
 
 class LineRuntime:
-    """One direction of a link: minimum headway between consignments entering it."""
+    """One direction of a link: minimum headway between consignments entering it, running
+    time (km / speed) and, if the link has ``delay_h``, a delay drawn per passage."""
 
-    __slots__ = ("condition", "headway_h", "next_free", "run_h")
+    __slots__ = ("condition", "delay", "headway_h", "next_free", "run_h")
 
-    def __init__(self, run_h: float, headway_h: float, condition: Condition) -> None:
+    def __init__(
+        self,
+        run_h: float,
+        headway_h: float,
+        condition: Condition,
+        delay: Sampler | None = None,
+    ) -> None:
         self.run_h = run_h
+        self.delay = delay
         self.headway_h = headway_h
         self.next_free = 0.0
         self.condition = condition

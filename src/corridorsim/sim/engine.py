@@ -104,6 +104,9 @@ class Engine:
         if found is None:
             facility = self.network.nodes[node_id].facility[index]
             component = f"facility:{node_id}:{index}:{facility.type}"
+            # The per-wagon dwell draws on a stream of its own: every other draw stays the
+            # same whether or not a facility has one.
+            per_wagon = facility.dwell_per_wagon_h
             found = self._facilities[key] = FacilityRuntime(
                 self.env,
                 facility.servers,
@@ -111,6 +114,11 @@ class Engine:
                 facility.capacity_per_day,
                 self.condition(node_id),
                 label=f"{node_id}:{facility.type}",
+                per_wagon=(
+                    None
+                    if per_wagon is None
+                    else Sampler(per_wagon, self.stream(component + ":per_wagon"))
+                ),
             )
         return found
 
@@ -119,8 +127,15 @@ class Engine:
         found = self._lines.get(key)
         if found is None:
             link = self.network.links[leg.id]
+            # The link's own running time: the leg's expected hours include the mean delay,
+            # drawn here per passage from the direction's own stream.
+            delay = (
+                None
+                if link.delay_h is None
+                else Sampler(link.delay_h, self.stream(f"line:{leg.id}:{leg.from_node}:delay"))
+            )
             found = self._lines[key] = LineRuntime(
-                leg.run_h, link.headway_h(), self.condition(leg.id)
+                link.run_h(), link.headway_h(), self.condition(leg.id), delay
             )
         return found
 
@@ -185,10 +200,16 @@ class Engine:
         consignments before the queue), so start and end are known on arrival. And its dwell
         must be continuous: the visit's end is then put on the event queue earlier than a
         SimPy resource would put it, which can only matter when another event falls due at
-        exactly the same time (a fixed dwell ending on a ferry's timetable slot, say).
+        exactly the same time (a fixed dwell ending on a ferry's timetable slot, say); so
+        must its per-wagon dwell, when it has one.
         """
         facility = self.network.nodes[leg.id].facility[leg.facility_index]
-        return leg.id not in self._degradable and facility.dwell_h.dist in _CONTINUOUS
+        per_wagon = facility.dwell_per_wagon_h
+        return (
+            leg.id not in self._degradable
+            and facility.dwell_h.dist in _CONTINUOUS
+            and (per_wagon is None or per_wagon.dist in _CONTINUOUS)
+        )
 
     def reroute(
         self, shipment: ShipmentPlan, node_id: str, carrier: str, origin_facilities: bool
@@ -210,7 +231,11 @@ class Engine:
                 cargo = shipment.cargo
                 route = plan_route(
                     self.network,
-                    CostModel(cargo.tonnes_per_wagon, cargo.value_of_time_usd_per_tonne_day),
+                    CostModel(
+                        cargo.tonnes_per_wagon,
+                        cargo.value_of_time_usd_per_tonne_day,
+                        shipment.wagons,
+                    ),
                     node_id,
                     shipment.destination,
                     shipment.spec.route.effective_policy,
@@ -337,6 +362,8 @@ class Engine:
                     component.next_start = grant + headway + component.headway_h
                 start = grant + headway
                 dwell = component.dwell()
+                if component.per_wagon is not None:
+                    dwell += wagons * component.per_wagon()
                 end = start + dwell
                 heapreplace(free, end)
                 queue = grant - now
@@ -373,13 +400,15 @@ class Engine:
                     run += condition.extra_h()
                 if spacing == 0.0 and condition.capacity_factor != 1.0:
                     run /= condition.capacity_factor  # no capacity set: a slow order instead
+                if component.delay is not None:
+                    run += component.delay()  # the passage's own delay, not slowed down
                 # The time and the queue position env.timeout(headway + run) would get.
                 end = now + (headway + run)
                 yield wake(end)
                 headway_waits[row] += headway
                 wait, cause = headway, HEADWAY
             elif kind == _FACILITY:
-                start, wait, cause = yield from self._queue(row, component, condition)
+                start, wait, cause = yield from self._queue(row, wagons, component, condition)
                 end = env.now
             else:
                 boarding = component.board(wagons)
@@ -414,11 +443,12 @@ class Engine:
             self.legs.flush()
 
     def _queue(
-        self, row: int, component: FacilityRuntime, condition: Condition
+        self, row: int, wagons: int, component: FacilityRuntime, condition: Condition
     ) -> Generator[simpy.Event, Any, tuple[float, float, int]]:
         """A visit to a facility through its SimPy resource (one :meth:`_fifo` turns down):
-        queue for a server, keep the headway, dwell (scaled by the node's state when service
-        starts); (start, wait, cause).
+        queue for a server, keep the headway, dwell (``dwell_h`` + wagons x
+        ``dwell_per_wagon_h``, scaled by the node's state when service starts); (start, wait,
+        cause).
 
         The window statistics: the queue [arrive, grant] and the server held [grant, end],
         clipped to [warmup, horizon], are added at the grant and when the dwell is drawn; a
@@ -458,7 +488,10 @@ class Engine:
                     stats.busy_h += hi - lo
                 yield env.timeout(headway)
         start = env.now
-        dwell = component.dwell() / condition.capacity_factor
+        dwell = component.dwell()
+        if component.per_wagon is not None:
+            dwell += wagons * component.per_wagon()
+        dwell /= condition.capacity_factor
         if condition.extra_dwell:
             dwell += condition.extra_h()
         end = start + dwell
