@@ -26,6 +26,7 @@ without carrier-label variants, so the paths Yen returns are physically differen
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -322,13 +323,14 @@ class CompactGraph:
         distances, predecessors = yen(matrix, source, self.sink, count, return_predecessors=True)
         end_legs = self._ends.get(destination, ([], {}))[1]
         out = []
-        for distance, chain in zip(distances, predecessors, strict=True):
-            if not np.isfinite(distance):
+        for distance, row in zip(distances.tolist(), predecessors, strict=True):
+            if not math.isfinite(distance):
                 break
+            chain = row.tolist()  # plain ints: quicker to walk than numpy scalars
             parts: list[tuple[Leg, ...]] = []
             vertex = self.sink
             while vertex != source:
-                before = int(chain[vertex])
+                before = chain[vertex]
                 arc = (before, vertex)
                 step = query_legs.get(arc)
                 if step is None:

@@ -192,20 +192,24 @@ class Router:
         while True:
             found = compact.paths(starts, origin, destination, asked)
             for legs in found:
-                route = self.route_of(origin, destination, by, legs)
-                if route.links in seen:
+                runs = [leg for leg in legs if leg.kind == "link"]
+                links = tuple(leg.id for leg in runs)
+                if links in seen:
                     continue  # found by the last, smaller request already
-                seen.add(route.links)
-                if len(set(route.nodes)) == len(route.nodes):
-                    yield route
+                seen.add(links)
+                nodes = {leg.to_node for leg in runs}
+                if len(nodes) == len(runs) and origin not in nodes:  # each node passed once
+                    yield self.route_of(origin, destination, by, legs)
             if len(found) < asked or asked >= MAX_PATHS:
                 return
             asked *= 2
 
     def route_of(self, origin: str, destination: str, by: str, legs: tuple[Leg, ...]) -> Route:
         """The route of ``legs``, scored under ``by``."""
-        hours = sum(leg.hours for leg in legs)
-        usd = sum(leg.usd_per_wagon for leg in legs)
+        hours = usd = 0.0
+        for leg in legs:
+            hours += leg.run_h + leg.wait_h
+            usd += leg.usd_per_wagon
         return Route(
             origin=origin,
             destination=destination,
