@@ -22,8 +22,16 @@ GAUGES = (1520, 1435)
 
 
 def node(node_id: str, lon: float, lat: float, **props: Any) -> dict[str, Any]:
-    """A node feature; ``name``, ``country`` and ``kind`` default to something valid."""
-    properties = {"id": node_id, "name": node_id, "country": "XA", "kind": "station", **props}
+    """A node feature; ``name``, ``country`` and ``kind`` default to something valid.
+
+    A ``kind="border"`` node defaults to a country of its own (``Q`` and a letter from its
+    id), so that its border facilities process what passes: a border processes only
+    consignments crossing into or out of its country.
+    """
+    country = "XA"
+    if props.get("kind") == "border":
+        country = f"Q{chr(65 + sum(map(ord, node_id)) % 26)}"
+    properties = {"id": node_id, "name": node_id, "country": country, "kind": "station", **props}
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [lon, lat]},
@@ -204,6 +212,8 @@ def link_features(
         extra["ferry"] = draw(ferry_blocks())
     if mode != "ferry" and draw(st.booleans()):
         extra["speed_kmh"] = draw(positive)
+    if mode in ("rail", "road") and draw(st.booleans()):
+        extra["tracks"] = draw(st.sampled_from([1, 2]))
     optional = {
         "name": _text,
         "bidirectional": st.booleans(),
@@ -260,11 +270,15 @@ def network_docs(draw: st.DrawFn, max_nodes: int = 6, max_links: int = 8) -> dic
 
 
 @st.composite
-def routing_docs(draw: st.DrawFn, *, ferries: bool = True) -> dict[str, Any]:
+def routing_docs(
+    draw: st.DrawFn, *, ferries: bool = True, borders: bool = False
+) -> dict[str, Any]:
     """Nodes on a line with random transfer facilities; rail (both gauges), road and ferry links.
 
     Every node is a station that may hold a gauge_change, a terminal, a port or a border; two
-    nodes may be joined by several links, parallel ferries included.
+    nodes may be joined by several links, parallel ferries included. With ``borders``, each
+    node is in one of three countries and may hold a second border, each border with a random
+    ``applies`` (or none).
     """
     count = draw(st.integers(2, 6))
     nodes = []
@@ -274,7 +288,16 @@ def routing_docs(draw: st.DrawFn, *, ferries: bool = True) -> dict[str, Any]:
             for kind in ("gauge_change", "terminal", "port", "border")
             if draw(st.booleans())
         ]
-        nodes.append(node(f"N{i}", 40.0 + i, 40.0, facility=facilities))
+        extra_props: dict[str, Any] = {}
+        if borders:
+            extra_props["country"] = draw(st.sampled_from(["XA", "XB", "XC"]))
+            if draw(st.booleans()):
+                facilities.append({"type": "border", "dwell_h": draw(st.integers(0, 12))})
+            for facility in facilities:
+                applies = draw(st.sampled_from([None, "entry", "exit", "both"]))
+                if facility["type"] == "border" and applies is not None:
+                    facility["applies"] = applies
+        nodes.append(node(f"N{i}", 40.0 + i, 40.0, facility=facilities, **extra_props))
     pairs = st.tuples(st.integers(0, count - 1), st.integers(0, count - 1)).filter(
         lambda p: p[0] != p[1])
     kinds = st.sampled_from(

@@ -108,15 +108,16 @@ WARM_UP = CONSIGNMENTS // 10  # the first 10% start from an empty system: discar
 
 def chain_network(stations: list[tuple[int, float]]) -> list[dict[str, Any]]:
     """Origin O, one border node per ``(servers, mean dwell)`` station, destination D, joined
-    by negligible links."""
+    by negligible links; every node in a country of its own (a border processes only
+    consignments crossing into or out of its country, a ``both`` border once)."""
     nodes = [node("O", 40.0, 40.0)]
     for i, (servers, mean_dwell) in enumerate(stations):
         nodes.append(node(
-            f"S{i}", 40.0 + 0.0001 * (i + 1), 40.0, kind="border",
+            f"S{i}", 40.0 + 0.0001 * (i + 1), 40.0, kind="border", country=f"Y{chr(65 + i)}",
             facility={"type": "border", "servers": servers,
                       "dwell_h": {"dist": "exponential", "mean": mean_dwell}},
         ))
-    nodes.append(node("D", 40.0 + 0.0001 * (len(stations) + 1), 40.0))
+    nodes.append(node("D", 40.0 + 0.0001 * (len(stations) + 1), 40.0, country="XZ"))
     links = [
         link(f"L{i}", a, b, **TINY_LINK) for i, (a, b) in enumerate(itertools.pairwise(nodes))
     ]
@@ -204,16 +205,20 @@ def test_jackson_series_sojourn_is_sum_of_station_sojourns(tmp_path: Path) -> No
 
 def deterministic_features() -> list[dict[str, Any]]:
     """A -(1520)- B border -(1520)- Y yard -(1520)- G gauge change -(1435)- K border -(1435)- Z,
-    every figure fixed and odd enough that float sums are not trivially exact."""
+    every figure fixed and odd enough that float sums are not trivially exact. Countries:
+    A | B Y | G K | Z, so B and G process entering consignments, K (``applies: exit``) the
+    leaving ones, before the run out of K."""
     a = node("A", 40.0, 40.0)
-    b = node("B", 40.5, 40.0, kind="border",
+    b = node("B", 40.5, 40.0, kind="border", country="XB",
              facility={"type": "border", "dwell_h": 7.3, "fee_usd_per_wagon": 40})
-    y = node("Y", 41.0, 40.0, kind="junction", facility={"type": "yard", "dwell_h": 3.7})
-    g = node("G", 41.5, 40.0, kind="terminal",
+    y = node("Y", 41.0, 40.0, kind="junction", country="XB",
+             facility={"type": "yard", "dwell_h": 3.7})
+    g = node("G", 41.5, 40.0, kind="terminal", country="XC",
              facility=[{"type": "gauge_change", "dwell_h": 5.9, "fee_usd_per_wagon": 300},
                        {"type": "border", "dwell_h": 2.2}])
-    k = node("K", 42.0, 40.0, kind="border", facility={"type": "border", "dwell_h": 11.1})
-    z = node("Z", 42.5, 40.0, kind="city")
+    k = node("K", 42.0, 40.0, kind="border", country="XC",
+             facility={"type": "border", "dwell_h": 11.1, "applies": "exit"})
+    z = node("Z", 42.5, 40.0, kind="city", country="XD")
     return [
         a, b, y, g, k, z,
         link("A-B", a, b, mode="rail", gauge_mm=1520, length_km=123.4, speed_kmh=47.0,

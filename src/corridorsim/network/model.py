@@ -8,15 +8,18 @@ along as plain (lon, lat) tuples; shapely is only brought in where geometry is a
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BeforeValidator,
     Field,
+    PlainSerializer,
     PrivateAttr,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
@@ -24,9 +27,11 @@ from corridorsim._schema import FrozenDict, FrozenModel
 from corridorsim.errors import InputError
 from corridorsim.network.distributions import Duration, Real, Whole
 from corridorsim.network.geometry import line_length_km
+from corridorsim.sim.calendar import WEEKDAYS, merge_windows, parse_window
 
 Mode = Literal["rail", "road", "ferry", "sea"]
 FacilityType = Literal["border", "yard", "port", "gauge_change", "terminal"]
+Applies = Literal["entry", "exit", "both"]
 NodeKind = Literal["station", "junction", "port", "border", "terminal", "city"]
 Status = Literal["open", "planned", "closed"]
 
@@ -62,6 +67,27 @@ Probability = Annotated[Real, Field(ge=0, lt=1)]
 MIN_FERRY_EVERY_H = 0.1
 
 
+def _iso_date(value: Any) -> Any:
+    # Only an ISO date (2025-11-07) or a date already read, not the numbers pydantic would
+    # take for Unix time.
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"must be an ISO date like 2025-11-07 (got {value!r})")
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+assert get_args(Weekday) == WEEKDAYS
+#: A date written as in ISO 8601 (2025-11-07), read and written back as text.
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), PlainSerializer(dt.date.isoformat)]
+#: One opening window ``"08:00-20:00"`` or a list of them.
+OpenHours = str | Annotated[tuple[str, ...], Field(min_length=1)]
+
+
 def _one_or_many(value: Any) -> Any:
     # A node may hold one facility (an object) or several (a list); inside, always a tuple.
     return [value] if isinstance(value, dict) else value
@@ -80,8 +106,53 @@ class Facility(FrozenModel):
     fee_usd_per_tonne: NonNegativeFloat = 0.0
     capacity_per_day: PositiveFloat | None = None
     modes: tuple[Mode, ...] | None = Field(None, min_length=1)
+    #: Which crossings of the node's country boundary a border processes: consignments
+    #: entering the country here, leaving it here, or either (once, on entry, if both).
+    applies: Applies = "both"
     source: Source | None = None
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _applies_only_at_borders(self) -> Facility:
+        if "applies" in self.model_fields_set and self.type != "border":
+            raise ValueError(f"applies is only for border facilities, this one is a {self.type}")
+        return self
+
+    #: Opening hours on the scenario calendar (service starts only in an open window on an
+    #: open day; the engine makes consignments wait, routing assumes the facility open).
+    open_hours: OpenHours | None = None
+    closed_weekdays: tuple[Weekday, ...] = ()
+    closed_dates: tuple[IsoDate, ...] = ()
+
+    @field_validator("open_hours")
+    @classmethod
+    def _windows(cls, value: str | tuple[str, ...] | None) -> str | tuple[str, ...] | None:
+        if value is not None:
+            for text in (value,) if isinstance(value, str) else value:
+                parse_window(text)
+        return value
+
+    @model_validator(mode="after")
+    def _some_open_day(self) -> Facility:
+        if len(set(self.closed_weekdays)) == 7:
+            raise ValueError(
+                "closed_weekdays closes every day of the week: the facility would never open"
+            )
+        return self
+
+    @property
+    def has_opening_hours(self) -> bool:
+        """Whether ``open_hours``, ``closed_weekdays`` or ``closed_dates`` is given."""
+        return bool(self.open_hours is not None or self.closed_weekdays or self.closed_dates)
+
+    @property
+    def opening_windows(self) -> tuple[tuple[float, float], ...]:
+        """The open windows of an open day in hours of the day, sorted and merged (the whole
+        day when ``open_hours`` is not given)."""
+        if self.open_hours is None:
+            return ((0.0, 24.0),)
+        texts = (self.open_hours,) if isinstance(self.open_hours, str) else self.open_hours
+        return merge_windows(parse_window(text) for text in texts)
 
     @property
     def is_passing(self) -> bool:
@@ -205,6 +276,10 @@ class Link(FrozenModel):
     status: Status = "open"
     opens_year: Whole | None = Field(None, ge=1800, le=2200)
     capacity_per_day: PositiveFloat | None = None
+    #: 1: single track, a train running one way blocks the other way until it has cleared
+    #: the link (the engine's :class:`~corridorsim.sim.components.SingleTrack`); rail and
+    #: road links only. Static routing ignores it (it adds no congestion there).
+    tracks: Whole = Field(2, ge=1, le=2)
     tariff: Tariff = Tariff()
     ferry: Ferry | None = None
     emissions_g_per_tonne_km: NonNegativeFloat | None = None
@@ -231,6 +306,11 @@ class Link(FrozenModel):
             raise ValueError(
                 "delay_h is not for ferry links: a ferry's time at sea is ferry.sailing_h "
                 "(give the variability there)"
+            )
+        if self.mode in ("ferry", "sea") and "tracks" in self.model_fields_set:
+            raise ValueError(
+                f"tracks is only for rail and road links, this one is {self.mode} "
+                "(a ship's capacity is its ferry block)"
             )
         if self.from_ == self.to:
             raise ValueError("a link must join two different nodes")

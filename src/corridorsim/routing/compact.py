@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +36,14 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import yen
 
 from corridorsim.routing.carriers import mode_of
-from corridorsim.routing.graph import ARRIVE, DEPART, ExpandedGraph, Vertex
+from corridorsim.routing.graph import (
+    ARRIVING,
+    DEPART,
+    ExpandedGraph,
+    Vertex,
+    is_border_at,
+    without_borders_at,
+)
 from corridorsim.routing.route import Leg
 
 Links = tuple[str, ...]
@@ -128,7 +135,7 @@ class CompactGraph:
                 self._before[vertex] = work.eliminate(vertex)
         self._merged: dict[Hashable, Hashable] = {}
         for vertex in order:
-            if len(vertex) == 3 and vertex[2] == ARRIVE and vertex in work.out:
+            if len(vertex) == 3 and vertex[2] in ARRIVING and vertex in work.out:
                 self._merge_layers(work, vertex)
         for vertex in order:
             if vertex not in self._before and vertex not in self._merged:
@@ -150,7 +157,7 @@ class CompactGraph:
         """From every arriving state, the best way to a state a route may end in."""
         ends: dict[str, list[Vertex]] = {}
         for (tail, head), legs in expanded.arcs.items():
-            if len(tail) != 3 or tail[2] != ARRIVE or head[0] != tail[0]:
+            if len(tail) != 3 or tail[2] not in ARRIVING or head[0] != tail[0]:
                 continue
             node_id = tail[0]
             if node_id not in ends:
@@ -185,6 +192,14 @@ class CompactGraph:
         passes: list[tuple[str, ...]] = []
         to_sink: dict[int, int] = {}
         vias: list[tuple[int, Hashable, Arc, str]] = []
+        #: Entries that leave a node through its borders, by that node: (entry, the weight
+        #: without them), for queries from a node whose borders are already passed.
+        exits: dict[str, list[tuple[int, float]]] = defaultdict(list)
+
+        def note_exit(entry: int, node_id: str, legs: tuple[Leg, ...]) -> None:
+            if any(is_border_at(leg, node_id) for leg in legs):
+                exits[node_id].append((entry, self._weight(without_borders_at(node_id, legs))))
+
         for vertex in kept:
             tail = ids[vertex]
             heads: set[Hashable] = set()
@@ -203,6 +218,7 @@ class CompactGraph:
                         passes.append(())
                     ends.append((to_sink[tail], head.node, arc, nodes))
                 else:
+                    note_exit(len(rows), vertex[0], arc[1])
                     rows.append(tail)
                     cols.append(ids[head])
                     weights.append(arc[0])
@@ -224,6 +240,7 @@ class CompactGraph:
                 rows.append(via)
                 cols.append(-1)
             else:
+                note_exit(len(rows), tail_node, arc[1])
                 rows.append(tail)
                 cols.append(via)
                 weights.append(arc[0])
@@ -248,7 +265,14 @@ class CompactGraph:
         self._data = np.asarray(weights, dtype=np.float64)[order]
         position = np.empty(len(order), dtype=np.int64)
         position[order] = np.arange(len(order))
-        self._ends = _end_entries(ends, position, rows, col)
+        self._ends = _end_entries(ends, position, rows, col, self._weight)
+        self._exits = {
+            n: (
+                np.asarray([position[e] for e, _ in v], dtype=np.int64),
+                np.asarray([w for _, w in v], dtype=np.float64),
+            )
+            for n, v in exits.items()
+        }
         # A route passes its origin and its destination once: per node, the entries a query
         # from it or to it shuts (weight infinity) so that no path can come back to it.
         after_start: dict[str, list[int]] = defaultdict(list)
@@ -273,7 +297,7 @@ class CompactGraph:
         for array in (self._data, self._indices, self._indptr):
             digest.update(array.tobytes())
         for node_id in sorted(self._ends):
-            for at, w, _, _ in self._ends[node_id][0]:
+            for at, w, *_ in self._ends[node_id][0]:
                 digest.update(f"{node_id}:{at}:{w!r}".encode())
         return digest.hexdigest()
 
@@ -309,16 +333,19 @@ class CompactGraph:
         origin: str,
         destination: str,
         count: int,
+        *,
+        passed: bool = False,
     ) -> list[tuple[Leg, ...]]:
         """The legs of up to ``count`` best paths from ``starts`` (states at ``origin``) to
         ``destination``, best first; none comes back to its origin or passes its destination.
 
-        ``starts`` pairs each state a route may begin in with the legs met there first.
+        ``starts`` pairs each state a route may begin in with the legs met there first;
+        ``passed``: the origin's borders are already passed (no path meets them).
         """
-        first = self._source_arcs(starts, origin, destination)
+        first = self._source_arcs(starts, origin, destination, passed)
         if not first:
             return []
-        matrix, query_legs = self._query_matrix(first, origin, destination)
+        matrix, query_legs = self._query_matrix(first, origin, destination, passed)
         source = self.size
         distances, predecessors = yen(matrix, source, self.sink, count, return_predecessors=True)
         end_legs = self._ends.get(destination, ([], {}))[1]
@@ -337,13 +364,19 @@ class CompactGraph:
                     step = end_legs[arc] if arc in end_legs else self._legs[arc]
                 parts.append(step)
                 vertex = before
-            out.append(tuple(leg for part in reversed(parts) for leg in part))
+            legs = tuple(leg for part in reversed(parts) for leg in part)
+            out.append(without_borders_at(origin, legs) if passed else legs)
         return out
 
     def _source_arcs(
-        self, starts: Sequence[tuple[Vertex, tuple[Leg, ...]]], origin: str, destination: str
+        self,
+        starts: Sequence[tuple[Vertex, tuple[Leg, ...]]],
+        origin: str,
+        destination: str,
+        passed: bool = False,
     ) -> dict[tuple[Hashable, Links], Arc]:
-        """The source's arcs: for each first step and the links it runs, the best start.
+        """The source's arcs: for each first step and the links it runs, the best start
+        (without the origin's borders if they are ``passed``).
 
         A head :data:`_SINK` stands for ending at ``destination`` in the first step.
         """
@@ -351,6 +384,9 @@ class CompactGraph:
         for state, met in starts:
             w_met = self._weight(met)
             for head, (w, legs) in self._first_steps(state):
+                if passed and any(is_border_at(leg, origin) for leg in legs):
+                    legs = without_borders_at(origin, legs)
+                    w = self._weight(legs)
                 nodes = _nodes(origin, legs)
                 if origin in nodes[1:] or destination in nodes[1:-1]:
                     continue  # back at the origin, or through the destination
@@ -364,12 +400,18 @@ class CompactGraph:
         return first
 
     def _query_matrix(
-        self, first: dict[tuple[Hashable, Links], Arc], origin: str, destination: str
+        self,
+        first: dict[tuple[Hashable, Links], Arc],
+        origin: str,
+        destination: str,
+        passed: bool = False,
     ) -> tuple[csr_array, dict[tuple[int, int], tuple[Leg, ...]]]:
         """The CSR matrix of one query, and the legs of its own arcs.
 
-        The shared arrays with the destination's end entries given their weights and the
-        entries back into the origin or on from the destination shut, then the source's row,
+        The shared arrays with the destination's end entries given their weights (without
+        the origin's borders, where they are ``passed``), the entries out of the origin
+        through its borders without them (``passed``), and the entries back into the origin
+        or on from the destination shut, then the source's row,
         then a row for each extra vertex that keeps a second arc to the same head apart.
         """
         source = self.size
@@ -393,9 +435,12 @@ class CompactGraph:
             legs_of[source, target_col] = legs
         order = np.argsort(columns, kind="stable")
         data = self._data.copy()
-        for at, w, _, reached in self._ends.get(destination, ([], {}))[0]:
+        for at, w, _, reached, tail_node, w_passed in self._ends.get(destination, ([], {}))[0]:
             if origin not in reached:
-                data[at] = w
+                data[at] = w_passed if passed and tail_node == origin else w
+        if passed and origin in self._exits:
+            at_exits, w_exits = self._exits[origin]
+            data[at_exits] = w_exits
         for shut in (self._after_start.get(origin), self._before_end.get(destination)):
             if shut is not None:
                 data[shut] = np.inf
@@ -416,8 +461,9 @@ def _nodes(tail_node: str, legs: tuple[Leg, ...]) -> tuple[str, ...]:
     return (tail_node, *(leg.to_node for leg in legs if leg.kind == "link"))
 
 
-EndEntries = list[tuple[int, float, tuple[Leg, ...], frozenset[str]]]
-"""End entries: (position, weight, legs, the nodes run through after the tail's)."""
+EndEntries = list[tuple[int, float, tuple[Leg, ...], frozenset[str], str, float]]
+"""End entries: (position, weight, legs, the nodes run through after the tail's, the tail's
+node, the weight without the tail node's borders)."""
 
 
 def _end_entries(
@@ -425,16 +471,24 @@ def _end_entries(
     position: np.ndarray,
     rows: list[int],
     cols: np.ndarray,
+    weight: Callable[[Sequence[Leg]], float],
 ) -> dict[str, tuple[EndEntries, dict[tuple[int, int], tuple[Leg, ...]]]]:
     """Per node, its end entries as (position, weight, legs, nodes run through after the
-    first) and their legs by (tail, head). An end arc that reaches its node before its end
+    first, the first, the weight without the first node's borders) and their legs by (tail,
+    head). An end arc that reaches its node before its end
     (out and back) is left out: no route ends that way."""
     by_node: dict[str, tuple[EndEntries, dict[tuple[int, int], tuple[Leg, ...]]]] = {}
     for entry, node_id, (w, legs), nodes in ends:
         if node_id in nodes[:-1] and len(nodes) > 1:
             continue
         entries, end_legs = by_node.setdefault(node_id, ([], {}))
-        entries.append((int(position[entry]), w, legs, frozenset(nodes[1:])))
+        tail_node = nodes[0]
+        w_passed = (
+            weight(without_borders_at(tail_node, legs))
+            if any(is_border_at(leg, tail_node) for leg in legs)
+            else w
+        )
+        entries.append((int(position[entry]), w, legs, frozenset(nodes[1:]), tail_node, w_passed))
         end_legs[rows[entry], int(cols[entry])] = legs
     return by_node
 

@@ -2,8 +2,17 @@
 
 An arc either runs a link (the carrier stays the same) or changes carrier at a node through a
 transfer facility. Every arc carries the legs it stands for, with expected hours, USD and CO2
-per wagon; the facilities every passing consignment meets at a node (borders, yards) ride on the
-arcs that enter the node. A policy is then just a choice of arc weight.
+per wagon; the facilities every passing consignment meets at a node ride on the arcs that enter
+the node (yards, and the borders that process consignments entering the node's country there),
+or at the start of the link arcs that leave it (borders processing those leaving the country).
+A policy is then just a choice of arc weight.
+
+A border processes a consignment only where its route crosses a country boundary at the node
+(:func:`crosses`): ``applies: entry`` on the way in, ``exit`` on the way out, ``both`` either,
+once. For ``both`` to be met once, a node where a consignment can both enter and leave with a
+crossing has a second copy of its states, :data:`ARRIVE_ENTERED` and :data:`DEPART_ENTERED`,
+for consignments its ``both`` borders processed on the way in; link arcs leaving those states
+carry no ``both`` legs.
 """
 
 from __future__ import annotations
@@ -96,6 +105,26 @@ def link_leg(link: Link, a: str, b: str, carrier: str, cost: CostModel) -> Leg:
 
 #: The two layers of a node's states: arriving (transfers may follow) and departing (links).
 ARRIVE, DEPART = "in", "out"
+#: The same layers for consignments a ``both`` border of the node processed on arrival.
+ARRIVE_ENTERED, DEPART_ENTERED = "in*", "out*"
+#: The arriving layers and the departing layers.
+ARRIVING, DEPARTING = (ARRIVE, ARRIVE_ENTERED), (DEPART, DEPART_ENTERED)
+
+
+def crosses(network: Network, link: Link, a: str, b: str) -> bool:
+    """Whether running ``link`` from ``a`` to ``b`` crosses a country boundary (its two ends
+    in different countries, or by ferry or sea: leaving at ``a`` and entering at ``b``)."""
+    return link.mode in ("ferry", "sea") or network.nodes[a].country != network.nodes[b].country
+
+
+def is_border_at(leg: Leg, node_id: str) -> bool:
+    """Whether ``leg`` is the processing by a border facility of ``node_id``."""
+    return leg.kind == "facility" and leg.type == "border" and leg.id == node_id
+
+
+def without_borders_at(node_id: str, legs: tuple[Leg, ...]) -> tuple[Leg, ...]:
+    """``legs`` less the processing by the borders of ``node_id`` (already passed)."""
+    return tuple(leg for leg in legs if not is_border_at(leg, node_id))
 
 
 def is_land(carrier: str) -> bool:
@@ -152,35 +181,90 @@ class ExpandedGraph:
             for carrier in link_carriers(link, gauges[link.from_] & gauges[link.to]):
                 self.carriers_at[link.from_].add(carrier)
                 self.carriers_at[link.to].add(carrier)
+        runs: list[tuple[Link, str, str, bool]] = []
         for link in usable:
-            carriers = link_carriers(link, gauges[link.from_] & gauges[link.to])
             directions = [(link.from_, link.to)]
             if link.bidirectional:
                 directions.append((link.to, link.from_))
-            for a, b in directions:
-                for carrier in carriers:
-                    legs = (
-                        link_leg(link, a, b, carrier, self.cost),
-                        *self.passing_legs(b, carrier),
-                    )
-                    self._add_arc((a, carrier, DEPART), (b, carrier, ARRIVE), legs)
+            runs.extend((link, a, b, crosses(network, link, a, b)) for a, b in directions)
+        #: Nodes with the second copy of their states: a ``both`` border, and crossings
+        #: possible both into the node and out of it.
+        self.entered_nodes = frozenset(
+            {b for _, _, b, crossing in runs if crossing}
+            & {a for _, a, _, crossing in runs if crossing}
+            & {
+                n.id
+                for n in network.nodes.values()
+                if any(f.type == "border" and f.applies == "both" for f in n.facility)
+            }
+        )
+        for link, a, b, crossing in runs:
+            self._add_link_arcs(link, a, b, crossing, gauges[link.from_] & gauges[link.to])
         for node_id, held in self.carriers_at.items():
             if node_id in self._avoid_nodes:
                 continue
-            for carrier in sorted(held):
-                self._add_arc((node_id, carrier, ARRIVE), (node_id, carrier, DEPART), ())
-            self._add_transfers(node_id, held)
+            layers = [(ARRIVE, DEPART)]
+            if node_id in self.entered_nodes:
+                layers.append((ARRIVE_ENTERED, DEPART_ENTERED))
+            for arrive, depart in layers:
+                for carrier in sorted(held):
+                    self._add_arc((node_id, carrier, arrive), (node_id, carrier, depart), ())
+                self._add_transfers(node_id, held, arrive, depart)
         #: Every vertex some arc touches.
         self.vertices = frozenset(v for arc in self.arcs for v in arc)
 
-    def passing_legs(self, node_id: str, carrier: str) -> tuple[Leg, ...]:
-        """Borders and yards at ``node_id`` that a consignment arriving in ``carrier`` meets."""
+    def _add_link_arcs(
+        self, link: Link, a: str, b: str, crossing: bool, gauges: Collection[int]
+    ) -> None:
+        """The arcs running ``link`` from ``a`` to ``b``, one per carrier (and per layer at a
+        node with entered states): exit borders at ``a``, the run, yards and entry borders at
+        ``b``."""
+        network = self.network
+        for carrier in link_carriers(link, gauges):
+            run = link_leg(link, a, b, carrier, self.cost)
+            entry = self.passing_legs(b, carrier, crossing=crossing)
+            head = (b, carrier, ARRIVE)
+            if b in self.entered_nodes and any(
+                is_border_at(leg, b)
+                and network.nodes[b].facility[leg.facility_index].applies == "both"
+                for leg in entry
+            ):
+                head = (b, carrier, ARRIVE_ENTERED)
+            exits = self.exit_legs(a, carrier, crossing=crossing, entered=False)
+            self._add_arc((a, carrier, DEPART), head, (*exits, run, *entry))
+            if a in self.entered_nodes:
+                exits = self.exit_legs(a, carrier, crossing=crossing, entered=True)
+                self._add_arc((a, carrier, DEPART_ENTERED), head, (*exits, run, *entry))
+
+    def passing_legs(self, node_id: str, carrier: str, *, crossing: bool = True) -> tuple[Leg, ...]:
+        """Yards at ``node_id`` that a consignment arriving in ``carrier`` meets, and, when it
+        enters the node's country there (``crossing``), its ``entry`` and ``both`` borders."""
         node = self.network.nodes[node_id]
         mode = mode_of(carrier)
         return tuple(
             facility_leg(node_id, i, f, carrier, self.cost)
             for i, f in enumerate(node.facility)
-            if f.is_passing and f.serves(mode)
+            if f.is_passing
+            and f.serves(mode)
+            and (f.type != "border" or (crossing and f.applies != "exit"))
+        )
+
+    def exit_legs(
+        self, node_id: str, carrier: str, *, crossing: bool, entered: bool
+    ) -> tuple[Leg, ...]:
+        """The borders at ``node_id`` that a consignment leaving in ``carrier`` meets: when it
+        leaves the node's country there (``crossing``), its ``exit`` borders, and its ``both``
+        borders unless they processed the consignment on arrival (``entered``)."""
+        if not crossing:
+            return ()
+        node = self.network.nodes[node_id]
+        mode = mode_of(carrier)
+        return tuple(
+            facility_leg(node_id, i, f, carrier, self.cost)
+            for i, f in enumerate(node.facility)
+            if f.type == "border"
+            and f.serves(mode)
+            and (f.applies == "exit" or (f.applies == "both" and not entered))
         )
 
     def _changes(self, node_id: str, carriers: Iterable[str]) -> dict[tuple[str, str], Leg]:
@@ -202,17 +286,19 @@ class ExpandedGraph:
                             found[(a, b)] = leg
         return found
 
-    def _add_transfers(self, node_id: str, carriers: Iterable[str]) -> None:
+    def _add_transfers(
+        self, node_id: str, carriers: Iterable[str], arrive: str, depart: str
+    ) -> None:
         changes = self._changes(node_id, carriers)
         for (a, b), leg in changes.items():
-            self._add_arc((node_id, a, ARRIVE), (node_id, b, DEPART), (leg,))
+            self._add_arc((node_id, a, arrive), (node_id, b, depart), (leg,))
         for (a, b), first in changes.items():
             for (b2, c), second in changes.items():
                 if b2 != b or c == a or mode_of(c) == mode_of(a):
                     continue
                 if (a, c) in changes:
                     continue  # one facility does it directly
-                self._add_arc((node_id, a, ARRIVE), (node_id, c, DEPART), (first, second))
+                self._add_arc((node_id, a, arrive), (node_id, c, depart), (first, second))
 
     def arc_data(self, legs: tuple[Leg, ...]) -> dict[str, Any]:
         """The attributes of an arc standing for ``legs``: the legs and a weight per policy."""
@@ -223,14 +309,15 @@ class ExpandedGraph:
     def _add_arc(self, u: Vertex, v: Vertex, legs: tuple[Leg, ...]) -> None:
         arcs = self.arcs
         if (u, v) in arcs:
-            if not legs or legs[0].kind == "facility":
+            run = next((leg for leg in legs if leg.kind == "link"), None)
+            if run is None:
                 # Two ways of making the same carrier change: keep the quicker one.
                 if sum(leg.hours for leg in legs) < sum(leg.hours for leg in arcs[u, v]):
                     arcs[u, v] = legs
                 return
             # A second link between the same nodes in the same carrier: route it through a
             # vertex of its own so that both stay in the graph (one arc per pair of vertices).
-            via: Vertex = ("via", legs[0].id, *u)
+            via: Vertex = ("via", run.id, *u)
             arcs[u, via] = legs
             arcs[via, v] = ()
             return
@@ -246,12 +333,17 @@ class ExpandedGraph:
         return graph
 
     def with_ends(
-        self, starts: Sequence[tuple[Vertex, tuple[Leg, ...]]], ends: Sequence[Vertex]
+        self,
+        starts: Sequence[tuple[Vertex, tuple[Leg, ...]]],
+        ends: Sequence[Vertex],
+        *,
+        passed: str | None = None,
     ) -> nx.DiGraph:
         """The graph with :data:`SOURCE` joined to ``starts`` and ``ends`` joined to :data:`SINK`.
 
-        ``starts`` pairs each state a route may begin in with the legs met there (borders
-        at the origin). The result is a new, frozen graph: :attr:`graph` itself never
+        ``starts`` pairs each state a route may begin in with the legs met there (yards at
+        the origin). ``passed`` names a node whose borders are already passed: the arcs
+        leaving it carry none of them. The result is a new, frozen graph: :attr:`graph` itself never
         changes, so any number of queries, in any number of threads, can share it.
 
         Only what differs is new: shallow copies of the outer node and adjacency dicts, the
@@ -265,6 +357,16 @@ class ExpandedGraph:
         succ = dict(graph._succ)
         pred = dict(graph._pred)
         nodes = dict(graph._node)
+        if passed is not None:
+            for tail in graph:
+                if tail[0] != passed and not (tail[0] == "via" and tail[2] == passed):
+                    continue
+                succ[tail] = dict(succ[tail])
+                for head, data in succ[tail].items():
+                    legs = without_borders_at(passed, data["legs"])
+                    if legs != data["legs"]:
+                        succ[tail][head] = new = self.arc_data(legs)
+                        pred[head] = {**pred[head], tail: new}
         if starts:
             nodes[SOURCE] = {}
             succ[SOURCE] = {}
@@ -299,8 +401,11 @@ class ExpandedGraph:
         ]
 
     def end_vertices(self, node_id: str, layer: str) -> list[Vertex]:
-        """Where a route may start (arriving layer) or end (departing layer): on land, unless
-        the node has nothing but water links."""
+        """Where a route may start (arriving layer: the plain states) or end (departing layer:
+        the plain states and those of consignments that entered with a crossing): on land,
+        unless the node has nothing but water links."""
         found = self.vertices_of(node_id, layer)
+        if layer == DEPART:
+            found += self.vertices_of(node_id, DEPART_ENTERED)
         land = [v for v in found if is_land(v[1])]
         return land or found

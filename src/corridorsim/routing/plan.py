@@ -106,6 +106,7 @@ def routing_key(network: Network) -> tuple[Any, ...]:
                 tuple(
                     (
                         f.type,
+                        f.applies,
                         f.modes,
                         f.dwell_h.mean(),
                         None if f.dwell_per_wagon_h is None else f.dwell_per_wagon_h.mean(),

@@ -46,8 +46,12 @@ def reference_routes(
     if start_carrier is not None:
         starts = [v for v in expanded.vertices_of(origin, ARRIVE) if v[1] == start_carrier]
     graph = expanded.with_ends(
-        [(v, expanded.passing_legs(origin, v[1]) if origin_facilities else ()) for v in starts],
+        [
+            (v, expanded.passing_legs(origin, v[1], crossing=False) if origin_facilities else ())
+            for v in starts
+        ],
         expanded.end_vertices(destination, DEPART),
+        passed=None if origin_facilities else origin,
     )
     return list(islice(_distinct(router, graph, origin, destination, by), k))
 

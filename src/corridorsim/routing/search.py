@@ -156,7 +156,9 @@ class Router:
         if origin == destination:
             raise InputError(f"origin and destination are the same node ({origin})")
         starts = self._starts(origin, start_carrier, origin_facilities)
-        found = self._distinct(origin, destination, by, starts, first=k)
+        found = self._distinct(
+            origin, destination, by, starts, first=k, passed=not origin_facilities
+        )
         if max_overlap is not None:
             found = _dissimilar(found, max_overlap)
         return list(islice(found, k))
@@ -164,13 +166,15 @@ class Router:
     def _starts(
         self, origin: str, start_carrier: str | None, origin_facilities: bool
     ) -> list[tuple[Vertex, tuple[Leg, ...]]]:
-        """The states a route may begin in, each with the legs met there (borders, yards)."""
+        """The states a route may begin in, each with the legs met there (yards; the
+        origin's borders are met on the way out, if the route leaves the country there)."""
         expanded = self.expanded
         starts = expanded.end_vertices(origin, ARRIVE)
         if start_carrier is not None:
             starts = [v for v in expanded.vertices_of(origin, ARRIVE) if v[1] == start_carrier]
         return [
-            (v, expanded.passing_legs(origin, v[1]) if origin_facilities else ()) for v in starts
+            (v, expanded.passing_legs(origin, v[1], crossing=False) if origin_facilities else ())
+            for v in starts
         ]
 
     def _distinct(
@@ -181,16 +185,18 @@ class Router:
         starts: list[tuple[Vertex, tuple[Leg, ...]]],
         *,
         first: int,
+        passed: bool = False,
     ) -> Iterator[Route]:
         """Physically distinct routes that pass each node once, best first; ``first`` paths
-        are asked for at once (the routes wanted), twice as many each time more are needed."""
+        are asked for at once (the routes wanted), twice as many each time more are needed;
+        ``passed``: the origin's borders are already passed."""
         if not starts:
             return
         compact = self.compact(by)
         seen: set[tuple[str, ...]] = set()
         asked = min(first, MAX_PATHS)
         while True:
-            found = compact.paths(starts, origin, destination, asked)
+            found = compact.paths(starts, origin, destination, asked, passed=passed)
             for legs in found:
                 runs = [leg for leg in legs if leg.kind == "link"]
                 links = tuple(leg.id for leg in runs)

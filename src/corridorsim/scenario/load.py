@@ -163,6 +163,8 @@ def build_scenario(
         base_network = load_network(network_path)
         input_hashes = {doc.path: _sha256(doc.path), str(network_path): _sha256(network_path)}
     network = _apply_changes(base_network, spec, where)
+    if spec.start is None:
+        _check_no_opening_hours(network, where)
     problems = list(_check_references(network, spec, where))
     if problems:
         raise InputError(problems)
@@ -219,6 +221,22 @@ def _apply_changes(network: Network, spec: ScenarioFile, where: Any) -> Network:
             where=f"{where(('network_changes', 'set'))}network_changes.set",
         )
     return network
+
+
+def _check_no_opening_hours(network: Network, where: Any) -> None:
+    """Opening hours are times on the scenario's calendar: without ``start`` there is none.
+
+    Any facility of the network counts, not only those on the planned routes: a consignment
+    re-planning around a closure may reach any of them.
+    """
+    for node in network.nodes.values():
+        for facility in node.facility:
+            if facility.has_opening_hours:
+                raise InputError(
+                    f"{where(('start',))}start: needed: facility {node.id} ({facility.type}) "
+                    "has opening hours (open_hours, closed_weekdays or closed_dates), which "
+                    "run on the scenario's calendar; give the date of hour 0 (start: YYYY-MM-DD)"
+                )
 
 
 def _check_references(network: Network, spec: ScenarioFile, where: Any) -> Iterator[str]:

@@ -3,12 +3,15 @@ disruption state (closed, capacity factor, extra dwell) each of them can be in."
 
 from __future__ import annotations
 
+from collections import deque
 from heapq import heappush
+from itertools import count
 from typing import Any
 
 import simpy
 from simpy.events import NORMAL
 
+from corridorsim.sim.calendar import OpeningCalendar
 from corridorsim.sim.records import FacilityStats
 from corridorsim.sim.streams import Sampler
 
@@ -58,6 +61,7 @@ class FacilityRuntime:
     """
 
     __slots__ = (
+        "calendar",
         "condition",
         "dwell",
         "free",
@@ -77,8 +81,11 @@ class FacilityRuntime:
         condition: Condition,
         label: str,
         per_wagon: Sampler | None = None,
+        calendar: OpeningCalendar | None = None,
     ) -> None:
         self.resource = simpy.Resource(env, capacity=servers)
+        #: When service may start, for a facility with opening hours (None: always).
+        self.calendar = calendar
         self.free = [0.0] * servers
         self.dwell = dwell
         #: The per-wagon dwell (drawn once per visit, times the wagons), if the facility has one.
@@ -91,9 +98,11 @@ class FacilityRuntime:
 
 class LineRuntime:
     """One direction of a link: minimum headway between consignments entering it, running
-    time (km / speed) and, if the link has ``delay_h``, a delay drawn per passage."""
+    time (km / speed) and, if the link has ``delay_h``, a delay drawn per passage. On a
+    single-track link (``tracks: 1``) both directions share ``track``; ``side`` is 0 from
+    ``from`` to ``to``, 1 back."""
 
-    __slots__ = ("condition", "delay", "headway_h", "next_free", "run_h")
+    __slots__ = ("condition", "delay", "headway_h", "next_free", "run_h", "side", "track")
 
     def __init__(
         self,
@@ -107,6 +116,91 @@ class LineRuntime:
         self.headway_h = headway_h
         self.next_free = 0.0
         self.condition = condition
+        self.track: SingleTrack | None = None
+        self.side = 0
+
+    def reserve(self, now: float) -> float:
+        """The time a consignment ready at ``now`` enters, after the direction's headway (the
+        next one may enter ``headway_h`` / capacity factor later). The engine inlines this on
+        two-track links."""
+        headway = max(0.0, self.next_free - now)
+        self.next_free = now + headway + self.headway_h / self.condition.capacity_factor
+        return now + headway
+
+
+class SingleTrack:
+    """A single-track link: trains of one direction at a time (shared by both directions'
+    :class:`LineRuntime`).
+
+    ``on`` counts the trains let onto the link and not out yet (those waiting for their
+    direction's headway hold it too), all running ``direction`` (a side, None when the link
+    is clear). A train goes at once when the link is clear or held by its own direction and
+    nobody waits; otherwise it waits in its direction's queue: first come first served per
+    direction, and no train overtakes an opposing one already waiting (so a steady flow one
+    way cannot shut the other way out). When the last train is out, the side whose first
+    waiting train came first gets the link and all its waiting trains go, their headways
+    taken in order. While the link is closed by a disruption nobody is let on: the turn waits
+    for the reopening.
+    """
+
+    __slots__ = ("_order", "_waiting", "condition", "deferred", "direction", "on")
+
+    def __init__(self, condition: Condition) -> None:
+        self.condition = condition
+        self.direction: int | None = None
+        self.on = 0
+        #: Per side: (arrival number, line, event succeeded with the entry time when it may go).
+        self._waiting: tuple[deque[tuple[int, LineRuntime, simpy.Event]], ...] = (
+            deque(),
+            deque(),
+        )
+        self._order = count()
+        #: Whether the turn waits for the link to reopen.
+        self.deferred = False
+
+    def enter(self, line: LineRuntime, now: float) -> float | simpy.Event:
+        """The entry time of a train ready at ``now`` on ``line``'s side if it may go now
+        (its headway reserved), else an event whose value is the entry time."""
+        side = line.side
+        waiting = self._waiting
+        if (self.on == 0 or self.direction == side) and not waiting[0] and not waiting[1]:
+            self.direction = side
+            self.on += 1
+            return line.reserve(now)
+        event = simpy.Event(self.condition.env)
+        waiting[side].append((next(self._order), line, event))
+        return event
+
+    def leave(self) -> None:
+        """A train is out of the link (its passage ended)."""
+        self.on -= 1
+        if self.on == 0:
+            self.direction = None
+            self._turn()
+
+    def _turn(self) -> None:
+        first, second = self._waiting
+        if self.on or not (first or second):
+            return
+        condition = self.condition
+        if condition.closed:
+            if not self.deferred:
+                assert condition.reopened is not None  # set for as long as it is closed
+                condition.reopened.callbacks.append(self._reopened)
+                self.deferred = True
+            return
+        side = 0 if first and (not second or first[0][0] < second[0][0]) else 1
+        queue = self._waiting[side]
+        now = condition.env.now
+        self.direction = side
+        self.on = len(queue)
+        for _number, line, event in queue:
+            event.succeed(line.reserve(now))
+        queue.clear()
+
+    def _reopened(self, _event: simpy.Event) -> None:
+        self.deferred = False
+        self._turn()
 
 
 class Wake(simpy.Event):

@@ -16,12 +16,19 @@ from typing import Any
 import numpy as np
 import simpy
 
-from corridorsim.network.model import Ferry, Network
-from corridorsim.routing.graph import CostModel
+from corridorsim.network.model import Facility, Ferry, Network
+from corridorsim.routing.graph import CostModel, crosses
 from corridorsim.routing.plan import plan_route
 from corridorsim.routing.route import Leg, Route
 from corridorsim.scenario.load import Scenario, ShipmentPlan
-from corridorsim.sim.components import Condition, FacilityRuntime, LineRuntime, Wake
+from corridorsim.sim.calendar import OpeningCalendar
+from corridorsim.sim.components import (
+    Condition,
+    FacilityRuntime,
+    LineRuntime,
+    SingleTrack,
+    Wake,
+)
 from corridorsim.sim.ferry import FerryService
 from corridorsim.sim.records import (
     CHUNK,
@@ -39,8 +46,8 @@ from corridorsim.sim.records import (
 from corridorsim.sim.streams import Sampler, Uniforms, generator
 
 # Step kinds of a resolved plan: a facility served first come first served without a SimPy
-# resource (see _fifo), one queueing for its resource, a line, a ferry.
-_FIFO, _FACILITY, _LINE, _FERRY = range(4)
+# resource (see _fifo), one queueing for its resource, a line, a ferry, a single-track line.
+_FIFO, _FACILITY, _LINE, _FERRY, _TRACK = range(5)
 #: Dwell distributions without atoms: no two draws and no other event's time coincide (with
 #: probability 1), so when a visit's end is scheduled cannot change the order of events.
 _CONTINUOUS = frozenset({"exponential", "lognormal", "gamma", "triangular", "uniform",
@@ -63,6 +70,8 @@ class Engine:
         self._conditions: dict[str, Condition] = {}
         self._facilities: dict[tuple[str, int], FacilityRuntime] = {}
         self._lines: dict[tuple[str, str], LineRuntime] = {}
+        #: The shared state of each single-track link (``tracks: 1``), by link id.
+        self._tracks: dict[str, SingleTrack] = {}
         self._ferries: dict[tuple[str, str], FerryService] = {}
         self._plans: dict[Any, tuple[tuple[Any, ...], ...]] = {}
         self._routes: dict[tuple[Any, ...], Route | None] = {}
@@ -119,8 +128,27 @@ class Engine:
                     if per_wagon is None
                     else Sampler(per_wagon, self.stream(component + ":per_wagon"))
                 ),
+                calendar=(
+                    self._opening_calendar(node_id, facility)
+                    if facility.has_opening_hours
+                    else None
+                ),
             )
         return found
+
+    def _opening_calendar(self, node_id: str, facility: Facility) -> OpeningCalendar:
+        """When a facility with opening hours may start a service (the scenario's calendar)."""
+        if self._start is None:  # loading refuses this first: it is checked again here
+            raise ValueError(
+                f"facility {node_id} ({facility.type}) has opening hours: the scenario needs "
+                "a start date"
+            )
+        return OpeningCalendar(
+            self._start,
+            facility.opening_windows,
+            facility.closed_weekdays,
+            facility.closed_dates,
+        )
 
     def _line(self, leg: Leg) -> LineRuntime:
         key = (leg.id, leg.from_node)
@@ -137,6 +165,12 @@ class Engine:
             found = self._lines[key] = LineRuntime(
                 link.run_h(), link.headway_h(), self.condition(leg.id), delay
             )
+            if link.tracks == 1:
+                track = self._tracks.get(leg.id)
+                if track is None:
+                    track = self._tracks[leg.id] = SingleTrack(self.condition(leg.id))
+                found.track = track
+                found.side = 0 if leg.from_node == link.from_ else 1
         return found
 
     def _ferry(self, link_id: str, from_node: str) -> FerryService:
@@ -184,7 +218,8 @@ class Engine:
                 elif leg.type == "ferry" or self.network.links[leg.id].ferry is not None:
                     component, kind = self._ferry(leg.id, leg.from_node), _FERRY
                 else:
-                    component, kind = self._line(leg), _LINE
+                    component = self._line(leg)
+                    kind = _LINE if component.track is None else _TRACK
                     if leg.from_node in self._closable:
                         gate = self.condition(leg.from_node)
                 label = self.label(f"{leg.kind}:{leg.id}")
@@ -356,11 +391,19 @@ class Engine:
                 # headway too), so start and end are known now and one event ends the visit.
                 free = component.free
                 grant = free[0] if free[0] > now else now
+                if component.calendar is not None:
+                    # Closed: the server is held from the opening on; the wait is queue.
+                    grant = component.calendar.next_open(grant)
                 headway = 0.0
+                start = grant
                 if component.headway_h:
                     headway = max(0.0, component.next_start - grant)
-                    component.next_start = grant + headway + component.headway_h
-                start = grant + headway
+                    start = grant + headway
+                    if headway and component.calendar is not None:
+                        # A start the headway pushes past closing waits for the next opening.
+                        start = component.calendar.next_open(start)
+                        headway = start - grant
+                    component.next_start = start + component.headway_h
                 dwell = component.dwell()
                 if component.per_wagon is not None:
                     dwell += wagons * component.per_wagon()
@@ -410,6 +453,12 @@ class Engine:
             elif kind == _FACILITY:
                 start, wait, cause = yield from self._queue(row, wagons, component, condition)
                 end = env.now
+            elif kind == _TRACK:
+                # A single-track link: the wait for the way to clear counts as headway.
+                start, end = yield from self._single_track(component, condition, now, wake)
+                headway = start - now
+                headway_waits[row] += headway
+                wait, cause = headway, HEADWAY
             else:
                 boarding = component.board(wagons)
                 yield boarding.done
@@ -463,6 +512,12 @@ class Engine:
         stats.waiting_since += since
         request = component.resource.request()
         yield request
+        if component.calendar is not None:
+            # Closed: hold the server (first come first served) until the opening; the wait
+            # is queue, as on the one-event path.
+            opening = component.calendar.next_open(env.now)
+            if opening > env.now:
+                yield Wake(env).at(opening)
         grant = env.now
         stats.waiting -= 1
         if stats.waiting:
@@ -478,15 +533,20 @@ class Engine:
         headway = 0.0
         if component.headway_h:
             headway = max(0.0, component.next_start - grant)
-            component.next_start = grant + headway + component.headway_h
+            start = grant + headway
+            if headway and component.calendar is not None:
+                # A start the headway pushes past closing waits for the next opening.
+                start = component.calendar.next_open(start)
+                headway = start - grant
+            component.next_start = start + component.headway_h
             if headway:
                 # The server is held through the headway, even if the dwell starts after H.
                 lo = grant if grant > warmup else warmup
-                hi = grant + headway
-                hi = hi if hi < horizon else horizon
+                hi = start if start < horizon else horizon
                 if hi > lo:
                     stats.busy_h += hi - lo
-                yield env.timeout(headway)
+                # At grant + headway, as env.timeout(headway) would be, or at the opening.
+                yield Wake(env).at(start)
         start = env.now
         dwell = component.dwell()
         if component.per_wagon is not None:
@@ -509,6 +569,30 @@ class Engine:
         return start, queue + headway, (FACILITY if queue >= headway else HEADWAY)
 
     @staticmethod
+    def _single_track(
+        line: LineRuntime, condition: Condition, now: float, wake: Callable[[float], Wake]
+    ) -> Generator[simpy.Event, Any, tuple[float, float]]:
+        """A passage of a single-track link by a train ready at ``now``: it waits until no
+        opposing train holds the link (see :class:`SingleTrack`) and for its direction's
+        headway, then runs as on a two-track line (the running time drawn when it is let on);
+        (start, end)."""
+        track = line.track
+        assert track is not None
+        entry = track.enter(line, now)
+        start: float = entry if isinstance(entry, float) else (yield entry)
+        run = line.run_h
+        if condition.extra_dwell:
+            run += condition.extra_h()
+        if line.headway_h == 0.0 and condition.capacity_factor != 1.0:
+            run /= condition.capacity_factor  # no capacity set: a slow order instead
+        if line.delay is not None:
+            run += line.delay()
+        end = start + run
+        yield wake(end)
+        track.leave()
+        return start, end
+
+    @staticmethod
     def _wait_node(condition: Condition) -> Generator[simpy.Event, Any, None]:
         while condition.closed:
             reopened = condition.reopened
@@ -529,7 +613,31 @@ class Engine:
         key, route = self.reroute(shipment, node_id, carrier, ahead)
         if route is None:
             return None  # nowhere else to go: wait for the reopening
-        return self.plan(key, route)
+        new_steps = self.plan(key, route)
+        if not ahead:
+            return new_steps
+        # The new route starts here with the node's yards and, if it leaves the country
+        # here, its exit borders; the entry borders the consignment arrived to (still ahead
+        # on the old route) are not part of it, so they come first.
+        pending = []
+        for step in rest:
+            ahead_leg = step[2]
+            if ahead_leg.kind != "facility" or ahead_leg.is_transfer:
+                break
+            if ahead_leg.type == "border" and self._entry_side(ahead_leg, steps, i):
+                pending.append(step)
+        return (*pending, *new_steps) if pending else new_steps
+
+    def _entry_side(self, leg: Leg, steps: Any, i: int) -> bool:
+        """Whether border ``leg`` (ahead at step ``i``) processes the consignment on its way
+        into the node's country: an ``entry`` border, or a ``both`` one it entered by."""
+        applies = self.network.nodes[leg.id].facility[leg.facility_index].applies
+        if applies != "both":
+            return applies == "entry"
+        before = next((s[2] for s in reversed(steps[:i]) if s[2].kind == "link"), None)
+        return before is not None and crosses(
+            self.network, self.network.links[before.id], before.from_node, before.to_node
+        )
 
     def run(self) -> ReplicationResult:
         """Run the replication to the horizon; what it recorded, as columns."""

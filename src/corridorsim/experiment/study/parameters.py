@@ -26,6 +26,7 @@ INTEGER_KEYS = frozenset(
         "capacity_wagons",
         "gauge_mm",
         "opens_year",
+        "tracks",
         "replications",
         "seed",
     }
