@@ -101,6 +101,21 @@ def test_report_never_imports_the_engine() -> None:
         assert not {m for m in _imported_modules(path) if m.startswith("corridorsim.sim")}, path
 
 
+#: The packages in the order data flows (docs/architecture.md): each imports only those left of it.
+FLOW = ("network", "routing", "scenario", "sim", "experiment", "report")
+
+
+@pytest.mark.parametrize("package", FLOW)
+def test_a_package_imports_only_the_packages_to_its_left(package: str) -> None:
+    later = FLOW[FLOW.index(package) + 1 :]
+    for path in (SRC / package).rglob("*.py"):
+        wrong = {
+            m for m in _imported_modules(path)
+            if any(m == f"corridorsim.{p}" or m.startswith(f"corridorsim.{p}.") for p in later)
+        }
+        assert not wrong, (path, wrong)
+
+
 #: A command-line flag inside a message: ``--by``, ``-k``, ``-o``.
 FLAG = re.compile(r"(^|[\s'\"(])--?[a-z][a-z-]*\b")
 

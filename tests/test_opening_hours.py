@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 
 from cliguard import cli, one_line
 from corridorsim.errors import InputError
+from corridorsim.network.calendar import WEEKDAYS, OpeningCalendar, parse_window
 from corridorsim.network.io import network_to_geojson, parse_network
 from corridorsim.network.model import Facility
 from corridorsim.routing.plan import routing_key
 from corridorsim.scenario.load import Scenario, load_scenario
 from corridorsim.sim import engine as engine_module
-from corridorsim.sim.calendar import WEEKDAYS, OpeningCalendar, parse_window
 from corridorsim.sim.engine import Engine, ReplicationResult
 from netgen import collection, link, node
 from scenariogen import write_scenario

@@ -25,9 +25,9 @@ from pydantic import (
 
 from corridorsim._schema import FrozenDict, FrozenModel
 from corridorsim.errors import InputError
+from corridorsim.network.calendar import WEEKDAYS, merge_windows, parse_window
 from corridorsim.network.distributions import Duration, Real, Whole
 from corridorsim.network.geometry import line_length_km
-from corridorsim.sim.calendar import WEEKDAYS, merge_windows, parse_window
 
 Mode = Literal["rail", "road", "ferry", "sea"]
 FacilityType = Literal["border", "yard", "port", "gauge_change", "terminal"]

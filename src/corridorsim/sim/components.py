@@ -11,7 +11,7 @@ from typing import Any
 import simpy
 from simpy.events import NORMAL
 
-from corridorsim.sim.calendar import OpeningCalendar
+from corridorsim.network.calendar import OpeningCalendar
 from corridorsim.sim.records import FacilityStats
 from corridorsim.sim.streams import Sampler
 

@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 import simpy
 
+from corridorsim.network.calendar import OpeningCalendar
 from corridorsim.network.model import Facility, Ferry, Network
 from corridorsim.routing.graph import CostModel, crosses
 from corridorsim.routing.plan import plan_route
 from corridorsim.routing.route import Leg, Route
 from corridorsim.scenario.load import Scenario, ShipmentPlan
-from corridorsim.sim.calendar import OpeningCalendar
 from corridorsim.sim.components import (
     Condition,
     FacilityRuntime,
