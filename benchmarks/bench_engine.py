@@ -69,6 +69,12 @@ def run(settings: Settings) -> list[Result]:
     chain = Chain(nodes=10, count=settings.pick(2000, smoke=100))
     scenario = subjects.load_scenario(chain_scenario(chain))
     steps, horizon_h = subjects.route_steps(scenario)
+    queued = sum(step.at_facility for step in steps)
+    if queued != chain.nodes:  # the model is a queue at every node, or it measures nothing
+        settings.note(
+            f"{GROUP}: the chain's route meets {queued} facilities, not {chain.nodes}: "
+            "the benchmark does not measure queueing as described"
+        )
     bare = partial(bare_simpy, chain, steps, horizon_h, chain.seed)
     ours = partial(subjects.run_replication, scenario, 0)
     seconds = settings.timed({"bare": bare, "ours": ours})

@@ -198,8 +198,9 @@ def far_pairs(coords: Mapping[str, tuple[float, float]], count: int) -> list[tup
 
 @dataclass(frozen=True)
 class Chain:
-    """A chain of ``nodes`` nodes, each with one ``border`` facility (``servers`` servers,
-    exponential dwell), joined by rail links without a headway, and one recurring flow of
+    """A chain of ``nodes`` nodes, each with one ``yard`` facility (``servers`` servers,
+    exponential dwell; a yard processes every consignment passing, as a border would one that
+    crosses), joined by rail links without a headway, and one recurring flow of
     ``count`` consignments with exponential interarrival times from the first node to the
     last. With the defaults each facility is loaded to 4 / (2 x 2.8) = 71%: consignments queue.
     """
@@ -224,8 +225,8 @@ def chain_network(chain: Chain) -> dict[str, Any]:
     ids = chain.ids
     coords = [[40.0 + 0.5 * (i % 60), 45.0 + 0.5 * (i // 60)] for i in range(chain.nodes)]
     dwell = {"dist": "exponential", "mean": chain.dwell_mean_h}
-    facility = {"type": "border", "servers": chain.servers, "dwell_h": dwell, "source": SOURCE_KEY}
-    props = {"country": "XA", "kind": "border", "facility": facility}
+    facility = {"type": "yard", "servers": chain.servers, "dwell_h": dwell, "source": SOURCE_KEY}
+    props = {"country": "XA", "kind": "station", "facility": facility}
     features = [
         feature("Point", xy, {"id": i, "name": f"Chain {i}", **props})
         for i, xy in zip(ids, coords, strict=True)
