@@ -147,7 +147,7 @@ def test_carrier_label_variants_are_one_path_in_the_compact_graph(policy: str) -
     assert not any("ferry" in str(v[1]) for v in compact._ids if len(v) == 3)
     # Four physical routes (two ways to the port, two from it), each found once: no path
     # is a relabelling of another (the others come back to a node, which the router skips).
-    starts = router._starts("A", None, True)
+    starts = router.start_states("A", None, True)
     paths = compact.paths(starts, "A", "B", 12)
     links = [tuple(leg.id for leg in legs if leg.kind == "link") for legs in paths]
     assert len(links) == len(set(links))

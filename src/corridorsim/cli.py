@@ -556,7 +556,7 @@ def sweep_command(
     from corridorsim.report.sweep_outputs import write_sweep_folder
     from corridorsim.report.sweep_tables import sweep_table
 
-    study = api.load_study(study_file).with_warmup(warmup_days)
+    study = api.load_study(study_file)
     # Checked here, made by the library once the executor is known to be usable: bad input
     # leaves nothing behind.
     out = check_output_dir(out_dir)
@@ -570,6 +570,7 @@ def sweep_command(
                 scheduler=scheduler,
                 resume=resume,
                 chunk_size=chunk_size,
+                warmup_days=warmup_days,
                 progress=bar,
             )
     except api.WorkerLostError as exc:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from corridorsim.routing.graph import ARRIVE, DEPART, SINK, SOURCE
+from corridorsim.routing.graph import DEPART, SINK, SOURCE
 from corridorsim.routing.route import Route
 
 if TYPE_CHECKING:
@@ -42,14 +42,8 @@ def reference_routes(
     """Up to ``k`` physically distinct routes, best first, as :meth:`Router.routes` finds them
     (without its checks of the arguments, and without ``max_overlap``)."""
     expanded = router.expanded
-    starts = expanded.end_vertices(origin, ARRIVE)
-    if start_carrier is not None:
-        starts = [v for v in expanded.vertices_of(origin, ARRIVE) if v[1] == start_carrier]
     graph = expanded.with_ends(
-        [
-            (v, expanded.passing_legs(origin, v[1], crossing=False) if origin_facilities else ())
-            for v in starts
-        ],
+        router.start_states(origin, start_carrier, origin_facilities),
         expanded.end_vertices(destination, DEPART),
         passed=None if origin_facilities else origin,
     )

@@ -155,7 +155,7 @@ class Router:
                 raise InputError(f"{end} {node_id} is among the nodes to avoid")
         if origin == destination:
             raise InputError(f"origin and destination are the same node ({origin})")
-        starts = self._starts(origin, start_carrier, origin_facilities)
+        starts = self.start_states(origin, start_carrier, origin_facilities)
         found = self._distinct(
             origin, destination, by, starts, first=k, passed=not origin_facilities
         )
@@ -163,8 +163,8 @@ class Router:
             found = _dissimilar(found, max_overlap)
         return list(islice(found, k))
 
-    def _starts(
-        self, origin: str, start_carrier: str | None, origin_facilities: bool
+    def start_states(
+        self, origin: str, start_carrier: str | None = None, origin_facilities: bool = True
     ) -> list[tuple[Vertex, tuple[Leg, ...]]]:
         """The states a route may begin in, each with the legs met there (yards; the
         origin's borders are met on the way out, if the route leaves the country there)."""

@@ -95,6 +95,26 @@ class FacilityRuntime:
         self.condition = condition
         self.stats = FacilityStats(label=label, servers=servers)
 
+    def headway_start(self, grant: float) -> tuple[float, float]:
+        """(start, headway) of a service granted a server at ``grant``: the acceptance limit
+        spaces starts ``headway_h`` apart, and a start it pushes past closing waits for the
+        next opening. Books the next start; call only when ``headway_h`` is set."""
+        headway = max(0.0, self.next_start - grant)
+        start = grant + headway
+        if headway and self.calendar is not None:
+            start = self.calendar.next_open(start)
+            headway = start - grant
+        self.next_start = start + self.headway_h
+        return start, headway
+
+    def draw_dwell(self, wagons: int) -> float:
+        """A dwell for a consignment of ``wagons``: ``dwell_h`` plus, with a per-wagon dwell,
+        one per-wagon draw times the wagons."""
+        dwell = self.dwell()
+        if self.per_wagon is not None:
+            dwell += wagons * self.per_wagon()
+        return dwell
+
 
 class LineRuntime:
     """One direction of a link: minimum headway between consignments entering it, running

@@ -397,17 +397,8 @@ class Engine:
                 headway = 0.0
                 start = grant
                 if component.headway_h:
-                    headway = max(0.0, component.next_start - grant)
-                    start = grant + headway
-                    if headway and component.calendar is not None:
-                        # A start the headway pushes past closing waits for the next opening.
-                        start = component.calendar.next_open(start)
-                        headway = start - grant
-                    component.next_start = start + component.headway_h
-                dwell = component.dwell()
-                if component.per_wagon is not None:
-                    dwell += wagons * component.per_wagon()
-                end = start + dwell
+                    start, headway = component.headway_start(grant)
+                end = start + component.draw_dwell(wagons)
                 heapreplace(free, end)
                 queue = grant - now
                 if end >= warmup:
@@ -532,13 +523,7 @@ class Engine:
             stats.waited += 1
         headway = 0.0
         if component.headway_h:
-            headway = max(0.0, component.next_start - grant)
-            start = grant + headway
-            if headway and component.calendar is not None:
-                # A start the headway pushes past closing waits for the next opening.
-                start = component.calendar.next_open(start)
-                headway = start - grant
-            component.next_start = start + component.headway_h
+            start, headway = component.headway_start(grant)
             if headway:
                 # The server is held through the headway, even if the dwell starts after H.
                 lo = grant if grant > warmup else warmup
@@ -548,10 +533,7 @@ class Engine:
                 # At grant + headway, as env.timeout(headway) would be, or at the opening.
                 yield Wake(env).at(start)
         start = env.now
-        dwell = component.dwell()
-        if component.per_wagon is not None:
-            dwell += wagons * component.per_wagon()
-        dwell /= condition.capacity_factor
+        dwell = component.draw_dwell(wagons) / condition.capacity_factor
         if condition.extra_dwell:
             dwell += condition.extra_h()
         end = start + dwell
