@@ -40,10 +40,20 @@ def parse_window(text: str) -> tuple[float, float]:
     return start, end
 
 
-def _hours(part: str, text: str) -> float:
+def parse_time_of_day(text: str) -> float:
+    """``"06:30"`` -> 6.5 hours after midnight; ValueError if not a time from 00:00 to 23:59."""
+    hours = _hours(text.strip(), text, "a time of day is 'HH:MM', like '06:00'")
+    if hours >= 24:
+        raise ValueError(f"a time of day is from 00:00 to 23:59 (got {text!r})")
+    return hours
+
+
+def _hours(
+    part: str, text: str, form: str = "an opening window is 'HH:MM-HH:MM', like '08:00-20:00'"
+) -> float:
     hh, sep, mm = part.partition(":")
     if not (sep and len(hh) == 2 and len(mm) == 2 and hh.isdigit() and mm.isdigit()):
-        raise ValueError(f"an opening window is 'HH:MM-HH:MM', like '08:00-20:00' (got {text!r})")
+        raise ValueError(f"{form} (got {text!r})")
     hours, minutes = int(hh), int(mm)
     if minutes > 59 or hours > 24 or (hours == 24 and minutes):
         raise ValueError(f"no such time of day: {part!r} (in {text!r})")

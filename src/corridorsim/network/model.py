@@ -280,6 +280,10 @@ class Link(FrozenModel):
     #: the link (the engine's :class:`~corridorsim.sim.components.SingleTrack`); rail and
     #: road links only. Static routing ignores it (it adds no congestion there).
     tracks: Whole = Field(2, ge=1, le=2)
+    #: The longest train the line accepts, in wagons: a longer consignment is split into
+    #: trains of at most this many at the last yard before the link and re-joined after it
+    #: (the wait for its other parts is cause ``formation``). Rail links only.
+    max_train_wagons: Whole | None = Field(None, ge=1)
     tariff: Tariff = Tariff()
     ferry: Ferry | None = None
     emissions_g_per_tonne_km: NonNegativeFloat | None = None
@@ -312,6 +316,8 @@ class Link(FrozenModel):
                 f"tracks is only for rail and road links, this one is {self.mode} "
                 "(a ship's capacity is its ferry block)"
             )
+        if self.mode != "rail" and self.max_train_wagons is not None:
+            raise ValueError(f"max_train_wagons is only for rail links, this one is {self.mode}")
         if self.from_ == self.to:
             raise ValueError("a link must join two different nodes")
         # Measured once here, so that every link read the same way compares equal, and

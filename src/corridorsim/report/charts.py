@@ -21,6 +21,7 @@ CAUSE_COLOURS = {
     "ferry": "#0f9d8a",
     "headway": "#dd8452",
     "disruption": "#c44e52",
+    "formation": "#8172b3",
     "running": "#d9d9d9",
     "processing": "#a6a6a6",
 }
@@ -29,6 +30,7 @@ CAUSE_LABELS = {
     "ferry": "waiting for a ferry",
     "headway": "line headway",
     "disruption": "disruption",
+    "formation": "train formation",
     "running": "running (on links, at sea)",
     "processing": "processing (borders, ports, yards)",
 }

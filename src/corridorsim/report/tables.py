@@ -253,6 +253,7 @@ def run_tables(result: SimulationResult) -> Group:
         "ferry wait",
         "headway",
         "disruption",
+        "formation",
     ):
         waits.add_column(header, **_column_style(header, ids))
     most: list[str] = []
@@ -284,6 +285,7 @@ def run_tables(result: SimulationResult) -> Group:
             _num(w["ferry"]),
             _num(w["headway"]),
             _num(w["disruption"]),
+            _num(w["formation"]),
         )
     if most:
         waits.caption = "most waiting at (hours per consignment): " + "; ".join(most)

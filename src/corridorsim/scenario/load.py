@@ -26,12 +26,14 @@ from corridorsim.routing.graph import CostModel
 from corridorsim.routing.plan import fixed_route_problems, plan_route
 from corridorsim.routing.route import Route
 from corridorsim.routing.search import Avoid, links_that_would_connect, resolve_avoid
+from corridorsim.routing.sections import with_formation_waits
 from corridorsim.scenario.paths import apply_network_sets
 from corridorsim.scenario.schema import (
     MAX_DEPARTURES,
     Cargo,
     Disruption,
     ScenarioFile,
+    Service,
     Shipment,
     tonnage_gap,
 )
@@ -77,6 +79,8 @@ class Scenario:
     spec: ScenarioFile
     network: Network
     shipments: tuple[ShipmentPlan, ...]
+    #: The services, ``from`` and ``to`` resolved to node ids.
+    services: tuple[Service, ...] = ()
     #: sha256 of each input file, by path as given (scenario first, then its network).
     input_hashes: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -168,12 +172,22 @@ def build_scenario(
     problems = list(_check_references(network, spec, where))
     if problems:
         raise InputError(problems)
+    services = tuple(
+        service.model_copy(
+            update={
+                "from_": resolve_node(network, service.from_),
+                "to": resolve_node(network, service.to),
+            }
+        )
+        for service in spec.services
+    )
     plans = []
     for i, shipment in enumerate(spec.shipments):
         plans.append(
             _plan(
                 network,
                 spec,
+                services,
                 shipment,
                 lambda *loc, i=i: where(("shipments", i, *loc)),
                 f"shipments[{i}]",
@@ -184,6 +198,7 @@ def build_scenario(
         spec=spec,
         network=network,
         shipments=tuple(plans),
+        services=services,
         input_hashes=FrozenDict(input_hashes or {}),
     )
 
@@ -257,6 +272,19 @@ def _check_references(network: Network, spec: ScenarioFile, where: Any) -> Itera
             fixed_loc = ("shipments", i, "route", "fixed", j)
             if node_id not in network.nodes:
                 yield f"{where(fixed_loc)}{dotted(fixed_loc)}: no node '{node_id}'"
+    for i, service in enumerate(spec.services):
+        for key, value in (("from", service.from_), ("to", service.to)):
+            loc = ("services", i, key)
+            try:
+                resolve_node(network, value, what=key)
+            except InputError as exc:
+                yield f"{where(loc)}{dotted(loc)}: {exc.problems[0]}"
+        if service.departures is not None and spec.start is None:
+            loc = ("services", i, "departures")
+            yield (
+                f"{where(loc)}{dotted(loc)}: times of day run on the scenario's calendar; "
+                "give the date of hour 0 (start: YYYY-MM-DD), or every_h instead"
+            )
     for i, disruption in enumerate(spec.disruptions):
         loc = ("disruptions", i, "target")
         if disruption.target not in network.nodes and disruption.target not in network.links:
@@ -264,7 +292,12 @@ def _check_references(network: Network, spec: ScenarioFile, where: Any) -> Itera
 
 
 def _plan(
-    network: Network, spec: ScenarioFile, shipment: Shipment, where: Any, index_path: str
+    network: Network,
+    spec: ScenarioFile,
+    services: tuple[Service, ...],
+    shipment: Shipment,
+    where: Any,
+    index_path: str,
 ) -> ShipmentPlan:
     cargo = spec.cargo[shipment.cargo]
     origin = resolve_node(network, shipment.origin)
@@ -277,12 +310,13 @@ def _plan(
     if shipment.route.fixed:
         _check_fixed(network, shipment.route.fixed, origin, destination, avoid, where, index_path)
     gap = _gap(spec, shipment, cargo, where, index_path)
+    cost = CostModel(
+        cargo.tonnes_per_wagon, cargo.value_of_time_usd_per_tonne_day, shipment.wagons
+    )
     try:
         route = plan_route(
             network,
-            CostModel(
-                cargo.tonnes_per_wagon, cargo.value_of_time_usd_per_tonne_day, shipment.wagons
-            ),
+            cost,
             origin,
             destination,
             shipment.route.effective_policy,
@@ -298,6 +332,8 @@ def _plan(
         raise InputError(
             f"{place}{index_path}.route: no route from {origin} to {destination} {what}{hint}"
         )
+    if services:
+        route = with_formation_waits(route, services, cost)
     return ShipmentPlan(
         spec=shipment,
         cargo=cargo,

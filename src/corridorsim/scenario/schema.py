@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from corridorsim._schema import FrozenDict, FrozenModel, freeze_mapping
+from corridorsim.network.calendar import parse_time_of_day
 from corridorsim.network.distributions import (
     Distribution,
     Duration,
@@ -175,6 +176,64 @@ class Disruption(FrozenModel):
         return self.effect == "closed"
 
 
+def _time_of_day(text: str) -> str:
+    parse_time_of_day(text)  # ValueError with the reason when it is not a time of day
+    return text
+
+
+class Service(FrozenModel):
+    """Scheduled or when-full trains from ``from`` to ``to``: the consignments whose route runs
+    from one to the other wait at ``from`` for a departure (cause ``formation``) and run as one
+    train in between, with at most ``max_wagons`` wagons; a block that does not fit is split
+    across departures and re-joined at ``to``.
+
+    Departures are every ``every_h`` hours from ``offset_h``, or at the ``departures`` times of
+    day on the scenario's calendar; with ``depart_when_full`` a train also leaves as soon as
+    ``max_wagons`` wait.
+    """
+
+    id: Slug
+    from_: str = Field(alias="from")
+    to: str
+    max_wagons: Whole = Field(ge=1, le=10_000)
+    every_h: PositiveFloat | None = None
+    offset_h: NonNegativeFloat = 0.0
+    departures: (
+        tuple[Annotated[str, AfterValidator(_time_of_day)], ...] | None
+    ) = Field(None, min_length=1)
+    depart_when_full: bool = False
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_timetable(self) -> Service:
+        if (self.every_h is None) == (self.departures is None):
+            raise ValueError("give one of every_h or departures")
+        if self.departures is not None and "offset_h" in self.model_fields_set:
+            raise ValueError("offset_h goes with every_h; departures are times of day")
+        if self.departures is not None and len(set(self.departure_hours())) < len(
+            self.departures
+        ):
+            raise ValueError("departures lists a time twice")
+        if self.from_ == self.to:
+            raise ValueError("a service runs between two different nodes")
+        return self
+
+    def departure_hours(self) -> tuple[float, ...]:
+        """The times of day of ``departures`` in hours after midnight, earliest first."""
+        return tuple(sorted(parse_time_of_day(t) for t in self.departures or ()))
+
+    def expected_wait_h(self) -> float:
+        """The mean wait for a departure of a block arriving at a random time, with room on
+        the train: half the interval, or over a day of ``departures`` the gaps' squares
+        over twice the day (a longer gap is both waited in longer and arrived in more often).
+        Departures of full trains come from congestion and are left to the engine."""
+        if self.every_h is not None:
+            return self.every_h / 2
+        hours = self.departure_hours()
+        gaps = [b - a for a, b in zip(hours, (*hours[1:], hours[0] + 24), strict=True)]
+        return sum(gap * gap for gap in gaps) / 48
+
+
 class NetworkChanges(FrozenModel):
     """What-ifs on top of the network file: links opened, links or nodes closed, values set."""
 
@@ -204,14 +263,16 @@ class ScenarioFile(FrozenModel):
     cargo: Annotated[dict[Slug, Cargo], AfterValidator(freeze_mapping)] = Field(min_length=1)
     shipments: tuple[Shipment, ...] = Field(min_length=1)
     disruptions: tuple[Disruption, ...] = ()
+    services: tuple[Service, ...] = ()
 
     @model_validator(mode="after")
     def _references(self) -> ScenarioFile:
-        seen: set[str] = set()
-        for shipment in self.shipments:
-            if shipment.id in seen:
-                raise ValueError(f"two shipments have the id '{shipment.id}'")
-            seen.add(shipment.id)
+        for what, items in (("shipments", self.shipments), ("services", self.services)):
+            seen: set[str] = set()
+            for item in items:
+                if item.id in seen:
+                    raise ValueError(f"two {what} have the id '{item.id}'")
+                seen.add(item.id)
         return self
 
     @model_validator(mode="after")

@@ -21,6 +21,7 @@ from corridorsim.network.model import Facility, Ferry, Network
 from corridorsim.routing.graph import CostModel, crosses
 from corridorsim.routing.plan import plan_route
 from corridorsim.routing.route import Leg, Route
+from corridorsim.routing.sections import Section, service_sections, split_sections
 from corridorsim.scenario.load import Scenario, ShipmentPlan
 from corridorsim.sim.components import (
     Condition,
@@ -29,12 +30,14 @@ from corridorsim.sim.components import (
     SingleTrack,
     Wake,
 )
+from corridorsim.sim.departures import Daily, Every
 from corridorsim.sim.ferry import FerryService
 from corridorsim.sim.records import (
     CHUNK,
     DISRUPTION,
     FACILITY,
     FERRY,
+    FORMATION,
     HEADWAY,
     NO_CAUSE,
     ConsignmentBuffer,
@@ -42,12 +45,15 @@ from corridorsim.sim.records import (
     FerryTotals,
     LegBuffer,
     ReplicationResult,
+    TrainBuffer,
 )
 from corridorsim.sim.streams import Sampler, Uniforms, generator
+from corridorsim.sim.trains import Train, TrainSection, TrainService, split_wagons
 
 # Step kinds of a resolved plan: a facility served first come first served without a SimPy
-# resource (see _fifo), one queueing for its resource, a line, a ferry, a single-track line.
-_FIFO, _FACILITY, _LINE, _FERRY, _TRACK = range(5)
+# resource (see _fifo), one queueing for its resource, a line, a ferry, a single-track line,
+# a section run by a service's trains, a section run split into shorter trains.
+_FIFO, _FACILITY, _LINE, _FERRY, _TRACK, _SERVICE, _SPLIT = range(7)
 #: Dwell distributions without atoms: no two draws and no other event's time coincide (with
 #: probability 1), so when a visit's end is scheduled cannot change the order of events.
 _CONTINUOUS = frozenset({"exponential", "lognormal", "gamma", "triangular", "uniform",
@@ -68,11 +74,18 @@ class Engine:
         self.labels: list[str] = []
         self._label_index: dict[str, int] = {}
         self._conditions: dict[str, Condition] = {}
+        #: The condition of what no disruption targets (a service's departures, a split).
+        self._open = Condition(self.env)
         self._facilities: dict[tuple[str, int], FacilityRuntime] = {}
         self._lines: dict[tuple[str, str], LineRuntime] = {}
         #: The shared state of each single-track link (``tracks: 1``), by link id.
         self._tracks: dict[str, SingleTrack] = {}
         self._ferries: dict[tuple[str, str], FerryService] = {}
+        #: A service's departures over one section, by service index and the section's legs.
+        self._services: dict[tuple[int, tuple[Any, ...]], TrainService] = {}
+        self.trains = TrainBuffer()
+        self.train_names: list[str] = []
+        self._train_name_index: dict[str, int] = {}
         self._plans: dict[Any, tuple[tuple[Any, ...], ...]] = {}
         self._routes: dict[tuple[Any, ...], Route | None] = {}
         #: Targets closed now by disruptions that ask consignments to re-plan around them.
@@ -203,30 +216,106 @@ class Engine:
 
     # -- plans ------------------------------------------------------------------------------
 
-    def plan(self, key: Any, route: Route) -> tuple[tuple[Any, ...], ...]:
-        """The route's legs resolved to components, by key: per leg (kind, component, leg,
-        label, USD per wagon, CO2 kg per wagon, km, and for a line the condition of the node
-        it leaves if a disruption can close that node, else None)."""
-        found = self._plans.get(key)
+    def plan(
+        self, key: Any, route: Route, wagons: int = 1
+    ) -> tuple[tuple[Any, ...], ...]:
+        """The route's legs resolved to components, by key and wagons: per step (kind,
+        component, leg, label, USD per wagon, CO2 kg per wagon, km, and for a line the
+        condition of the node it leaves if a disruption can close that node, else None).
+
+        A section run by trains (a service's, or a consignment's split for a short line; see
+        :mod:`corridorsim.routing.sections`) is one step: its component holds the section's
+        own steps, its leg is the section's first, its label the formation at its far end
+        (split) or at its start (service)."""
+        found = self._plans.get((key, wagons))
         if found is None:
-            steps = []
-            for leg in route.legs:
-                gate = None
-                if leg.kind == "facility":
-                    component: Any = self._facility(leg.id, leg.facility_index)
-                    kind = _FIFO if self._fifo(leg) else _FACILITY
-                elif leg.type == "ferry" or self.network.links[leg.id].ferry is not None:
-                    component, kind = self._ferry(leg.id, leg.from_node), _FERRY
-                else:
-                    component = self._line(leg)
-                    kind = _LINE if component.track is None else _TRACK
-                    if leg.from_node in self._closable:
-                        gate = self.condition(leg.from_node)
-                label = self.label(f"{leg.kind}:{leg.id}")
-                usd, co2 = leg.usd_per_wagon, leg.co2_kg_per_wagon
-                steps.append((kind, component, leg, label, usd, co2, leg.km, gate))
-            found = self._plans[key] = tuple(steps)
+            legs = route.legs
+            steps: list[tuple[Any, ...]] = [self._step(leg) for leg in legs]
+            services = service_sections(legs, self.scenario.services)
+            sections = sorted(
+                [*services, *split_sections(self.network, legs, wagons, services)],
+                key=lambda section: section.first,
+            )
+            for section in reversed(sections):
+                inner = tuple(steps[section.first : section.end])
+                steps[section.first : section.end] = [self._section_step(section, inner)]
+            found = self._plans[(key, wagons)] = tuple(steps)
         return found
+
+    def _step(self, leg: Leg) -> tuple[Any, ...]:
+        gate = None
+        if leg.kind == "facility":
+            component: Any = self._facility(leg.id, leg.facility_index)
+            kind = _FIFO if self._fifo(leg) else _FACILITY
+        elif leg.type == "ferry" or self.network.links[leg.id].ferry is not None:
+            component, kind = self._ferry(leg.id, leg.from_node), _FERRY
+        else:
+            component = self._line(leg)
+            kind = _LINE if component.track is None else _TRACK
+            if leg.from_node in self._closable:
+                gate = self.condition(leg.from_node)
+        label = self.label(f"{leg.kind}:{leg.id}")
+        return (kind, component, leg, label, leg.usd_per_wagon, leg.co2_kg_per_wagon, leg.km,
+                gate)
+
+    def _section_step(self, section: Section, inner: tuple[tuple[Any, ...], ...]
+                      ) -> tuple[Any, ...]:
+        first_leg, last_leg = inner[0][2], inner[-1][2]
+        km = sum(step[6] for step in inner)
+        end_label = self.label(f"formation:{last_leg.to_node}")
+        if section.service is None:
+            component = TrainSection(
+                inner,
+                self._open,
+                end_label,
+                max_wagons=section.max_wagons,
+                name=self._train_name(f"split:{last_leg.id}"),
+            )
+            return (_SPLIT, component, first_leg, end_label, 0.0, 0.0, km, None)
+        component = TrainSection(
+            inner, self._open, end_label, departures=self._service(section.service, inner)
+        )
+        label = self.label(f"formation:{first_leg.from_node}")
+        return (_SERVICE, component, first_leg, label, 0.0, 0.0, km, None)
+
+    def _service(self, index: int, inner: tuple[tuple[Any, ...], ...]) -> TrainService:
+        """The departures of service number ``index`` over a section (created on first use:
+        its timetable runs from then, joining its slots at the next one)."""
+        # By the places the section runs through (legs also hold expected hours, which
+        # differ with the wagons of the consignment that planned them).
+        key = (index, tuple((leg.kind, leg.id, leg.from_node, leg.to_node, leg.facility_index)
+                            for leg in (step[2] for step in inner)))
+        found = self._services.get(key)
+        if found is None:
+            spec = self.scenario.services[index]
+            limits = [
+                self.network.links[step[2].id].max_train_wagons
+                for step in inner
+                if step[2].kind == "link"
+            ]
+            capacity = min([spec.max_wagons, *(x for x in limits if x is not None)])
+            timetable = (
+                Every(spec.every_h, spec.offset_h)
+                if spec.every_h is not None
+                else Daily(spec.departure_hours())
+            )
+            name = self._train_name(spec.id)
+            env = self.env
+
+            def run(wagons: int, blocks: int) -> simpy.Process:
+                return env.process(self._train(inner, wagons, blocks, name))
+
+            found = self._services[key] = TrainService(
+                env, capacity, timetable, spec.depart_when_full, self._open, run
+            )
+        return found
+
+    def _train_name(self, text: str) -> int:
+        index = self._train_name_index.get(text)
+        if index is None:
+            index = self._train_name_index[text] = len(self.train_names)
+            self.train_names.append(text)
+        return index
 
     def _fifo(self, leg: Leg) -> bool:
         """Whether a visit to this leg's facility can be one event scheduled on arrival.
@@ -350,26 +439,59 @@ class Engine:
         elif extra is not None:
             condition.extra_dwell.remove(extra)
 
-    def _consignment(  # noqa: C901 - one loop on purpose: a helper per leg kind would add a
-        self,
+    def _consignment(self, row: int, shipment: ShipmentPlan) -> Generator[simpy.Event, Any, None]:
+        steps = self.plan(shipment.id, shipment.route, shipment.wagons)
+        consignments = self.consignments
+        cost, co2, km = yield from self._walk(
+            row, shipment.wagons, steps, consignments.waits, self.legs.pending.append, shipment
+        )
+        consignments.arrive[row] = self.env.now
+        consignments.cost_usd[row] = cost
+        consignments.co2_kg[row] = co2
+        consignments.km[row] = km
+        if len(self.legs.pending) >= CHUNK:
+            self.legs.flush()
+
+    def _train(
+        self, steps: tuple[tuple[Any, ...], ...], wagons: int, blocks: int, name: int
+    ) -> Generator[simpy.Event, Any, Train]:
+        """A train of ``wagons`` running a section's ``steps``; the process's value is the
+        :class:`Train` when it has arrived (its legs then go into the train records)."""
+        trains = self.trains
+        train = Train(trains.new(name, wagons, blocks, self.env.now), wagons, self.env.now)
+        yield from self._walk(0, wagons, steps, train.waits, train.legs.append, None)
+        train.arrive_h = trains.arrive[train.row] = self.env.now
+        row = train.row
+        trains.legs.pending.extend((row, *leg[1:]) for leg in train.legs)
+        if len(trains.legs.pending) >= CHUNK:
+            trains.legs.flush()
+        return train
+
+    def _walk(  # noqa: C901 - one loop on purpose: a helper per leg kind would add a
+        self,  # generator frame to every leg of every run
         row: int,
-        shipment: ShipmentPlan,  # generator frame to every leg of every run
-    ) -> Generator[simpy.Event, Any, None]:
+        wagons: int,
+        steps: tuple[tuple[Any, ...], ...],
+        waits: list[Any],
+        add_leg: Callable[[tuple[Any, ...]], None],
+        shipment: ShipmentPlan | None,
+    ) -> Generator[simpy.Event, Any, tuple[float, float, float]]:
+        """Walk ``steps`` with ``wagons`` wagons: a consignment's route (``shipment`` given:
+        it may re-plan around closures) or a train's section (None). Waits go into row
+        ``row`` of the columns ``waits`` (by cause), leg rows to ``add_leg``; (USD, CO2 kg,
+        km) walked."""
         # The hot loop of the engine: locals instead of attribute look-ups, env.now read
         # once per resumption, one tuple per leg besides SimPy's own events.
         env = self.env
         timeout = env.timeout
-        wagons = shipment.wagons
-        facility_waits, ferry_waits, headway_waits, disruption_waits = self.consignments.waits
-        add_leg = self.legs.pending.append
+        facility_waits, ferry_waits, headway_waits, disruption_waits, _ = waits
         wake = Wake(env).at
-        steps = self.plan(shipment.id, shipment.route)
         warmup, horizon = self._warmup_h, self._horizon_h
         seen_closed: frozenset[str] = frozenset()
         seq = i = 0
         cost = co2 = km = 0.0
         while i < len(steps):
-            if self.reroute_closed is not seen_closed:
+            if shipment is not None and self.reroute_closed is not seen_closed:
                 seen_closed = self.reroute_closed
                 new_steps = self._replan(shipment, steps, i)
                 if new_steps is not None:
@@ -442,7 +564,9 @@ class Engine:
                 headway_waits[row] += headway
                 wait, cause = headway, HEADWAY
             elif kind == _FACILITY:
-                start, wait, cause = yield from self._queue(row, wagons, component, condition)
+                start, wait, cause = yield from self._queue(
+                    row, wagons, component, condition, waits
+                )
                 end = env.now
             elif kind == _TRACK:
                 # A single-track link: the wait for the way to clear counts as headway.
@@ -450,10 +574,31 @@ class Engine:
                 headway = start - now
                 headway_waits[row] += headway
                 wait, cause = headway, HEADWAY
+            elif kind >= _SERVICE:
+                # A section run by trains: wait for them, then walk it as the first to arrive.
+                if kind == _SERVICE:
+                    boarding = component.departures.board(wagons)
+                    yield boarding.done
+                    trains = boarding.arrived
+                else:
+                    parts = [
+                        env.process(self._train(component.steps, part, 1, component.name))
+                        for part in split_wagons(wagons, component.max_wagons)
+                    ]
+                    yield env.all_of(parts)
+                    trains = [part.value for part in parts]
+                seq = self._ride(
+                    row, wagons, seq, steps[i], trains, arrive, waits, add_leg
+                )
+                cost += component.usd_per_wagon * wagons
+                co2 += component.co2_kg_per_wagon * wagons
+                km += leg_km
+                i += 1
+                continue
             else:
                 boarding = component.board(wagons)
                 yield boarding.done
-                start = env.now - boarding.last_sailing_h
+                start = env.now - boarding.arrived[-1]
                 if condition.extra_dwell:
                     yield timeout(condition.extra_h())
                 end = env.now
@@ -474,16 +619,56 @@ class Engine:
             km += leg_km
             seq += 1
             i += 1
-        consignments = self.consignments
-        consignments.arrive[row] = env.now
-        consignments.cost_usd[row] = cost
-        consignments.co2_kg[row] = co2
-        consignments.km[row] = km
-        if len(self.legs.pending) >= CHUNK:
-            self.legs.flush()
+        return cost, co2, km
+
+    def _ride(
+        self,
+        row: int,
+        wagons: int,
+        seq: int,
+        step: tuple[Any, ...],
+        trains: list[Train],
+        arrive: float,
+        waits: list[Any],
+        add_leg: Callable[[tuple[Any, ...]], None],
+    ) -> int:
+        """Record a section a consignment rode in ``trains`` (it arrived at the section at
+        ``arrive``, and all its trains have arrived now): for a service, the wait for the
+        departure of the first train to arrive; that train's legs, with the consignment's
+        wagons; and the wait at the far end for its other trains, if it had any. Returns the
+        next leg number."""
+        kind, component, _leg, label = step[:4]
+        first = min(trains, key=lambda train: train.arrive_h)
+        now = self.env.now
+        formation = waits[FORMATION]
+        if kind == _SERVICE:
+            # A formation leg where the train is formed (the node the section leaves).
+            wait = first.depart_h - arrive
+            formation[row] += wait
+            add_leg((row, seq, label, arrive, first.depart_h, first.depart_h, wait,
+                     FORMATION if wait > 0 else NO_CAUSE, 0.0, 0.0))
+            seq += 1
+        for column, train_wait in zip(waits, first.waits, strict=True):
+            column[row] += train_wait[0]
+        for leg, inner in zip(first.legs, component.steps, strict=True):
+            add_leg((row, seq, *leg[2:8], inner[4] * wagons, inner[5] * wagons))
+            seq += 1
+        if kind == _SPLIT or len(trains) > 1:
+            # Re-joined where the section ends: the wait for the last of its trains.
+            wait = now - first.arrive_h
+            formation[row] += wait
+            add_leg((row, seq, component.end_label, first.arrive_h, now, now, wait,
+                     FORMATION if wait > 0 else NO_CAUSE, 0.0, 0.0))
+            seq += 1
+        return seq
 
     def _queue(
-        self, row: int, wagons: int, component: FacilityRuntime, condition: Condition
+        self,
+        row: int,
+        wagons: int,
+        component: FacilityRuntime,
+        condition: Condition,
+        waits: list[Any],
     ) -> Generator[simpy.Event, Any, tuple[float, float, int]]:
         """A visit to a facility through its SimPy resource (one :meth:`_fifo` turns down):
         queue for a server, keep the headway, dwell (``dwell_h`` + wagons x
@@ -545,7 +730,6 @@ class Engine:
         component.resource.release(request)
         if env.now >= warmup:
             stats.served += 1
-        waits = self.consignments.waits
         waits[FACILITY][row] += queue
         waits[HEADWAY][row] += headway
         return start, queue + headway, (FACILITY if queue >= headway else HEADWAY)
@@ -585,7 +769,9 @@ class Engine:
         """New steps when the rest of the route runs into a closure asking for re-planning."""
         closed = self.reroute_closed
         rest = steps[i:]
-        if not closed or not any(s[2].id in closed or s[2].to_node in closed for s in rest):
+        if not closed or not any(
+            leg.id in closed or leg.to_node in closed for leg in _legs_of(rest)
+        ):
             return None
         leg = rest[0][2]
         node_id = leg.from_node
@@ -595,7 +781,7 @@ class Engine:
         key, route = self.reroute(shipment, node_id, carrier, ahead)
         if route is None:
             return None  # nowhere else to go: wait for the reopening
-        new_steps = self.plan(key, route)
+        new_steps = self.plan(key, route, shipment.wagons)
         if not ahead:
             return new_steps
         # The new route starts here with the node's yards and, if it leaves the country
@@ -616,7 +802,7 @@ class Engine:
         applies = self.network.nodes[leg.id].facility[leg.facility_index].applies
         if applies != "both":
             return applies == "entry"
-        before = next((s[2] for s in reversed(steps[:i]) if s[2].kind == "link"), None)
+        before = next((x for x in reversed(_legs_of(steps[:i])) if x.kind == "link"), None)
         return before is not None and crosses(
             self.network, self.network.links[before.id], before.from_node, before.to_node
         )
@@ -633,7 +819,7 @@ class Engine:
             for (node_id, index), runtime in self._facilities.items()
         ]
         ferries = [
-            FerryTotals(link=link_id, from_node=node, sailings=f.sailings, cancelled=f.cancelled)
+            FerryTotals(link=link_id, from_node=node, sailings=f.departed, cancelled=f.cancelled)
             for (link_id, node), f in self._ferries.items()
         ]
         return ReplicationResult(
@@ -646,7 +832,21 @@ class Engine:
             horizon_h=self.scenario.horizon_h,
             events=next(self.env._eid),
             shipment_ids=tuple(plan.id for plan in self.scenario.shipments),
+            trains=self.trains.freeze() if len(self.trains) else None,
+            train_legs=self.trains.legs.freeze() if len(self.trains) else None,
+            train_names=tuple(self.train_names),
         )
+
+
+def _legs_of(steps: Any) -> list[Leg]:
+    """The legs of plan steps, those of the sections run by trains included."""
+    legs: list[Leg] = []
+    for step in steps:
+        if step[0] >= _SERVICE:
+            legs.extend(inner[2] for inner in step[1].steps)
+        else:
+            legs.append(step[2])
+    return legs
 
 
 def run_replication(

@@ -17,8 +17,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 #: Why a consignment waited. The order is the column order of every output.
-CAUSES = ("facility", "ferry", "headway", "disruption")
-FACILITY, FERRY, HEADWAY, DISRUPTION = range(len(CAUSES))
+CAUSES = ("facility", "ferry", "headway", "disruption", "formation")
+FACILITY, FERRY, HEADWAY, DISRUPTION, FORMATION = range(len(CAUSES))
 NO_CAUSE = -1
 
 
@@ -160,6 +160,59 @@ class ConsignmentBuffer:
         return out
 
 
+class TrainBuffer:
+    """Train rows: the trains of services and the parts of split consignments, each running
+    one section as one train; their legs go into a :class:`LegBuffer` of their own."""
+
+    FIELDS = ("name", "wagons", "blocks", "depart", "arrive")
+    __slots__ = (*FIELDS, "legs")
+
+    def __init__(self) -> None:
+        #: The number of the train's name (a service id, or ``split:LINK``) in ``names``.
+        self.name = array("l")
+        self.wagons = array("l")
+        #: How many consignments (or parts of them) it carries.
+        self.blocks = array("l")
+        self.depart = array("d")
+        self.arrive = array("d")
+        self.legs = LegBuffer()
+
+    def new(self, name: int, wagons: int, blocks: int, depart: float) -> int:
+        """Add a train departing now; return its row."""
+        self.name.append(name)
+        self.wagons.append(wagons)
+        self.blocks.append(blocks)
+        self.depart.append(depart)
+        self.arrive.append(np.nan)
+        return len(self.name) - 1
+
+    def __len__(self) -> int:
+        return len(self.name)
+
+    def freeze(self) -> dict[str, np.ndarray]:
+        """The columns as numpy arrays over the buffer's memory (no copy)."""
+        return {
+            name: np.frombuffer(getattr(self, name), dtype=getattr(self, name).typecode)
+            for name in self.FIELDS
+        }
+
+
+class TrainRecord(NamedTuple):
+    """One train of one replication: a service's departure or a part of a split consignment."""
+
+    row: int
+    #: The service's id, or ``split:LINK`` for a consignment split ahead of ``LINK``.
+    name: str
+    wagons: int
+    #: How many consignments (or parts of them) it carried.
+    blocks: int
+    depart_h: float
+    #: nan while still running at the horizon.
+    arrive_h: float
+    #: (kind, id, arrive_h, start_h, end_h) of each leg it ran, in order.
+    legs: tuple[tuple[str, str, float, float, float], ...]
+
+
 class ConsignmentRecord(NamedTuple):
     """One consignment of one replication, as the engine recorded it."""
 
@@ -274,6 +327,34 @@ class ReplicationResult:
     events: int
     #: The scenario's shipment ids, by shipment index.
     shipment_ids: tuple[str, ...]
+    #: Trains (see :class:`TrainBuffer`) and their legs, as columns; train names by number.
+    trains: dict[str, np.ndarray] | None = None
+    train_legs: dict[str, np.ndarray] | None = None
+    train_names: tuple[str, ...] = ()
+
+    def train_records(self) -> Iterator[TrainRecord]:
+        """Every train, in the order they departed, with its legs."""
+        if self.trains is None or self.train_legs is None:
+            return
+        legs = self.train_legs
+        by_train: dict[int, list[tuple[str, str, float, float, float]]] = {}
+        for j in range(legs["seq"].size):
+            kind, _, place = self.labels[int(legs["label"][j])].partition(":")
+            by_train.setdefault(int(legs["consignment"][j]), []).append(
+                (kind, place, float(legs["arrive"][j]), float(legs["start"][j]),
+                 float(legs["end"][j]))
+            )
+        trains = self.trains
+        for row in range(trains["name"].size):
+            yield TrainRecord(
+                row=row,
+                name=self.train_names[int(trains["name"][row])],
+                wagons=int(trains["wagons"][row]),
+                blocks=int(trains["blocks"][row]),
+                depart_h=float(trains["depart"][row]),
+                arrive_h=float(trains["arrive"][row]),
+                legs=tuple(by_train.get(row, ())),
+            )
 
     def facility_labels(self) -> np.ndarray:
         """The label numbers of facility legs (the others are links)."""

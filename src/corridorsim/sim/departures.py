@@ -1,0 +1,191 @@
+"""Departures on a timetable, or when full: what ferry sailings and scheduled trains share.
+
+Wagons wait first come first served for the next departure. A departure leaves at each
+timetable slot (unless the slot is cancelled: a ferry's weather) and, with ``when_full``, as
+soon as a full load waits; it takes at most its capacity of the waiting wagons. A consignment
+larger than the room left is split across departures and re-joined at the far end: it has
+arrived when its last wagon has. What a departure then does (a ship sails, a train runs its
+section) is the subclass's :meth:`Departures._trip`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Generator, Iterator
+from typing import Any
+
+import simpy
+
+from corridorsim.sim.components import Condition
+
+
+class Every:
+    """A slot every ``every_h`` hours from ``offset_h``."""
+
+    __slots__ = ("every_h", "offset_h")
+
+    def __init__(self, every_h: float, offset_h: float = 0.0) -> None:
+        self.every_h = every_h
+        self.offset_h = offset_h
+
+    def slots(self, now: float) -> Iterator[float]:
+        """The slots from ``now`` on (a slot at ``now`` included)."""
+        every, offset = self.every_h, self.offset_h
+        slot = math.ceil(now / every) * every if not offset else (
+            offset + math.ceil((now - offset) / every) * every
+        )
+        while True:
+            yield slot
+            slot += every
+
+
+class Daily:
+    """Slots at the same times of day (hours after midnight, sorted) every day; hour 0 is
+    midnight of the scenario's start."""
+
+    __slots__ = ("hours",)
+
+    def __init__(self, hours: tuple[float, ...]) -> None:
+        self.hours = hours
+
+    def slots(self, now: float) -> Iterator[float]:
+        """The slots from ``now`` on (a slot at ``now`` included)."""
+        day = math.floor(now / 24)
+        while True:
+            for hour in self.hours:
+                slot = day * 24 + hour
+                if slot >= now:
+                    yield slot
+            day += 1
+
+
+class Boarding:
+    """One consignment's passage: wagons still to board and to arrive, when it is done, and
+    what each of its departures reported on arrival (in the order they arrived)."""
+
+    __slots__ = ("arrived", "done", "to_board", "to_land")
+
+    def __init__(self, env: simpy.Environment, wagons: int) -> None:
+        self.done = env.event()
+        self.to_board = wagons
+        self.to_land = wagons
+        self.arrived: list[Any] = []
+
+
+class Departures:
+    """Departures from one place, each taking at most ``capacity`` of the wagons waiting."""
+
+    __slots__ = (
+        "_cancelled_slot",
+        "_full",
+        "cancelled",
+        "capacity",
+        "condition",
+        "departed",
+        "env",
+        "queue",
+        "timetable",
+        "waiting_wagons",
+        "when_full",
+    )
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        capacity: int,
+        timetable: Every | Daily,
+        when_full: bool,
+        condition: Condition,
+    ) -> None:
+        self.env = env
+        self.capacity = capacity
+        self.timetable = timetable
+        self.when_full = when_full
+        self.condition = condition
+        self.queue: deque[Boarding] = deque()
+        self.waiting_wagons = 0
+        self.departed = 0
+        self.cancelled = 0
+        self._full: simpy.Event | None = None
+        self._cancelled_slot = False
+        env.process(self._timetable())
+
+    def board(self, wagons: int) -> Boarding:
+        """Queue ``wagons`` wagons for the next departures; ``done`` fires when the last
+        arrive."""
+        boarding = Boarding(self.env, wagons)
+        self.queue.append(boarding)
+        self.waiting_wagons += wagons
+        if (
+            self.when_full
+            and self._full is not None
+            and self._capacity_now() <= self.waiting_wagons
+        ):
+            event, self._full = self._full, None
+            event.succeed()
+        return boarding
+
+    def _capacity_now(self) -> int:
+        return max(1, int(self.capacity * self.condition.capacity_factor))
+
+    def _slot_cancelled(self) -> bool:
+        """Whether the slot starting now is cancelled (decided once per slot)."""
+        return False
+
+    def _timetable(self) -> Generator[simpy.Event, Any, None]:
+        env = self.env
+        # The timetable runs from time 0; a service started later joins it at its next slot.
+        slots = self.timetable.slots(env.now)
+        next_slot = next(slots)
+        while True:
+            if env.now >= next_slot:
+                # A new timetable slot: whether it is cancelled is decided now, for all of it.
+                self._cancelled_slot = self._slot_cancelled()
+                next_slot = next(slots)
+                if self._cancelled_slot:
+                    self.cancelled += 1
+                else:
+                    self._depart()
+            elif not self._cancelled_slot:
+                self._depart()  # woken because a full load is waiting
+            if self.when_full and not self._cancelled_slot:
+                while self.waiting_wagons >= self._capacity_now() and not self.condition.closed:
+                    self._depart()
+                self._full = env.event()
+                yield env.any_of([env.timeout(next_slot - env.now), self._full])
+                self._full = None
+            else:
+                yield env.timeout(next_slot - env.now)
+
+    def _depart(self) -> None:
+        if self.condition.closed or not self.queue:
+            return
+        space = self._capacity_now()
+        aboard: list[tuple[Boarding, int]] = []
+        while self.queue and space > 0:
+            boarding = self.queue[0]
+            take = min(space, boarding.to_board)
+            boarding.to_board -= take
+            space -= take
+            self.waiting_wagons -= take
+            aboard.append((boarding, take))
+            if boarding.to_board == 0:
+                self.queue.popleft()
+        self.departed += 1
+        self._trip(aboard)
+
+    def _trip(self, aboard: list[tuple[Boarding, int]]) -> None:
+        """Carry ``aboard`` (boardings and their wagons on this departure); call
+        :meth:`arrive` when they are there."""
+        raise NotImplementedError
+
+    @staticmethod
+    def arrive(aboard: list[tuple[Boarding, int]], report: Any) -> None:
+        """The wagons of a departure have arrived: ``report`` goes to each boarding's
+        ``arrived``, and a boarding whose last wagons these were is done."""
+        for boarding, wagons in aboard:
+            boarding.to_land -= wagons
+            boarding.arrived.append(report)
+            if boarding.to_land == 0:
+                boarding.done.succeed()
