@@ -148,13 +148,15 @@ def search_routes(
     """The ``k`` best routes between two nodes, and why there are none when there are none.
 
     ``network`` is a loaded network, a network file or a scenario file (its network with the
-    scenario's changes). Nodes are ids or unique names. ``by`` is ``fastest`` (expected
+    scenario's changes, and its services' expected waits for a departure on the routes that
+    run in them). Nodes are ids or unique names. ``by`` is ``fastest`` (expected
     hours), ``cheapest`` (USD) or ``generalized`` (USD plus value of time). ``avoid`` takes
     node ids or names, link ids and ISO country codes; ``open_links`` opens planned or closed
     links by id. ``max_overlap`` (0-1) keeps routes sharing at most that share of their km
     with each better one.
     """
     from corridorsim.routing.graph import CostModel
+    from corridorsim.routing.sections import with_formation_waits
     from corridorsim.routing.search import (
         Router,
         check_open_links,
@@ -169,18 +171,26 @@ def search_routes(
     )
     if tonnes_per_wagon <= 0:
         raise ParameterError("tonnes_per_wagon", f"must be above 0 (got {tonnes_per_wagon})")
-    net = network if isinstance(network, Network) else network_for(network)
+    services: tuple[Any, ...] = ()
+    if isinstance(network, Network):
+        net = network
+    elif Path(network).suffix.lower() in SCENARIO_SUFFIXES:
+        scenario = load_scenario(network)
+        net, services = scenario.network, scenario.services
+    else:
+        net = load_network(network)
     opened = check_open_links(net, list(open_links))
     avoided = resolve_avoid(net, list(avoid))
     start = _node(net, origin, "origin")
     end = _node(net, destination, "destination")
-    router = Router(
-        net,
-        open_links=opened,
-        avoid=avoided,
-        cost=CostModel(tonnes_per_wagon, value_of_time_usd_per_tonne_day),
-    )
+    cost = CostModel(tonnes_per_wagon, value_of_time_usd_per_tonne_day)
+    router = Router(net, open_links=opened, avoid=avoided, cost=cost)
     found = router.routes(start, end, by=by, k=k, max_overlap=max_overlap)
+    if services:
+        found = sorted(
+            (with_formation_waits(route, services, cost) for route in found),
+            key=lambda route: route.score,
+        )
     missing = () if found else links_that_would_connect(net, start, end, avoid=avoided)
     return RouteSearch(net, start, end, by, found, missing)
 

@@ -159,6 +159,34 @@ class ShipmentResult:
         }
 
 
+@dataclass(frozen=True)
+class TrainResult:
+    """The trains of one service (or of consignments split ahead of one link), departing in
+    the measured window, over all replications."""
+
+    #: The service's id, or ``split:LINK``.
+    name: str
+    #: Trains departed, per replication on average.
+    trains: float
+    wagons_per_train: float
+    #: Consignments (or parts of them) per train.
+    blocks_per_train: float
+    #: Wagons over the service's ``max_wagons`` (None for split consignments).
+    load_factor: float | None
+    #: Mean days from departure to arrival of the trains that arrived.
+    run_days: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``summary.json`` form."""
+        return {
+            "trains": self.trains,
+            "wagons_per_train": self.wagons_per_train,
+            "blocks_per_train": self.blocks_per_train,
+            "load_factor": self.load_factor,
+            "run_days": self.run_days,
+        }
+
+
 @dataclass(frozen=True, eq=False)
 class SimulationResult:
     """The replications of one scenario and everything computed from them."""
@@ -189,6 +217,33 @@ class SimulationResult:
         return self.shipments[shipment_id]
 
     @cached_property
+    def trains(self) -> Mapping[str, TrainResult]:
+        """Per service id (and ``split:LINK``) with trains, in the order first run: its
+        trains departing in the measured window."""
+        warmup_h = self.scenario.warmup_h
+        by_name: dict[str, list[Any]] = {}
+        for rep in self.replications:
+            for train in rep.train_records():
+                if train.depart_h >= warmup_h:
+                    by_name.setdefault(train.name, []).append(train)
+        capacity = {service.id: service.max_wagons for service in self.scenario.services}
+        out = {}
+        for name, trains in by_name.items():
+            wagons = np.array([t.wagons for t in trains], dtype=float)
+            arrived = [t.arrive_h - t.depart_h for t in trains if t.arrive_h == t.arrive_h]
+            out[name] = TrainResult(
+                name=name,
+                trains=len(trains) / max(len(self.replications), 1),
+                wagons_per_train=float(wagons.mean()),
+                blocks_per_train=float(np.mean([t.blocks for t in trains])),
+                load_factor=(
+                    float(wagons.mean()) / capacity[name] if name in capacity else None
+                ),
+                run_days=float(np.mean(arrived)) / 24 if arrived else math.nan,
+            )
+        return out
+
+    @cached_property
     def _summary(self) -> dict[str, Any]:
         spec = self.scenario.spec
         return clean(
@@ -203,6 +258,11 @@ class SimulationResult:
                 "warmup_days": spec.warmup_days,
                 "start": spec.start.isoformat() if spec.start else None,
                 "shipments": {sid: s.to_dict() for sid, s in self.shipments.items()},
+                **(
+                    {"trains": {name: t.to_dict() for name, t in self.trains.items()}}
+                    if self.trains
+                    else {}
+                ),
                 "warnings": list(self.warnings),
             }
         )

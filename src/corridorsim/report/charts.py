@@ -157,18 +157,26 @@ def waiting_chart(result: SimulationResult, path: str | os.PathLike[str]) -> Non
 def time_distance_chart(
     result: SimulationResult, path: str | os.PathLike[str], *, most: int = 60
 ) -> None:
-    """Kilometres covered against time for the first replication's consignments: flat
-    stretches are waits and processing, steep ones are running."""
+    """Kilometres covered against time for the first replication's consignments (flat
+    stretches are waits and processing, steep ones are running) and, when the scenario runs
+    trains (services, split consignments), a panel of the trains along their sections."""
     plt = _pyplot()
     network = result.scenario.network
-    fig, ax = plt.subplots(figsize=(12, 6))
+    rep = result.replications[0] if result.replications else None
+    trains = list(rep.train_records()) if rep is not None else []
+    if trains:
+        fig, (ax, train_ax) = plt.subplots(
+            2, 1, figsize=(12, 9), sharex=True, gridspec_kw={"height_ratios": [3, 2]}
+        )
+    else:
+        fig, ax = plt.subplots(figsize=(12, 6))
     colours = plt.get_cmap("tab10")
     shipment_ids = list(result.shipments)
     drawn: set[str] = set()
-    for number, (consignment, legs) in enumerate(result.journeys(0)):
-        if number >= most:
-            break
-        if not legs:
+    total = 0
+    for number, (consignment, legs) in enumerate(result.journeys(0) if rep else ()):
+        total += 1
+        if number >= most or not legs:
             continue
         t, d, covered = [consignment.depart_h], [0.0], 0.0
         for leg in legs:
@@ -186,12 +194,49 @@ def time_distance_chart(
             label=shipment if shipment not in drawn else None,
         )
         drawn.add(shipment)
-    ax.set_xlabel("time since start (days)")
+    sample = f"the first {most} of {total:,} consignments" if total > most else "consignments"
     ax.set_ylabel("distance covered (km)")
-    ax.set_title("Time-distance diagram (replication 0; flat = waiting or processing)", loc="left")
+    ax.set_title(
+        f"Time-distance diagram, replication 0, {sample} (flat = waiting or processing)",
+        loc="left",
+    )
+    ax.grid(color="#e5e5e5", linewidth=0.6)
+    if drawn:
+        ax.legend(fontsize=8)
+    if trains:
+        _train_panel(train_ax, trains, network, most)
+        train_ax.set_xlabel("time since start (days)")
+    else:
+        ax.set_xlabel("time since start (days)")
+    save_figure(fig, path)
+
+
+def _train_panel(ax: Any, trains: Sequence[Any], network: Any, most: int) -> None:
+    """The trains along their sections: distance from where each was formed (or split)."""
+    names = list(dict.fromkeys(train.name for train in trains))
+    colours = _pyplot().get_cmap("Dark2")
+    drawn: set[str] = set()
+    for train in trains[:most]:
+        t, d, covered = [train.depart_h], [0.0], 0.0
+        for kind, place, arrive_h, start_h, end_h in train.legs:
+            km = network.links[place].km if kind == "link" else 0.0
+            t.extend([arrive_h, start_h, end_h])
+            d.extend([covered, covered, covered + km])
+            covered += km
+        ax.plot(
+            np.array(t) / 24,
+            d,
+            color=colours(names.index(train.name) % 8),
+            linewidth=1.6,
+            alpha=0.85,
+            label=train.name if train.name not in drawn else None,
+        )
+        drawn.add(train.name)
+    sample = f", the first {most} of {len(trains):,}" if len(trains) > most else ""
+    ax.set_title(f"Trains{sample} (distance from where each was formed)", loc="left")
+    ax.set_ylabel("distance on the section (km)")
     ax.grid(color="#e5e5e5", linewidth=0.6)
     ax.legend(fontsize=8)
-    save_figure(fig, path)
 
 
 def write_run_charts(result: SimulationResult, out_dir: str | os.PathLike[str]) -> list[Path]:

@@ -290,7 +290,10 @@ def run_tables(result: SimulationResult) -> Group:
     if most:
         waits.caption = "most waiting at (hours per consignment): " + "; ".join(most)
         waits.caption_justify = "left"
-    return Group(head, waits, facility_table(result))
+    parts: list[Any] = [head, waits, facility_table(result)]
+    if result.trains:
+        parts.append(train_table(result))
+    return Group(*parts)
 
 
 #: The busiest facilities the run tables show (facilities.csv has them all).
@@ -318,6 +321,29 @@ def facility_table(result: SimulationResult) -> Table:
             _with_ci(f.mean_queue, f.mean_queue_ci95_lo, f.mean_queue_ci95_hi, ",.2f"),
             _with_ci(f.mean_wait_h, f.mean_wait_h_ci95_lo, f.mean_wait_h_ci95_hi, ",.1f"),
             _num(f.served_per_replication, ",.1f"),
+        )
+    return table
+
+
+def train_table(result: SimulationResult) -> Table:
+    """The trains of each service (and of split consignments) departing in the window."""
+    table = Table(
+        title="Trains (per replication, departing in the measured window)",
+        title_justify="left",
+        caption="load: wagons over the service's max_wagons; split:LINK are consignments "
+        "split into shorter trains ahead of LINK",
+        caption_justify="left",
+    )
+    for header in ("service", "trains", "wagons/train", "blocks/train", "load", "run days"):
+        table.add_column(header, justify="left" if header == "service" else "right")
+    for name, t in result.trains.items():
+        table.add_row(
+            name,
+            _num(t.trains, ",.1f"),
+            _num(t.wagons_per_train, ",.1f"),
+            _num(t.blocks_per_train, ",.2f"),
+            _num(t.load_factor, ".0%"),
+            _num(t.run_days, ",.2f"),
         )
     return table
 

@@ -276,7 +276,7 @@ def _check_references(network: Network, spec: ScenarioFile, where: Any) -> Itera
         for key, value in (("from", service.from_), ("to", service.to)):
             loc = ("services", i, key)
             try:
-                resolve_node(network, value, what=key)
+                resolve_node(network, value)
             except InputError as exc:
                 yield f"{where(loc)}{dotted(loc)}: {exc.problems[0]}"
         if service.departures is not None and spec.start is None:

@@ -223,6 +223,11 @@ class SingleTrack:
         self._turn()
 
 
+#: A priority after SimPy's NORMAL: an event that must see everything else happening at its
+#: time first (a departure, which takes every block that has arrived by then).
+LATE = NORMAL + 1
+
+
 class Wake(simpy.Event):
     """An event a process yields to sleep until an absolute time, as often as it likes.
 
@@ -239,13 +244,15 @@ class Wake(simpy.Event):
         self._value = None
         self._ok = True
 
-    def at(self, time: float) -> Wake:
-        """The event, scheduled to fire at ``time`` hours (not before now)."""
+    def at(self, time: float, priority: int = NORMAL) -> Wake:
+        """The event, scheduled to fire at ``time`` hours (not before now); with
+        :data:`LATE`, after every ordinary event of that time, those scheduled meanwhile
+        included."""
         env = self.env
         if time < env._now:
             raise ValueError(f"cannot wake at {time} h: it is {env._now} h already")
         self.callbacks = []
-        heappush(env._queue, (time, NORMAL, next(env._eid), self))
+        heappush(env._queue, (time, priority, next(env._eid), self))
         return self
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import simpy
 
-from corridorsim.sim.components import Condition
+from corridorsim.sim.components import LATE, Condition, Wake
 
 
 class Every:
@@ -149,14 +149,16 @@ class Departures:
                     self._depart()
             elif not self._cancelled_slot:
                 self._depart()  # woken because a full load is waiting
+            # The next slot comes after everything else at its time: a consignment arriving
+            # at the departure time makes the departure.
             if self.when_full and not self._cancelled_slot:
                 while self.waiting_wagons >= self._capacity_now() and not self.condition.closed:
                     self._depart()
                 self._full = env.event()
-                yield env.any_of([env.timeout(next_slot - env.now), self._full])
+                yield env.any_of([Wake(env).at(next_slot, LATE), self._full])
                 self._full = None
             else:
-                yield env.timeout(next_slot - env.now)
+                yield Wake(env).at(next_slot, LATE)
 
     def _depart(self) -> None:
         if self.condition.closed or not self.queue:
