@@ -156,13 +156,13 @@ def search_routes(
     with each better one.
     """
     from corridorsim.routing.graph import CostModel
-    from corridorsim.routing.sections import with_formation_waits
     from corridorsim.routing.search import (
         Router,
         check_open_links,
         links_that_would_connect,
         resolve_avoid,
     )
+    from corridorsim.routing.sections import with_formation_waits
 
     _finite(
         tonnes_per_wagon=tonnes_per_wagon,
