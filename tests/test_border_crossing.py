@@ -280,3 +280,40 @@ def test_a_consignment_re_planning_at_a_border_it_entered_by_meets_it_once(
     legs = [(leg.kind, leg.id) for leg in result.leg_rows()]
     assert legs.count(("facility", "B")) == 2  # the entry border and the yard, once each
     assert [i for k, i in legs if k == "link"] == ["A-B", "B-E", "E-D"]
+
+
+def test_a_consignment_re_planned_onto_a_crossing_meets_the_exit_border(
+    tmp_path: Path,
+) -> None:
+    """W - X (QA, exit border 5 h, a border station with no yard) - Y - D in QA, and X - Z
+    (QB) - D around. Y is closed with re-planning from 0.5 h, while the consignment runs W-X
+    on a domestic route: re-planned at X with the link next, it now leaves the country at X
+    and meets X's exit border first (4 + 5 + 2 + 2 h)."""
+    rail = {"mode": "rail", "gauge_mm": 1520, "speed_kmh": 50}
+    w = node("W", 40.0, 40.0, country="QA")
+    x = node("X", 40.5, 40.0, country="QA", kind="border",
+             facility={"type": "border", "applies": "exit", "dwell_h": 5})
+    y = node("Y", 41.0, 40.0, country="QA")
+    d = node("D", 41.5, 40.0, country="QA")
+    z = node("Z", 41.0, 40.5, country="QB")
+    features = [
+        w, x, y, d, z,
+        link("W-X", w, x, length_km=200, **rail),
+        link("X-Y", x, y, length_km=50, **rail),
+        link("Y-D", y, d, length_km=50, **rail),
+        link("X-Z", x, z, length_km=100, **rail),
+        link("Z-D", z, d, length_km=100, **rail),
+    ]
+    path = write_scenario(
+        tmp_path, features, horizon_days=5,
+        shipments=[{"id": "one", "cargo": "box", "origin": "W", "destination": "D",
+                    "wagons": 1, "depart_h": 0}],
+        disruptions=[{"target": "Y", "from_h": 0.5, "to_h": 100, "effect": "closed",
+                      "reroute": True}],
+    )
+    result = corridorsim.simulate(path)
+    (consignment,) = result.consignment_rows()
+    assert consignment.reroutes == 1
+    legs = [(leg.kind, leg.id) for leg in result.leg_rows()]
+    assert legs == [("link", "W-X"), ("facility", "X"), ("link", "X-Z"), ("link", "Z-D")]
+    assert consignment.transit_h == pytest.approx(4 + 5 + 2 + 2)

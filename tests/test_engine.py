@@ -231,6 +231,14 @@ def test_ferry_that_fits_sails_at_the_next_slot(tmp_path: Path) -> None:
     assert ferry_stats(rep).sailings == 1
 
 
+def test_a_consignment_arriving_at_the_sailing_time_makes_the_sailing(tmp_path: Path) -> None:
+    # At the port at 24 h, the time of the second slot: it sails then, not 24 h later.
+    scenario = load(tmp_path, ferry_features(capacity=10, every_h=24), horizon_days=10,
+                    shipments=[shipment("small", "A", "B", wagons=10, depart_h=23)])
+    leg = ferry_leg(one_run(scenario), 0)
+    assert (leg.arrive_h, leg.start_h, leg.wait_h) == (24.0, 24.0, 0.0)
+
+
 def test_depart_when_full_leaves_before_the_timetable(tmp_path: Path) -> None:
     # Sailings every 100 h. A full load (10 wagons) waits at 1 h: with depart_when_full the
     # ship leaves at once; without, it waits for the 100 h slot.

@@ -9,7 +9,7 @@ from itertools import count
 from typing import Any
 
 import simpy
-from simpy.events import NORMAL
+from simpy.events import NORMAL, EventPriority
 
 from corridorsim.network.calendar import OpeningCalendar
 from corridorsim.sim.records import FacilityStats
@@ -225,7 +225,7 @@ class SingleTrack:
 
 #: A priority after SimPy's NORMAL: an event that must see everything else happening at its
 #: time first (a departure, which takes every block that has arrived by then).
-LATE = NORMAL + 1
+LATE = EventPriority(NORMAL + 1)
 
 
 class Wake(simpy.Event):
@@ -244,7 +244,7 @@ class Wake(simpy.Event):
         self._value = None
         self._ok = True
 
-    def at(self, time: float, priority: int = NORMAL) -> Wake:
+    def at(self, time: float, priority: EventPriority = NORMAL) -> Wake:
         """The event, scheduled to fire at ``time`` hours (not before now); with
         :data:`LATE`, after every ordinary event of that time, those scheduled meanwhile
         included."""

@@ -18,7 +18,8 @@ import simpy
 
 from corridorsim.network.calendar import OpeningCalendar
 from corridorsim.network.model import Facility, Ferry, Network
-from corridorsim.routing.graph import CostModel, crosses
+from corridorsim.routing.carriers import mode_of
+from corridorsim.routing.graph import CostModel, crosses, facility_leg, is_border_at
 from corridorsim.routing.plan import plan_route
 from corridorsim.routing.route import Leg, Route
 from corridorsim.routing.sections import Section, service_sections, split_sections
@@ -783,7 +784,7 @@ class Engine:
             return None  # nowhere else to go: wait for the reopening
         new_steps = self.plan(key, route, shipment.wagons)
         if not ahead:
-            return new_steps
+            return self._exits_first(shipment, node_id, steps[:i], new_steps)
         # The new route starts here with the node's yards and, if it leaves the country
         # here, its exit borders; the entry borders the consignment arrived to (still ahead
         # on the old route) are not part of it, so they come first.
@@ -795,6 +796,33 @@ class Engine:
             if ahead_leg.type == "border" and self._entry_side(ahead_leg, steps, i):
                 pending.append(step)
         return (*pending, *new_steps) if pending else new_steps
+
+    def _exits_first(
+        self, shipment: ShipmentPlan, node_id: str, walked: Any, new_steps: Any
+    ) -> Any:
+        """``new_steps`` (planned from ``node_id`` with its borders taken as passed), led by
+        the node's exit borders if the new route leaves the country here and the
+        consignment, whose old route did not, has not met them."""
+        first = next((leg for leg in _legs_of(new_steps) if leg.kind == "link"), None)
+        if first is None or first.from_node != node_id:
+            return new_steps
+        link = self.network.links[first.id]
+        if not crosses(self.network, link, node_id, first.to_node):
+            return new_steps
+        met = {x.facility_index for x in _legs_of(walked) if is_border_at(x, node_id)}
+        cargo = shipment.cargo
+        cost = CostModel(cargo.tonnes_per_wagon, cargo.value_of_time_usd_per_tonne_day,
+                         shipment.wagons)
+        mode = mode_of(first.carrier)
+        exits = [
+            self._step(facility_leg(node_id, index, facility, first.carrier, cost))
+            for index, facility in enumerate(self.network.nodes[node_id].facility)
+            if facility.type == "border"
+            and facility.applies != "entry"
+            and facility.serves(mode)
+            and index not in met
+        ]
+        return (*exits, *new_steps) if exits else new_steps
 
     def _entry_side(self, leg: Leg, steps: Any, i: int) -> bool:
         """Whether border ``leg`` (ahead at step ``i``) processes the consignment on its way
