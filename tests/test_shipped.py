@@ -185,6 +185,21 @@ def test_the_middle_corridor_train_is_split_across_ferry_sailings() -> None:
     assert plan.wagons > scenario.network.links[ferry.id].ferry.capacity_wagons
 
 
+def test_the_grain_flows_share_block_trains_from_kandyagash_to_balajary() -> None:
+    scenario = corridorsim.load_scenario(ROOT / "scenarios" / "kz-wheat-block-trains.yaml")
+    armenia = scenario.shipment("grain-armenia").route
+    # One 06:00 departure a day: half a day's wait for it, on the link leaving Kandyagash.
+    (first,) = [leg for leg in armenia.legs if leg.kind == "link" and leg.wait_h]
+    assert (first.from_node, first.wait_h) == ("KZ-KANDYAGASH", 12.0)
+    result = corridorsim.simulate(scenario, replications=2)
+    (service,) = scenario.services
+    trains = result.trains[service.id]
+    blocks = sum(s.consignments for s in result.shipments.values()) / 2
+    assert 1.1 < trains.blocks_per_train and trains.trains < blocks
+    assert trains.wagons_per_train <= service.max_wagons
+    assert result.shipment("grain-armenia").wait_h_by_cause["formation"] > 5
+
+
 @pytest.mark.parametrize("path", STUDIES, ids=lambda p: p.stem)
 def test_shipped_studies_load(path: Path) -> None:
     study = load_study(path)
