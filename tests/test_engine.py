@@ -890,6 +890,8 @@ def random_links(draw: st.DrawFn, nodes: list[dict[str, Any]]) -> list[dict[str,
         extra: dict[str, Any] = {}
         if draw(st.integers(0, 3)) == 0:
             extra["capacity_per_day"] = draw(st.floats(1, 48))
+        if draw(st.integers(0, 3)) == 0:
+            extra["max_train_wagons"] = draw(st.integers(1, 60))
         links.append(rail(f"R{i}", nodes[i], nodes[i + 1], draw(st.floats(5, 300)),
                           draw(st.floats(20, 90)), **extra))
     pairs = st.tuples(st.integers(0, count - 1), st.integers(0, count - 1)).filter(
@@ -969,7 +971,30 @@ def random_scenarios(draw: st.DrawFn) -> tuple[list[dict[str, Any]], dict[str, A
     if draw(st.booleans()):
         scenario["start"] = draw(st.dates(min_value=dt.date(2020, 1, 1),
                                           max_value=dt.date(2030, 12, 31))).isoformat()
+    services = [draw(random_service(k, ids, "start" in scenario))
+                for k in range(draw(st.integers(0, 2)))]
+    if services:
+        scenario["services"] = services
     return [*nodes, *links], scenario
+
+
+@st.composite
+def random_service(draw: st.DrawFn, number: int, ids: list[str], calendar: bool
+                   ) -> dict[str, Any]:
+    """Trains between two random nodes, on an interval or (with a calendar) at times of day."""
+    a, b = draw(st.tuples(st.sampled_from(ids), st.sampled_from(ids)).filter(
+        lambda p: p[0] != p[1]))
+    service: dict[str, Any] = {"id": f"T{number}", "from": a, "to": b,
+                               "max_wagons": draw(st.integers(1, 80)),
+                               "depart_when_full": draw(st.booleans())}
+    if calendar and draw(st.booleans()):
+        hours = draw(st.lists(st.integers(0, 23), min_size=1, max_size=4, unique=True))
+        service["departures"] = [f"{h:02d}:{draw(st.integers(0, 59)):02d}" for h in hours]
+    else:
+        service["every_h"] = draw(st.floats(1, 72))
+        if draw(st.booleans()):
+            service["offset_h"] = draw(st.floats(0, 24))
+    return service
 
 
 @settings(max_examples=40, deadline=None,
