@@ -10,6 +10,7 @@ the bulk-service queue a service with Poisson block arrivals is.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -153,10 +154,11 @@ def test_a_train_keeps_the_line_headway_once_for_all_its_blocks(tmp_path: Path) 
 
 def test_routes_outside_a_service_section_run_on_their_own(tmp_path: Path) -> None:
     # A block to B does not reach Z: the service does not carry it.
-    rep = run(tmp_path, line(), [{**block("s1", 10), "destination": "B"}],
+    rep = run(tmp_path, line(), [{**block("s1", 10), "destination": "B"}, block("s2", 10, 2)],
               services=[service(every_h=24)])
-    (c,) = rep.consignment_records()
-    assert c.wait("formation") == 0 and not list(rep.train_records())
+    c, carried = rep.consignment_records()
+    assert c.wait("formation") == 0 and carried.wait("formation") > 0
+    assert [t.blocks for t in rep.train_records()] == [1]
     assert all(leg.kind != "formation" for leg in rep.leg_records(c.row))
 
 
@@ -292,6 +294,42 @@ def test_bad_services_are_named(tmp_path: Path, keys: dict[str, Any], message: s
                           services=[service(**keys)])
     with pytest.raises(InputError, match=message):
         load_scenario(path)
+
+
+def cli_error(path: Path) -> str:
+    from click.testing import CliRunner
+
+    from corridorsim.cli import main
+
+    result = CliRunner().invoke(main, ["run", str(path), "--quiet"])
+    assert result.exit_code == 2, result.output
+    (line_,) = result.output.strip().splitlines()
+    return line_
+
+
+def test_a_service_no_route_runs_in_is_an_error(tmp_path: Path) -> None:
+    # Z to Y is the wrong way round for a shipment from A to Z.
+    path = write_scenario(tmp_path, line(), shipments=[block("s1", 10)],
+                          services=[{**service(every_h=24), "from": "Z", "to": "Y"}])
+    assert re.fullmatch(
+        r".*scenario\.yaml:\d+: services\[0\]: no shipment's route runs from Z to Y in that "
+        r"order by rail: the service would carry nothing", cli_error(path))
+
+
+def test_a_block_too_long_for_the_trains_needs_a_yard_to_be_split(tmp_path: Path) -> None:
+    features = line()
+    features[2]["properties"]["facility"] = BORDER  # no yard at B
+    b_to_z = {"id": "bz", "from": "B", "to": "Z", "max_wagons": 20, "every_h": 24}
+    path = write_scenario(tmp_path, features, shipments=[block("s1", 30)], services=[b_to_z])
+    assert re.fullmatch(
+        r".*scenario\.yaml:\d+: services\[0\]\.max_wagons: trains of 20 wagons cannot take "
+        r"shipment s1's 30, and B has no yard to split its blocks at \(add a yard, or raise "
+        r"max_wagons\)", cli_error(path))
+    # At a yard (Y), or at the block's own origin, it is split.
+    for start in ("Y", "A"):
+        path = write_scenario(tmp_path, features, shipments=[block("s1", 30)],
+                              services=[{**b_to_z, "from": start}])
+        assert load_scenario(path).services[0].from_ == start
 
 
 def test_max_train_wagons_is_for_rail_links(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from corridorsim.routing.graph import CostModel
 from corridorsim.routing.plan import fixed_route_problems, plan_route
 from corridorsim.routing.route import Route
 from corridorsim.routing.search import Avoid, links_that_would_connect, resolve_avoid
-from corridorsim.routing.sections import with_formation_waits
+from corridorsim.routing.sections import service_sections, with_formation_waits
 from corridorsim.scenario.paths import apply_network_sets
 from corridorsim.scenario.schema import (
     MAX_DEPARTURES,
@@ -193,6 +193,9 @@ def build_scenario(
                 f"shipments[{i}]",
             )
         )
+    problems = list(_check_services(network, services, plans, where))
+    if problems:
+        raise InputError(problems)
     return Scenario(
         path=doc.path,
         spec=spec,
@@ -289,6 +292,48 @@ def _check_references(network: Network, spec: ScenarioFile, where: Any) -> Itera
         loc = ("disruptions", i, "target")
         if disruption.target not in network.nodes and disruption.target not in network.links:
             yield f"{where(loc)}{dotted(loc)}: no node or link '{disruption.target}'"
+
+
+def _check_services(
+    network: Network,
+    services: tuple[Service, ...],
+    plans: list[ShipmentPlan],
+    where: Any,
+) -> Iterator[str]:
+    """Each service carries some shipment (its ``from`` and ``to`` in that order on a route,
+    by rail in between), and a block longer than its trains is split only where a train can
+    be made up: at a yard, or at the block's own origin."""
+    carried: dict[int, list[tuple[ShipmentPlan, int]]] = {}
+    for plan in plans:
+        for section in service_sections(plan.route.legs, services):
+            assert section.service is not None
+            limits = [
+                network.links[leg.id].max_train_wagons
+                for leg in plan.route.legs[section.first : section.end]
+                if leg.kind == "link"
+            ]
+            capacity = min(
+                [services[section.service].max_wagons, *(x for x in limits if x is not None)]
+            )
+            carried.setdefault(section.service, []).append((plan, capacity))
+    for i, service in enumerate(services):
+        if i not in carried:
+            loc: PathKey = ("services", i)
+            yield (
+                f"{where(loc)}{dotted(loc)}: no shipment's route runs from {service.from_} "
+                f"to {service.to} in that order by rail: the service would carry nothing"
+            )
+            continue
+        yard = any(f.type == "yard" for f in network.nodes[service.from_].facility)
+        for plan, capacity in carried[i]:
+            if plan.wagons > capacity and not yard and plan.origin != service.from_:
+                loc = ("services", i, "max_wagons")
+                yield (
+                    f"{where(loc)}{dotted(loc)}: trains of {capacity} wagons cannot take "
+                    f"shipment {plan.id}'s {plan.wagons}, and {service.from_} has no yard "
+                    "to split its blocks at (add a yard, or raise max_wagons)"
+                )
+                break
 
 
 def _plan(
