@@ -979,6 +979,20 @@ def random_scenarios(draw: st.DrawFn) -> tuple[list[dict[str, Any]], dict[str, A
     return [*nodes, *links], scenario
 
 
+def load_random(directory: Path, features: list[dict[str, Any]], spec: dict[str, Any]
+                ) -> Scenario:
+    """Load a case of :func:`random_scenarios`, passing over those whose services carry
+    nothing (a service runs from a shipment's origin to its destination, but the route may
+    leave the rails on the way: a road, a ferry)."""
+    try:
+        return load(directory, features, **spec)
+    except InputError as exc:
+        assume("the service would carry nothing" not in str(exc))
+        # The generator keeps every pair connected by 1520 rail, so the only other way a valid
+        # scenario fails to load is a shipment with no route under its policy: not expected.
+        pytest.fail(f"a valid random scenario was rejected: {exc}")
+
+
 @st.composite
 def random_service(draw: st.DrawFn, number: int, ends: list[tuple[str, str]], calendar: bool
                    ) -> dict[str, Any]:
@@ -1005,15 +1019,7 @@ def test_random_scenarios_conserve_wagons_and_never_raise(
     tmp_path: Path, case: tuple[list[dict[str, Any]], dict[str, Any]]
 ) -> None:
     features, spec = case
-    try:
-        scenario = load(tmp_path, features, **spec)
-    except InputError as exc:
-        # A service runs from a shipment's origin to its destination, but the route may leave
-        # the rails on the way (a road, a ferry): the service then carries nothing, an error.
-        assume("the service would carry nothing" not in str(exc))
-        # The generator keeps every pair connected by 1520 rail, so the only other way a valid
-        # scenario fails to load is a shipment with no route under its policy: not expected.
-        pytest.fail(f"a valid random scenario was rejected: {exc}")
+    scenario = load_random(tmp_path, features, spec)
     result = simulate(scenario, replications=2, seed=spec["seed"])
     for rep in result.replications:
         check_invariants(scenario, rep)

@@ -21,7 +21,7 @@ from corridorsim.sim.engine import Engine, ReplicationResult
 from corridorsim.sim.records import CHUNK, LegBuffer
 from netgen import link, node
 from scenariogen import write_scenario
-from test_engine import random_scenarios
+from test_engine import load_random, random_scenarios
 
 # --------------------------------------------------------------------------------------------
 # Wake: an event at an absolute time
@@ -180,11 +180,12 @@ def test_a_node_a_disruption_slows_down_keeps_its_resource(tmp_path: Path) -> No
     _assert_same_records(engine.run(), _run(scenario, resources_everywhere=True))
 
 
-def test_a_fixed_dwell_keeps_the_resource_and_its_order_at_equal_times(tmp_path: Path) -> None:
+def test_a_fixed_dwell_keeps_the_resource_and_makes_the_sailing_at_its_end(
+    tmp_path: Path,
+) -> None:
     # 22 h of rail, 2 h at the port: the dwell ends at 24 h, on a sailing of the two-hourly
-    # ferry. The resource path schedules that end after the ferry's own 24 h event (set at
-    # 22 h, while the port's request waits to be processed), so the consignment misses the
-    # sailing and takes the 26 h one; an end scheduled on arrival would catch the 24 h one.
+    # ferry. A fixed dwell keeps the resource path (an end at the time of another event);
+    # the sailing comes after everything else at its time, so the consignment makes it.
     a, d = node("A", 40.0, 40.0), node("D", 42.5, 40.0)
     port = {"type": "port", "servers": 1, "dwell_h": 2}
     p = node("P", 41.0, 40.0, kind="port", facility=port)
@@ -199,7 +200,7 @@ def test_a_fixed_dwell_keeps_the_resource_and_its_order_at_equal_times(tmp_path:
     kinds = {step[2].id: step[0] for step in engine.plan("s", scenario.shipments[0].route)}
     assert kinds["P"] == kinds["Q"] == engine_module._FACILITY
     legs = {leg.id: leg for leg in engine.run().leg_records()}
-    assert (legs["P"].end_h, legs["P-Q"].start_h) == (24.0, 26.0)
+    assert (legs["P"].end_h, legs["P-Q"].start_h) == (24.0, 24.0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -245,5 +246,5 @@ def test_random_scenarios_record_the_same_on_either_path(
     tmp_path: Path, case: tuple[list[dict[str, Any]], dict[str, Any]]
 ) -> None:
     features, spec = case
-    scenario = load_scenario(write_scenario(tmp_path, features, **spec))
+    scenario = load_random(tmp_path, features, spec)
     _assert_same_records(_run(scenario), _run(scenario, resources_everywhere=True))

@@ -25,7 +25,7 @@ from corridorsim.sim.engine import Engine, ReplicationResult
 from corridorsim.sim.records import FacilityTotals
 from netgen import node
 from scenariogen import write_scenario
-from test_engine import rail, random_scenarios, shipment
+from test_engine import load_random, rail, random_scenarios, shipment
 from test_engine_fifo import assert_same_facilities
 
 
@@ -187,7 +187,7 @@ def test_random_scenarios_keep_the_window_bounds(
 ) -> None:
     features, spec = case
     spec = {**spec, "warmup_days": spec["horizon_days"] * share}
-    scenario = load_scenario(write_scenario(tmp_path, features, **spec))
+    scenario = load_random(tmp_path, features, spec)
     window = scenario.horizon_h - scenario.warmup_h
     engine = Engine(scenario, 0)
     fast = engine.run()

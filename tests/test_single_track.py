@@ -30,7 +30,7 @@ from corridorsim.sim.engine import Engine
 from corridorsim.sim.records import LegRecord
 from netgen import collection, link, node
 from scenariogen import write_scenario
-from test_engine import check_invariants, check_summary, random_scenarios
+from test_engine import check_invariants, check_summary, load_random, random_scenarios
 
 #: 500 km at 50 km/h: 10 h on the link.
 RUN_H = 10.0
@@ -321,7 +321,7 @@ def test_random_scenarios_with_single_track_links_keep_the_invariants(
         if properties.get("mode") in ("rail", "road"):
             properties["tracks"] = 1
     with tempfile.TemporaryDirectory() as directory:
-        scenario = load_scenario(write_scenario(Path(directory), features, **spec))
+        scenario = load_random(Path(directory), features, spec)
         result = simulate(scenario, replications=2, seed=spec["seed"])
     for rep in result.replications:
         check_invariants(scenario, rep)
