@@ -326,8 +326,8 @@ class Engine:
         must be continuous: the visit's end is then put on the event queue earlier than a
         SimPy resource would put it, which can only matter when another event falls due at
         exactly the same time (a fixed dwell ending as another consignment reaches the next
-        facility, which then serves one of the two first); so
-        must its per-wagon dwell, when it has one.
+        facility, which then serves one of the two first); so must its per-wagon dwell, when
+        it has one.
         """
         facility = self.network.nodes[leg.id].facility[leg.facility_index]
         per_wagon = facility.dwell_per_wagon_h
