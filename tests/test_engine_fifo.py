@@ -220,7 +220,8 @@ def test_leg_buffer_moves_rows_into_typed_columns_in_chunks() -> None:
     assert list(columns) == list(LegBuffer.FIELDS)
     assert {name: c.dtype.char for name, c in columns.items()} == {
         "consignment": "l", "seq": "l", "label": "l", "arrive": "d", "start": "d", "end": "d",
-        "wait": "d", "cause": "b", "cost_usd": "d", "co2_kg": "d",
+        "wait": "d", "cause": "b", "cost_usd": "d", "co2_kg": "d", "hire_usd": "d",
+        "demurrage_usd": "d",
     }
     np.testing.assert_array_equal(columns["consignment"], np.arange(n))
     np.testing.assert_array_equal(columns["cause"], np.arange(n) % 3 - 1)

@@ -225,7 +225,8 @@ def test_leg_and_route_dicts_carry_the_stable_keys(hand_network: Network) -> Non
     assert [leg["kind"] for leg in out["legs"]] == ["link", "facility", "link", "facility", "link"]
     assert out["legs"][0] == {"kind": "link", "id": "A-B", "type": "rail", "carrier": "rail-1520",
                               "from": "A", "to": "B", "km": 100, "hours": 2, "run_h": 2,
-                              "wait_h": 0, "usd_per_wagon": 100, "co2_kg_per_tonne": 2.5}
+                              "wait_h": 0, "usd_per_wagon": 100, "time_usd_per_wagon": 0,
+                              "co2_kg_per_tonne": 2.5}
 
 
 # --------------------------------------------------------------------------------------------

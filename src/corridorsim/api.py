@@ -108,12 +108,29 @@ class RouteSearch:
 
     def document(self) -> dict[str, Any]:
         """The ``routes --json`` document (stable keys, see the README)."""
+        from corridorsim.routing.costs import usd_per_tonne_by_category, usd_per_tonne_by_country
+
         return {
             "from": self.origin,
             "to": self.destination,
             "policy": self.by,
-            "routes": [r.to_dict(rank) for rank, r in enumerate(self.routes, 1)],
+            "routes": [
+                {
+                    **r.to_dict(rank),
+                    "usd_per_tonne_by_category": _rounded(
+                        usd_per_tonne_by_category(self.network, r)
+                    ),
+                    "usd_per_tonne_by_country": _rounded(
+                        usd_per_tonne_by_country(self.network, r)
+                    ),
+                }
+                for rank, r in enumerate(self.routes, 1)
+            ],
         }
+
+
+def _rounded(values: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 3) for k, v in values.items()}
 
 
 def _finite(**values: float | None) -> None:

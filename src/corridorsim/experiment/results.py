@@ -33,6 +33,9 @@ TOP_WAITS = 5
 WAIT_CAUSES = CAUSES
 #: The parts of a door-to-door time: moving, being processed, waiting.
 TIME_PARTS = ("running", "processing", "waiting")
+#: What a consignment's cost is made of (DESIGN §16: a ferry link's tariff is ``ferry``,
+#: facility fees per wagon and per tonne are ``facility_fees``).
+COST_CATEGORIES = ("tariff", "facility_fees", "ferry", "wagon_hire", "demurrage")
 
 
 class TopWait(NamedTuple):
@@ -131,6 +134,13 @@ class ShipmentResult:
     suggested_warmup_days: float | None = None
     #: Transit against departure time, per replication, tested across replications.
     trend: Trend | None = None
+    #: Mean USD per tonne by cost category (:data:`COST_CATEGORIES`) and by country: each
+    #: the mean over replications, as ``usd_per_tonne`` is, so each adds up to its mean.
+    usd_per_tonne_by_category: Mapping[str, float] | None = None
+    usd_per_tonne_by_country: Mapping[str, float] | None = None
+    #: With the cargo's ``units_per_wagon``: USD per unit (a TEU, a FEU ...) and the unit.
+    usd_per_unit: Estimate | None = None
+    unit: str | None = None
 
     @property
     def in_transit(self) -> int:
@@ -142,6 +152,13 @@ class ShipmentResult:
         return {
             "transit_days": self.transit_days.to_dict(),
             "usd_per_tonne": self.usd_per_tonne.to_dict(),
+            **(
+                {"usd_per_unit": self.usd_per_unit.to_dict(), "unit": self.unit}
+                if self.usd_per_unit is not None
+                else {}
+            ),
+            "usd_per_tonne_by_category": dict(self.usd_per_tonne_by_category or {}),
+            "usd_per_tonne_by_country": dict(self.usd_per_tonne_by_country or {}),
             "co2_kg_per_tonne": self.co2_kg_per_tonne.to_dict(),
             "target_days": self.target_days,
             "p_within_target": self.p_within_target,
@@ -187,6 +204,47 @@ class TrainResult:
         }
 
 
+@dataclass(frozen=True)
+class FleetResult:
+    """One fleet over the measured window, all replications: its wagons' trips home to home
+    and the empty returns."""
+
+    id: str
+    wagons: int
+    #: Trips completed (back home) per replication, of those leaving home in the window.
+    trips: float
+    #: Days from leaving home to being back, over completed trips: mean and 90th percentile.
+    turnaround_days_mean: float
+    turnaround_days_p90: float
+    #: Share of the fleet's wagon-hours away from home in the window.
+    utilisation: float
+    #: The empty returns completed: mean days, USD and kg CO2 per wagon.
+    empty_days: float
+    empty_usd_per_wagon: float
+    empty_co2_kg_per_wagon: float
+
+    def fleet_dict(self) -> dict[str, Any]:
+        """The fleet's block of ``summary.json``."""
+        return {
+            "wagons": self.wagons,
+            "trips": self.trips,
+            "turnaround_days": {
+                "mean": self.turnaround_days_mean,
+                "p90": self.turnaround_days_p90,
+            },
+            "utilisation": self.utilisation,
+        }
+
+    def empties_dict(self) -> dict[str, Any]:
+        """The fleet's block of ``empties`` in ``summary.json``."""
+        return {
+            "returns": self.trips,
+            "transit_days": self.empty_days,
+            "usd_per_wagon": self.empty_usd_per_wagon,
+            "co2_kg_per_wagon": self.empty_co2_kg_per_wagon,
+        }
+
+
 @dataclass(frozen=True, eq=False)
 class SimulationResult:
     """The replications of one scenario and everything computed from them."""
@@ -215,6 +273,56 @@ class SimulationResult:
     def shipment(self, shipment_id: str) -> ShipmentResult:
         """The results of one shipment (KeyError if the scenario has no such shipment)."""
         return self.shipments[shipment_id]
+
+    @cached_property
+    def fleets(self) -> Mapping[str, FleetResult]:
+        """Per fleet id: its trips leaving home in the measured window and their empty
+        returns."""
+        scenario = self.scenario
+        warmup_h, horizon_h = scenario.warmup_h, scenario.horizon_h
+        window_h = horizon_h - warmup_h
+        n = max(len(self.replications), 1)
+        out = {}
+        for j, fleet in enumerate(scenario.spec.fleets):
+            turnaround, away_h, empty_days, empty_usd, empty_co2 = [], 0.0, [], [], []
+            trips = 0
+            for rep in self.replications:
+                cycles, empties = rep.fleet_cycles, rep.empties
+                if cycles is None or empties is None:
+                    continue
+                mine = cycles["fleet"] == j
+                left, home, wagons = cycles["left_h"], cycles["home_h"], cycles["wagons"]
+                # Wagon-hours away from home inside [warm-up, horizon].
+                lo = np.maximum(left[mine], warmup_h)
+                hi = np.minimum(np.where(np.isnan(home[mine]), horizon_h, home[mine]), horizon_h)
+                away_h += float((np.clip(hi - lo, 0, None) * wagons[mine]).sum())
+                done = mine & (left >= warmup_h) & ~np.isnan(home)
+                trips += int(done.sum())
+                turnaround.extend(((home[done] - left[done]) / 24).tolist())
+                back = done & ~np.isnan(empties["arrive"])
+                empty_days.extend(
+                    ((empties["arrive"][back] - empties["depart"][back]) / 24).tolist()
+                )
+                empty_usd.extend((empties["cost_usd"][back] / empties["wagons"][back]).tolist())
+                empty_co2.extend((empties["co2_kg"][back] / empties["wagons"][back]).tolist())
+
+            def mean(values: list[float]) -> float:
+                return float(np.mean(values)) if values else math.nan
+
+            out[fleet.id] = FleetResult(
+                id=fleet.id,
+                wagons=fleet.wagons,
+                trips=trips / n,
+                turnaround_days_mean=mean(turnaround),
+                turnaround_days_p90=(
+                    float(np.percentile(turnaround, 90)) if turnaround else math.nan
+                ),
+                utilisation=away_h / (fleet.wagons * window_h * n),
+                empty_days=mean(empty_days),
+                empty_usd_per_wagon=mean(empty_usd),
+                empty_co2_kg_per_wagon=mean(empty_co2),
+            )
+        return out
 
     @cached_property
     def trains(self) -> Mapping[str, TrainResult]:
@@ -261,6 +369,14 @@ class SimulationResult:
                 **(
                     {"trains": {name: t.to_dict() for name, t in self.trains.items()}}
                     if self.trains
+                    else {}
+                ),
+                **(
+                    {
+                        "fleets": {k: f.fleet_dict() for k, f in self.fleets.items()},
+                        "empties": {k: f.empties_dict() for k, f in self.fleets.items()},
+                    }
+                    if self.fleets
                     else {}
                 ),
                 "warnings": list(self.warnings),
@@ -363,12 +479,67 @@ def _consignment_row(record: Any, plan: ShipmentPlan, replication: int) -> Consi
     )
 
 
+def _cost_parts(
+    result: SimulationResult,
+    rep: ReplicationResult,
+    done: np.ndarray,
+    mine: np.ndarray,
+    tonnes: np.ndarray,
+) -> tuple[np.ndarray, dict[str, float]]:
+    """Mean USD per tonne of the consignments in rows ``done`` (their legs: ``mine``) by cost
+    category and by country: each leg's charges go to its link's or facility's category, its
+    hire and demurrage to theirs, and the whole leg to the country of its label."""
+    network = result.scenario.network
+    legs = rep.legs
+    rows = legs["consignment"][mine]
+    labels = legs["label"][mine]
+    cost = legs["cost_usd"][mine]
+    hire = legs["hire_usd"][mine]
+    demurrage = legs["demurrage_usd"][mine]
+    charges = cost - hire - demurrage
+    category = np.array([_category(network, text) for text in rep.labels], dtype=int)[labels]
+    # Per consignment, as rows of ``done``: positions of each leg's consignment there.
+    at = np.searchsorted(done, rows)
+    n = done.size
+
+    def per_tonne(weights: np.ndarray) -> float:
+        return float((np.bincount(at, weights=weights, minlength=n) / tonnes).mean())
+
+    parts = np.array(
+        [
+            per_tonne(np.where(category == 0, charges, 0.0)),
+            per_tonne(np.where(category == 1, charges, 0.0)),
+            per_tonne(np.where(category == 2, charges, 0.0)),
+            per_tonne(hire),
+            per_tonne(demurrage),
+        ]
+    )
+    countries = np.array(rep.label_countries, dtype=object)[labels]
+    by_country = {
+        str(country): per_tonne(np.where(countries == country, cost, 0.0))
+        for country in sorted(set(countries.tolist()))
+    }
+    return parts, by_country
+
+
+def _category(network: Any, label: str) -> int:
+    """The cost category of a label's charges: 0 tariff, 1 facility fees, 2 ferry."""
+    kind, _, place = label.partition(":")
+    if kind == "facility":
+        return 1
+    if kind == "link" and network.links[place].ferry is not None:
+        return 2
+    return 0  # links; a formation leg charges nothing
+
+
 def _shipment_result(result: SimulationResult, index: int, plan: ShipmentPlan) -> ShipmentResult:
     """Every KPI of one shipment, from one pass over the replications' columns."""
     target_days = result.scenario.target_days(plan.id)
     warmup_h = result.scenario.warmup_h
     n_reps = len(result.replications)
     rep_transit, rep_usd, rep_co2 = (np.full(n_reps, np.nan) for _ in range(3))
+    rep_by_category = np.full((len(COST_CATEGORIES), n_reps), np.nan)
+    rep_by_country: list[dict[str, float] | None] = [None] * n_reps
     pooled_transit: list[np.ndarray] = []
     pooled_usd: list[np.ndarray] = []
     pooled_co2: list[np.ndarray] = []
@@ -409,6 +580,9 @@ def _shipment_result(result: SimulationResult, index: int, plan: ShipmentPlan) -
             waits_by_cause += c["waits"][done].sum(axis=0)
             legs = rep.legs
             mine = np.isin(legs["consignment"], done)
+            rep_by_category[:, j], rep_by_country[j] = _cost_parts(
+                result, rep, done, mine, c["tonnes"][done]
+            )
             mask = mine & (legs["wait"] > 0)
             by_label = np.bincount(
                 legs["label"][mask], weights=legs["wait"][mask], minlength=len(rep.labels)
@@ -436,10 +610,35 @@ def _shipment_result(result: SimulationResult, index: int, plan: ShipmentPlan) -
     p_within: float | None = None
     if target_days is not None:
         p_within = within / judged if judged else math.nan
+    countries = sorted({k for parts in rep_by_country if parts for k in parts})
+    by_country = {
+        country: mean_ci(
+            np.array([parts.get(country, 0.0) for parts in rep_by_country if parts is not None])
+        )[0]
+        for country in countries
+    }
+    by_category = {
+        category: mean_ci(values[~np.isnan(values)])[0]
+        for category, values in zip(COST_CATEGORIES, rep_by_category, strict=True)
+    }
+    cargo = plan.cargo
+    per_unit = (
+        None
+        if cargo.units_per_wagon is None
+        else cargo.tonnes_per_wagon / cargo.units_per_wagon
+    )
     return ShipmentResult(
         id=plan.id,
         transit_days=Estimate.of(rep_transit, pool(pooled_transit)),
         usd_per_tonne=Estimate.of(rep_usd, pool(pooled_usd)),
+        usd_per_tonne_by_category=by_category,
+        usd_per_tonne_by_country=by_country,
+        usd_per_unit=(
+            None
+            if per_unit is None
+            else Estimate.of(rep_usd * per_unit, pool(pooled_usd) * per_unit)
+        ),
+        unit=cargo.unit,
         co2_kg_per_tonne=Estimate.of(rep_co2, pool(pooled_co2)),
         target_days=target_days,
         p_within_target=p_within,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, get_args
@@ -66,6 +67,18 @@ Probability = Annotated[Real, Field(ge=0, lt=1)]
 #: six minutes, and a smaller gap would fill a run with millions of sailings.
 MIN_FERRY_EVERY_H = 0.1
 
+#: The length of a wagon when its cargo gives none (``wagon_length_m``): about the length
+#: over couplers of a four-axle 1520 mm freight wagon (a grain hopper is 14.72 m).
+WAGON_LENGTH_M = 14.7
+#: The length a truck takes on a ferry: the EU maximum for an articulated vehicle, 16.5 m
+#: (Directive 96/53/EC).
+TRUCK_LENGTH_M = 16.5
+
+#: Slack when timetable hours are compared: a ship due back at 20 + 4 h makes the 24 h slot.
+_EPS_H = 1e-9
+#: Slack when lane metres are divided: 44.1 m takes three 14.7 m wagons, whatever the rounding.
+_EPS_M = 1e-9
+
 
 def _iso_date(value: Any) -> Any:
     # Only an ISO date (2025-11-07) or a date already read, not the numbers pydantic would
@@ -109,8 +122,19 @@ class Facility(FrozenModel):
     #: Which crossings of the node's country boundary a border processes: consignments
     #: entering the country here, leaving it here, or either (once, on entry, if both).
     applies: Applies = "both"
+    #: Demurrage: each wagon pays ``demurrage_usd_per_wagon_day`` for its time here (queue
+    #: and dwell) beyond ``free_time_h``.
+    free_time_h: NonNegativeFloat = 0.0
+    demurrage_usd_per_wagon_day: NonNegativeFloat = 0.0
     source: Source | None = None
     note: str | None = None
+
+    def demurrage_usd(self, wagons: float, hours: float) -> float:
+        """Demurrage of ``wagons`` wagons that spent ``hours`` here (queue and dwell)."""
+        over_h = hours - self.free_time_h
+        if over_h <= 0 or not self.demurrage_usd_per_wagon_day:
+            return 0.0
+        return wagons * self.demurrage_usd_per_wagon_day * over_h / 24
 
     @model_validator(mode="after")
     def _applies_only_at_borders(self) -> Facility:
@@ -175,32 +199,54 @@ class Facility(FrozenModel):
 
 
 class Tariff(FrozenModel):
-    """What running on a link costs: per wagon-km, per tonne-km and a fixed charge per wagon."""
+    """What running on a link costs: per wagon-km, per tonne-km, a fixed charge per wagon and,
+    on ferry links, a charge per running metre of wagon (``usd_per_metre``)."""
 
     usd_per_wagon_km: NonNegativeFloat = 0.0
     usd_per_tonne_km: NonNegativeFloat = 0.0
     usd_per_wagon: NonNegativeFloat = 0.0
+    #: USD per running metre of wagon per passage, as ferry lines publish their rates (ASCO):
+    #: a wagon pays this times its cargo's ``wagon_length_m``. Ferry links only.
+    usd_per_metre: NonNegativeFloat = 0.0
     source: Source | None = None
     note: str | None = None
 
-    def cost_usd(self, km: float, wagons: float, tonnes: float) -> float:
-        """The charge for ``wagons`` wagons carrying ``tonnes`` tonnes over ``km`` km."""
-        return (
+    def cost_usd(
+        self, km: float, wagons: float, tonnes: float, wagon_length_m: float = WAGON_LENGTH_M
+    ) -> float:
+        """The charge for ``wagons`` wagons, each ``wagon_length_m`` long, carrying ``tonnes``
+        tonnes over ``km`` km."""
+        usd = (
             self.usd_per_wagon_km * km * wagons
             + self.usd_per_tonne_km * km * tonnes
             + self.usd_per_wagon * wagons
         )
+        if self.usd_per_metre:
+            # Only added when charged, so a tariff without it sums exactly as before.
+            usd += self.usd_per_metre * wagon_length_m * wagons
+        return usd
 
 
 class Ferry(FrozenModel):
     """A ferry (or liner) service on a link: sailings every ``every_h`` hours, or when full."""
 
-    capacity_wagons: Whole = Field(ge=1)
+    #: Wagons per sailing; optional when ``capacity_m`` gives the space in lane metres.
+    capacity_wagons: Whole | None = Field(None, ge=1)
+    #: Lane metres per sailing: used instead of ``capacity_wagons`` when given. A sailing
+    #: takes the waiting wagons, first come first served, as long as their lengths (their
+    #: cargo's ``wagon_length_m``) fit.
+    capacity_m: PositiveFloat | None = None
     sailing_h: Duration
     every_h: Annotated[Real, Field(ge=MIN_FERRY_EVERY_H)]
     depart_when_full: bool = False
     cancel_prob: Probability | tuple[Probability, ...] = 0.0
     carries: tuple[Literal["rail", "road"], ...] = Field(("rail", "road"), min_length=1)
+    #: How many ships serve the line (None: a sailing at every slot, as many ships as that
+    #: takes). With vessels a ship sails from the end where it is, and is next available at
+    #: the other end after its sailing time and ``turnaround_h``.
+    vessels: Whole | None = Field(None, ge=1)
+    #: Port time between a ship's arrival and its next departure (with ``vessels`` only).
+    turnaround_h: NonNegativeFloat = 0.0
     source: Source | None = None
     note: str | None = None
 
@@ -211,6 +257,28 @@ class Ferry(FrozenModel):
                 f"cancel_prob needs one number or 12 monthly values (got {len(self.cancel_prob)})"
             )
         return self
+
+    @model_validator(mode="after")
+    def _capacity_and_ships(self) -> Ferry:
+        if self.capacity_wagons is None and self.capacity_m is None:
+            raise ValueError(
+                "a ferry needs its capacity: capacity_wagons (wagons per sailing) or "
+                "capacity_m (lane metres per sailing)"
+            )
+        if "turnaround_h" in self.model_fields_set and self.vessels is None:
+            raise ValueError(
+                "turnaround_h is the port time of a ship between sailings: it needs vessels "
+                "(how many ships serve the line)"
+            )
+        return self
+
+    def wagons_per_sailing(self, wagon_length_m: float = WAGON_LENGTH_M) -> int:
+        """How many wagons of ``wagon_length_m`` one sailing takes: ``capacity_wagons``, or
+        floor(``capacity_m`` / ``wagon_length_m``) when the capacity is in lane metres."""
+        if self.capacity_m is None:
+            assert self.capacity_wagons is not None
+            return self.capacity_wagons
+        return math.floor(self.capacity_m / wagon_length_m + _EPS_M)
 
     def cancel_prob_in_month(self, month: int) -> float:
         """Probability that a sailing is cancelled in ``month`` (1 = January)."""
@@ -225,15 +293,39 @@ class Ferry(FrozenModel):
             return sum(self.cancel_prob) / 12
         return self.cancel_prob
 
+    def departure_interval_h(self) -> float:
+        """Mean hours between departures from one end of the line.
+
+        Without ``vessels``: ``every_h`` (a sailing at every slot). With n vessels, timetable
+        ``every_h`` = e, mean sailing time s and turnaround t: a ship that arrives is ready
+        again s + t after it left and sails at the next slot, so each leg takes
+        L = ceil((s + t) / e) x e hours and a ship leaves a given end every 2L hours. With the
+        n ships alternating ends that end sees a departure every max(e, 2L / n) hours. (On a
+        one-way line the ship's empty return is not tied to the slots, so this is an upper
+        bound there.)
+        """
+        every_h = self.every_h
+        if self.vessels is None:
+            return every_h
+        legs = math.ceil((self.sailing_h.mean() + self.turnaround_h) / every_h - _EPS_H)
+        cycle_h = 2 * max(legs, 1) * every_h
+        return max(every_h, cycle_h / self.vessels)
+
     def expected_wait_h(self) -> float:
         """Expected wait for a sailing, arriving at a random time, with nothing else on board.
 
         Half an interval to the next departure, plus one interval per cancelled sailing: with
         independent cancellations of probability p the number cancelled is geometric, p/(1-p)
         on average. Departures of full ships come from congestion and are left to the engine.
+        The interval is ``every_h`` without ``vessels``; with them it is
+        :meth:`departure_interval_h` (a port sees a departure only when a ship is back):
+        I / 2 + I x p / (1 - p).
         """
         p = self.mean_cancel_prob
-        return self.every_h / 2 + self.every_h * p / (1 - p)
+        if self.vessels is None:
+            return self.every_h / 2 + self.every_h * p / (1 - p)
+        interval_h = self.departure_interval_h()
+        return interval_h / 2 + interval_h * p / (1 - p)
 
 
 class Node(FrozenModel):
@@ -304,6 +396,10 @@ class Link(FrozenModel):
             )
         if self.mode in ("rail", "road") and self.ferry is not None:
             raise ValueError(f"a {self.mode} link cannot have a ferry block")
+        if self.mode != "ferry" and self.tariff.usd_per_metre:
+            raise ValueError(
+                f"tariff.usd_per_metre is only for ferry links, this one is {self.mode}"
+            )
         if self.mode == "ferry" and self.speed_kmh is not None:
             raise ValueError("a ferry link's time at sea is ferry.sailing_h, not speed_kmh")
         if self.mode == "ferry" and self.delay_h is not None:

@@ -22,6 +22,7 @@ CAUSE_COLOURS = {
     "headway": "#dd8452",
     "disruption": "#c44e52",
     "formation": "#8172b3",
+    "fleet": "#937860",
     "running": "#d9d9d9",
     "processing": "#a6a6a6",
 }
@@ -31,6 +32,7 @@ CAUSE_LABELS = {
     "headway": "line headway",
     "disruption": "disruption",
     "formation": "train formation",
+    "fleet": "waiting for wagons (fleet)",
     "running": "running (on links, at sea)",
     "processing": "processing (borders, ports, yards)",
 }

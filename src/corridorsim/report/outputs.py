@@ -47,13 +47,16 @@ def json_text(document: Any) -> str:
 
 
 def csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
-    """CSV text of ``rows`` (the columns of the first row, or ``columns``); a header alone
-    when there are no rows and ``columns`` are given."""
+    """CSV text of ``rows`` (the columns of the first row, or ``columns``: then only those);
+    a header alone when there are no rows and ``columns`` are given."""
     buffer = io.StringIO()
     writer: csv.DictWriter[str] | None = None
     for row in rows:
         if writer is None:
-            writer = csv.DictWriter(buffer, fieldnames=list(columns or row), lineterminator="\n")
+            writer = csv.DictWriter(
+                buffer, fieldnames=list(columns or row), lineterminator="\n",
+                extrasaction="ignore",
+            )
             writer.writeheader()
         writer.writerow({k: _cell(v) for k, v in row.items()})
     if writer is None and columns:

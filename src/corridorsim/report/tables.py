@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from corridorsim.network.model import Network
+from corridorsim.routing.costs import usd_per_tonne_by_category, usd_per_tonne_by_country
 from corridorsim.routing.route import Route
 
 if TYPE_CHECKING:
@@ -116,9 +117,23 @@ def route_legs(route: Route, rank: int, network: Network) -> Table:
             km,
             f"{leg.run_h:,.1f}",
             f"{leg.wait_h:,.1f}" if leg.wait_h else "",
-            _money(leg.usd_per_wagon),
+            _money(leg.total_usd_per_wagon),
         )
+    table.caption = cost_caption(
+        usd_per_tonne_by_category(network, route), usd_per_tonne_by_country(network, route)
+    )
+    table.caption_justify = "left"
     return table
+
+
+def cost_caption(by_category: Mapping[str, float], by_country: Mapping[str, float]) -> str:
+    """``USD/t: tariff 81.31, facility fees 13.37; by country: AZ 20.99, ...`` (zeros left
+    out)."""
+    categories = ", ".join(
+        f"{k.replace('_', ' ')} {v:,.2f}" for k, v in by_category.items() if v
+    )
+    countries = ", ".join(f"{k} {v:,.2f}" for k, v in by_country.items() if v)
+    return f"USD/t: {categories or '0'}; by country: {countries or '0'}"
 
 
 def print_routes(console: Console, routes: Sequence[Route], network: Network) -> None:
@@ -254,6 +269,7 @@ def run_tables(result: SimulationResult) -> Group:
         "headway",
         "disruption",
         "formation",
+        "fleet",
     ):
         waits.add_column(header, **_column_style(header, ids))
     most: list[str] = []
@@ -286,11 +302,12 @@ def run_tables(result: SimulationResult) -> Group:
             _num(w["headway"]),
             _num(w["disruption"]),
             _num(w["formation"]),
+            _num(w["fleet"]),
         )
     if most:
         waits.caption = "most waiting at (hours per consignment): " + "; ".join(most)
         waits.caption_justify = "left"
-    parts: list[Any] = [head, waits, facility_table(result)]
+    parts: list[Any] = [head, waits, cost_table(result), facility_table(result)]
     if result.trains:
         parts.append(train_table(result))
     return Group(*parts)
@@ -322,6 +339,29 @@ def facility_table(result: SimulationResult) -> Table:
             _with_ci(f.mean_wait_h, f.mean_wait_h_ci95_lo, f.mean_wait_h_ci95_hi, ",.1f"),
             _num(f.served_per_replication, ",.1f"),
         )
+    return table
+
+
+def cost_table(result: SimulationResult) -> Table:
+    """Mean USD per tonne by cost category, and the countries it is paid in."""
+    table = Table(title="What it costs (mean USD per tonne)", title_justify="left")
+    headers = ("shipment", "tariff", "facility fees", "ferry", "wagon hire", "demurrage",
+               "total")
+    for header in headers:
+        table.add_column(header, justify="left" if header == "shipment" else "right")
+    countries = []
+    for shipment_id, s in result.shipments.items():
+        parts = s.usd_per_tonne_by_category or {}
+        table.add_row(shipment_id, *(_num(v, ",.2f") for v in parts.values()),
+                      _num(s.usd_per_tonne.mean, ",.2f"))
+        paid = ", ".join(
+            f"{k} {v:,.2f}" for k, v in (s.usd_per_tonne_by_country or {}).items() if v
+        )
+        if paid:
+            countries.append(f"{shipment_id}: {paid}")
+    if countries:
+        table.caption = "by country: " + "; ".join(countries)
+        table.caption_justify = "left"
     return table
 
 

@@ -26,6 +26,11 @@ def mode_of(carrier: str) -> str:
     return carrier.split(":", 1)[0].split("-", 1)[0]
 
 
+def in_trucks(carrier: str) -> bool:
+    """Whether ``carrier`` moves the cargo in trucks: by road, or trucks on a ferry."""
+    return carrier in ("road", "ferry:road")
+
+
 def link_carriers(link: Link, gauges_nearby: Iterable[int]) -> tuple[str, ...]:
     """The carriers that can travel on ``link``.
 

@@ -118,7 +118,7 @@ class CompactGraph:
 
         def weight(legs: Sequence[Leg]) -> float:
             hours = sum(leg.hours for leg in legs)
-            usd = sum(leg.usd_per_wagon for leg in legs)
+            usd = sum(leg.total_usd_per_wagon for leg in legs)
             return cost.weight(policy, hours, usd)
 
         self._weight = weight

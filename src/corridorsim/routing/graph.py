@@ -17,6 +17,7 @@ carry no ``both`` legs.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -25,9 +26,10 @@ from typing import Any
 
 import networkx as nx
 
-from corridorsim.network.model import Facility, Link, Network
+from corridorsim.network.model import TRUCK_LENGTH_M, WAGON_LENGTH_M, Facility, Link, Network
 from corridorsim.routing.carriers import (
     TRANSFER_FACILITIES,
+    in_trucks,
     link_carriers,
     mode_of,
     transfer_allowed,
@@ -50,6 +52,27 @@ class CostModel:
     tonnes_per_wagon: float = 68.0
     value_of_time_usd_per_tonne_day: float = 0.5
     wagons: int = 1
+    #: A wagon's length, for tariffs per running metre (a ferry's ``usd_per_metre``).
+    wagon_length_m: float = WAGON_LENGTH_M
+    #: What each wagon-day costs (hire): time is money on every leg, as demurrage is at a
+    #: facility beyond its free time; both are in the legs' expected ``time_usd_per_wagon``.
+    wagon_hire_usd_per_day: float = 0.0
+    #: A truck's load: a consignment in trucks is ceil(wagons x tonnes per wagon / this).
+    tonnes_per_truck: float = 20.0
+    #: A wagon's own weight, which moves too (CO2).
+    tare_tonnes_per_wagon: float = 0.0
+
+    @property
+    def trucks_per_wagon(self) -> float:
+        """Trucks per wagon of a consignment of ``wagons`` wagons moved by road: the whole
+        consignment is ceil(its tonnes / ``tonnes_per_truck``) trucks."""
+        trucks = math.ceil(self.wagons * self.tonnes_per_wagon / self.tonnes_per_truck - 1e-9)
+        return trucks / self.wagons
+
+    def vehicles_per_wagon(self, carrier: str) -> float:
+        """What a per-vehicle charge counts per wagon in ``carrier``: trucks on the road
+        (and on a ferry taking trucks), the wagon itself otherwise."""
+        return self.trucks_per_wagon if in_trucks(carrier) else 1.0
 
     def weight(self, policy: str, hours: float, usd: float) -> float:
         """The arc or route weight under ``policy`` for ``hours`` and ``usd`` per wagon."""
@@ -64,7 +87,12 @@ def facility_leg(
     node_id: str, index: int, facility: Facility, carrier: str, cost: CostModel
 ) -> Leg:
     """The processing by facility number ``index`` of ``node_id``: hours for a consignment of
-    ``cost.wagons`` wagons (``dwell_h`` + wagons x ``dwell_per_wagon_h``), USD per wagon."""
+    ``cost.wagons`` wagons (``dwell_h`` + wagons x ``dwell_per_wagon_h``), USD per wagon
+    (fees; and the wagon hire and demurrage its expected dwell costs)."""
+    dwell_h = facility.mean_dwell_h(cost.wagons)
+    # Processing trucks (a road border) charges per truck; a terminal loading wagons onto
+    # trucks charges per wagon.
+    vehicles = 1.0 if "->" in carrier else cost.vehicles_per_wagon(carrier)
     return Leg(
         kind="facility",
         id=node_id,
@@ -73,11 +101,13 @@ def facility_leg(
         from_node=node_id,
         to_node=node_id,
         km=0.0,
-        run_h=facility.mean_dwell_h(cost.wagons),
+        run_h=dwell_h,
         wait_h=0.0,
-        usd_per_wagon=facility.fee_usd(1, cost.tonnes_per_wagon),
+        usd_per_wagon=facility.fee_usd(vehicles, cost.tonnes_per_wagon),
         co2_kg_per_wagon=0.0,
         facility_index=index,
+        hire_usd_per_wagon=cost.wagon_hire_usd_per_day * dwell_h / 24,
+        demurrage_usd_per_wagon=facility.demurrage_usd(1, dwell_h),
     )
 
 
@@ -88,6 +118,9 @@ def link_leg(link: Link, a: str, b: str, carrier: str, cost: CostModel) -> Leg:
     run_h = link.run_h()
     if link.delay_h is not None:
         run_h += link.delay_h.mean()
+    wait_h = link.ferry.expected_wait_h() if link.ferry is not None else 0.0
+    vehicles = cost.vehicles_per_wagon(carrier)
+    length_m = TRUCK_LENGTH_M if in_trucks(carrier) else cost.wagon_length_m
     return Leg(
         kind="link",
         id=link.id,
@@ -97,9 +130,13 @@ def link_leg(link: Link, a: str, b: str, carrier: str, cost: CostModel) -> Leg:
         to_node=b,
         km=km,
         run_h=run_h,
-        wait_h=link.ferry.expected_wait_h() if link.ferry is not None else 0.0,
-        usd_per_wagon=link.tariff.cost_usd(km, 1, cost.tonnes_per_wagon),
-        co2_kg_per_wagon=link.co2_g_per_tonne_km * km * cost.tonnes_per_wagon / 1000,
+        wait_h=wait_h,
+        usd_per_wagon=link.tariff.cost_usd(km, vehicles, cost.tonnes_per_wagon, length_m),
+        co2_kg_per_wagon=(
+            link.co2_g_per_tonne_km * km * (cost.tonnes_per_wagon + cost.tare_tonnes_per_wagon)
+            / 1000
+        ),
+        hire_usd_per_wagon=cost.wagon_hire_usd_per_day * (run_h + wait_h) / 24,
     )
 
 
@@ -303,7 +340,7 @@ class ExpandedGraph:
     def arc_data(self, legs: tuple[Leg, ...]) -> dict[str, Any]:
         """The attributes of an arc standing for ``legs``: the legs and a weight per policy."""
         hours = sum(leg.hours for leg in legs)
-        usd = sum(leg.usd_per_wagon for leg in legs)
+        usd = sum(leg.total_usd_per_wagon for leg in legs)
         return {"legs": legs, **{f"w_{p}": self.cost.weight(p, hours, usd) for p in POLICIES}}
 
     def _add_arc(self, u: Vertex, v: Vertex, legs: tuple[Leg, ...]) -> None:

@@ -95,6 +95,7 @@ def routing_key(network: Network) -> tuple[Any, ...]:
                 link.tariff.usd_per_wagon_km,
                 link.tariff.usd_per_tonne_km,
                 link.tariff.usd_per_wagon,
+                link.tariff.usd_per_metre,
                 None if link.ferry is None else (link.ferry.carries, link.ferry.expected_wait_h()),
             )
             for link in network.links.values()
@@ -126,13 +127,38 @@ def routing_key(network: Network) -> tuple[Any, ...]:
 
 
 def _cost_for(network: Network, cost: CostModel) -> CostModel:
-    """``cost`` as routing on ``network`` reads it: the wagons count only where a facility
-    dwells per wagon; elsewhere every train length shares one plan (and one router)."""
-    if cost.wagons == 1 or any(
+    """``cost`` as routing on ``network`` reads it: the wagons count where a facility dwells
+    per wagon, and where something charges per truck and the trucks per wagon depend on the
+    train's length (ceil(tonnes / tonnes per truck)); elsewhere every train length shares one
+    plan (and one router)."""
+    if cost.wagons == 1:
+        return cost
+    one = dataclasses.replace(cost, wagons=1)
+    if any(
         f.dwell_per_wagon_h is not None for node in network.nodes.values() for f in node.facility
     ):
         return cost
-    return dataclasses.replace(cost, wagons=1)
+    if one.trucks_per_wagon != cost.trucks_per_wagon and _charges_per_truck(network):
+        return cost
+    return one
+
+
+def _charges_per_truck(network: Network) -> bool:
+    """Whether anything on ``network`` charges trucks per vehicle: a road link or a ferry
+    taking trucks with a per-vehicle tariff, a facility with a per-vehicle fee for trucks."""
+    for link in network.links.values():
+        takes_trucks = link.mode == "road" or (
+            link.ferry is not None and "road" in link.ferry.carries
+        )
+        tariff = link.tariff
+        if takes_trucks and (tariff.usd_per_wagon_km or tariff.usd_per_wagon
+                             or tariff.usd_per_metre):
+            return True
+    return any(
+        f.fee_usd_per_wagon and f.serves("road") and f.type != "terminal"
+        for node in network.nodes.values()
+        for f in node.facility
+    )
 
 
 def _forget(network_id: int, _ref: object) -> None:

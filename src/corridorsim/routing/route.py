@@ -35,6 +35,20 @@ class Leg:
     co2_kg_per_wagon: float
     #: Position of the facility in its node's facility list (facility legs), else -1.
     facility_index: int = -1
+    #: Expected cost of the time on the leg per wagon: wagon hire over its hours, and
+    #: demurrage at a facility beyond its free time (the engine charges simulated time).
+    hire_usd_per_wagon: float = 0.0
+    demurrage_usd_per_wagon: float = 0.0
+
+    @property
+    def time_usd_per_wagon(self) -> float:
+        """The expected cost of the time on the leg per wagon: hire and demurrage."""
+        return self.hire_usd_per_wagon + self.demurrage_usd_per_wagon
+
+    @property
+    def total_usd_per_wagon(self) -> float:
+        """Charges (tariff, fees) and the expected cost of the time, per wagon."""
+        return self.usd_per_wagon + self.hire_usd_per_wagon + self.demurrage_usd_per_wagon
 
     @property
     def hours(self) -> float:
@@ -63,7 +77,8 @@ class Leg:
                 "hours": round(self.hours, 4),
                 "run_h": round(self.run_h, 4),
                 "wait_h": round(self.wait_h, 4),
-                "usd_per_wagon": round(self.usd_per_wagon, 2),
+                "usd_per_wagon": round(self.total_usd_per_wagon, 2),
+                "time_usd_per_wagon": round(self.time_usd_per_wagon, 2),
                 "co2_kg_per_tonne": round(self.co2_kg_per_wagon / tonnes_per_wagon, 4),
             }
         )
@@ -122,8 +137,9 @@ class Route:
 
     @property
     def usd_per_wagon(self) -> float:
-        """Expected USD per wagon: tariffs and facility fees."""
-        return sum(leg.usd_per_wagon for leg in self.legs)
+        """Expected USD per wagon: tariffs, facility fees and the cost of the time (wagon
+        hire, demurrage)."""
+        return sum(leg.total_usd_per_wagon for leg in self.legs)
 
     @property
     def usd_per_tonne(self) -> float:
@@ -173,7 +189,7 @@ class Route:
                     "from": leg.carrier.split("->")[0],
                     "to": leg.carrier.split("->")[1],
                     "hours": round(leg.hours, 4),
-                    "usd_per_wagon": round(leg.usd_per_wagon, 2),
+                    "usd_per_wagon": round(leg.total_usd_per_wagon, 2),
                 }
                 for leg in self.transfers
             ],

@@ -215,7 +215,7 @@ class Router:
         hours = usd = 0.0
         for leg in legs:
             hours += leg.run_h + leg.wait_h
-            usd += leg.usd_per_wagon
+            usd += leg.total_usd_per_wagon
         return Route(
             origin=origin,
             destination=destination,

@@ -6,6 +6,7 @@ are independent), and raised as :class:`~corridorsim.errors.InputError`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import os
@@ -22,7 +23,6 @@ from corridorsim.network.distributions import MAX_DURATION_H, Distribution
 from corridorsim.network.io import load_network
 from corridorsim.network.lookup import resolve_node
 from corridorsim.network.model import Network
-from corridorsim.routing.graph import CostModel
 from corridorsim.routing.plan import fixed_route_problems, plan_route
 from corridorsim.routing.route import Route
 from corridorsim.routing.search import Avoid, links_that_would_connect, resolve_avoid
@@ -37,6 +37,7 @@ from corridorsim.scenario.schema import (
     Shipment,
     tonnage_gap,
 )
+from corridorsim.scenario.seasons import MonthlyDemand
 from corridorsim.scenario.yaml_source import PathKey, YamlDocument, read_yaml
 
 _VOCABULARY = field_vocabulary(ScenarioFile)
@@ -54,6 +55,9 @@ class ShipmentPlan:
     gap_h: Distribution | None
     route: Route
     avoid: tuple[str, ...] = ()
+    #: With a fleet: its index in the scenario's fleets, and the empty wagons' route home.
+    fleet: int | None = None
+    return_route: Route | None = None
 
     @property
     def id(self) -> str:
@@ -169,6 +173,7 @@ def build_scenario(
     network = _apply_changes(base_network, spec, where)
     if spec.start is None:
         _check_no_opening_hours(network, where)
+        _check_no_monthly_factors(spec, where)
     problems = list(_check_references(network, spec, where))
     if problems:
         raise InputError(problems)
@@ -196,6 +201,8 @@ def build_scenario(
     problems = list(_check_services(network, services, plans, where))
     if problems:
         raise InputError(problems)
+    if spec.fleets:
+        plans = _with_fleets(network, spec, plans, where)
     return Scenario(
         path=doc.path,
         spec=spec,
@@ -257,6 +264,52 @@ def _check_no_opening_hours(network: Network, where: Any) -> None:
                 )
 
 
+def _check_no_monthly_factors(spec: ScenarioFile, where: Any) -> None:
+    """Monthly factors apply per calendar month: without ``start`` there are no months."""
+    problems = []
+    for i, shipment in enumerate(spec.shipments):
+        if shipment.monthly_factors is not None:
+            loc = ("shipments", i, "monthly_factors")
+            problems.append(
+                f"{where(loc)}{dotted(loc)}: months run on the scenario's calendar; give the "
+                "date of hour 0 (start: YYYY-MM-DD)"
+            )
+    if problems:
+        raise InputError(problems)
+
+
+def _check_fleets_and_services(
+    network: Network, spec: ScenarioFile, where: Any
+) -> Iterator[str]:
+    fleet_ids = [fleet.id for fleet in spec.fleets]
+    for i, shipment in enumerate(spec.shipments):
+        if shipment.fleet is not None and shipment.fleet not in fleet_ids:
+            loc = ("shipments", i, "fleet")
+            yield (
+                f"{where(loc)}{dotted(loc)}: no fleet '{shipment.fleet}' "
+                f"(defined: {', '.join(fleet_ids) or 'none'})"
+            )
+    for i, fleet in enumerate(spec.fleets):
+        loc = ("fleets", i, "home")
+        try:
+            resolve_node(network, fleet.home)
+        except InputError as exc:
+            yield f"{where(loc)}{dotted(loc)}: {exc.problems[0]}"
+    for i, service in enumerate(spec.services):
+        for key, value in (("from", service.from_), ("to", service.to)):
+            loc = ("services", i, key)
+            try:
+                resolve_node(network, value)
+            except InputError as exc:
+                yield f"{where(loc)}{dotted(loc)}: {exc.problems[0]}"
+        if service.departures is not None and spec.start is None:
+            loc = ("services", i, "departures")
+            yield (
+                f"{where(loc)}{dotted(loc)}: times of day run on the scenario's calendar; "
+                "give the date of hour 0 (start: YYYY-MM-DD), or every_h instead"
+            )
+
+
 def _check_references(network: Network, spec: ScenarioFile, where: Any) -> Iterator[str]:
     for i, shipment in enumerate(spec.shipments):
         loc = ("shipments", i, "cargo")
@@ -275,23 +328,61 @@ def _check_references(network: Network, spec: ScenarioFile, where: Any) -> Itera
             fixed_loc = ("shipments", i, "route", "fixed", j)
             if node_id not in network.nodes:
                 yield f"{where(fixed_loc)}{dotted(fixed_loc)}: no node '{node_id}'"
-    for i, service in enumerate(spec.services):
-        for key, value in (("from", service.from_), ("to", service.to)):
-            loc = ("services", i, key)
-            try:
-                resolve_node(network, value)
-            except InputError as exc:
-                yield f"{where(loc)}{dotted(loc)}: {exc.problems[0]}"
-        if service.departures is not None and spec.start is None:
-            loc = ("services", i, "departures")
-            yield (
-                f"{where(loc)}{dotted(loc)}: times of day run on the scenario's calendar; "
-                "give the date of hour 0 (start: YYYY-MM-DD), or every_h instead"
-            )
+    yield from _check_fleets_and_services(network, spec, where)
     for i, disruption in enumerate(spec.disruptions):
         loc = ("disruptions", i, "target")
         if disruption.target not in network.nodes and disruption.target not in network.links:
             yield f"{where(loc)}{dotted(loc)}: no node or link '{disruption.target}'"
+
+
+def _with_fleets(
+    network: Network, spec: ScenarioFile, plans: list[ShipmentPlan], where: Any
+) -> list[ShipmentPlan]:
+    """The plans with their fleet and the empty wagons' route home; a fleet's shipment loads
+    at its home, and a consignment fits in the fleet."""
+    problems = []
+    out = []
+    index = {fleet.id: j for j, fleet in enumerate(spec.fleets)}
+    for i, plan in enumerate(plans):
+        if plan.spec.fleet is None:
+            out.append(plan)
+            continue
+        j = index[plan.spec.fleet]
+        fleet = spec.fleets[j]
+        home = resolve_node(network, fleet.home)
+        if fleet.wagons < plan.wagons:
+            loc: PathKey = ("fleets", j, "wagons")
+            problems.append(
+                f"{where(loc)}{dotted(loc)}: {fleet.wagons} wagons, fewer than one consignment "
+                f"of shipment {plan.id} ({plan.wagons}): it could never depart"
+            )
+        if plan.origin != home:
+            loc = ("shipments", i, "fleet")
+            problems.append(
+                f"{where(loc)}{dotted(loc)}: fleet {fleet.id}'s wagons are at {home}, but the "
+                f"shipment loads at {plan.origin} (give it origin {home})"
+            )
+            continue
+        choice = fleet.return_
+        route = plan_route(
+            network,
+            plan.cargo.cost_model(plan.wagons),
+            plan.destination,
+            home,
+            choice.effective_policy,
+            avoid_tokens=choice.avoid,
+        )
+        if route is None:
+            loc = ("fleets", j, "return")
+            problems.append(
+                f"{where(loc)}{dotted(loc)}: no route for the empty wagons from "
+                f"{plan.destination} back to {home}"
+            )
+            continue
+        out.append(dataclasses.replace(plan, fleet=j, return_route=route))
+    if problems:
+        raise InputError(problems)
+    return out
 
 
 def _check_services(
@@ -355,9 +446,7 @@ def _plan(
     if shipment.route.fixed:
         _check_fixed(network, shipment.route.fixed, origin, destination, avoid, where, index_path)
     gap = _gap(spec, shipment, cargo, where, index_path)
-    cost = CostModel(
-        cargo.tonnes_per_wagon, cargo.value_of_time_usd_per_tonne_day, shipment.wagons
-    )
+    cost = cargo.cost_model(shipment.wagons)
     try:
         route = plan_route(
             network,
@@ -377,6 +466,14 @@ def _plan(
         raise InputError(
             f"{place}{index_path}.route: no route from {origin} to {destination} {what}{hint}"
         )
+    for leg in route.legs:  # a ship shorter than one wagon could never take it
+        ferry = network.links[leg.id].ferry if leg.kind == "link" else None
+        if ferry is not None and ferry.wagons_per_sailing(cargo.wagon_length_m) < 1:
+            raise InputError(
+                f"{where('cargo')}{index_path}: on its route, ferry {leg.id}'s capacity_m "
+                f"({ferry.capacity_m:g} m) is shorter than one wagon of cargo "
+                f"{shipment.cargo} ({cargo.wagon_length_m:g} m)"
+            )
     if services:
         route = with_formation_waits(route, services, cost)
     return ShipmentPlan(
@@ -438,7 +535,14 @@ def _gap(
     end_h = min(spec.horizon_h, shipment.until_h or spec.horizon_h)
     mean_h = gap.mean()
     span_h = max(end_h - shipment.depart_h, 0.0)
-    expected = math.inf if mean_h <= 0 else 1 + span_h / mean_h
+    # Monthly factors keep the annual tonnage, so over whole years the mean gap counts the
+    # departures as it is; a shorter run may fall in the busy months, so the span counted is
+    # its hours of demand (hours at factor 1), which is what the mean gap spaces trains by.
+    demand_span_h = span_h
+    if shipment.monthly_factors is not None and spec.start is not None:
+        demand = MonthlyDemand(spec.start, shipment.monthly_factors)
+        demand_span_h = demand.demand_h(shipment.depart_h, end_h)
+    expected = math.inf if mean_h <= 0 else 1 + demand_span_h / mean_h
     if shipment.count is not None:
         expected = min(expected, shipment.count)
     if expected > MAX_DEPARTURES:

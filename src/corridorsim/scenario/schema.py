@@ -22,6 +22,7 @@ from corridorsim.network.distributions import (
     Whole,
 )
 from corridorsim.network.model import NonNegativeFloat, PositiveFloat, Slug
+from corridorsim.routing.graph import CostModel
 
 Policy = Literal["fastest", "cheapest", "generalized"]
 HOURS_PER_YEAR = 8760.0
@@ -44,9 +45,39 @@ class Cargo(FrozenModel):
     """What a wagon carries: its load, and what its value and its time are worth."""
 
     tonnes_per_wagon: PositiveFloat
+    wagon_length_m: PositiveFloat = 14.7  # ferry space in lane metres and tariffs per metre
     value_usd_per_tonne: NonNegativeFloat = 0.0
     value_of_time_usd_per_tonne_day: NonNegativeFloat = 0.0
+    #: The wagon's own weight: CO2 counts what moves (net + tare; tare alone for empties).
+    tare_tonnes_per_wagon: NonNegativeFloat = 0.0
+    #: A consignment changing to road at a terminal becomes ceil(tonnes / this) trucks.
+    tonnes_per_truck: PositiveFloat = 20.0
+    #: Containers (or other units) per wagon, and what a unit is called: KPIs per unit.
+    units_per_wagon: PositiveFloat | None = None
+    unit: str | None = Field(None, min_length=1)
+    #: Cost of each wagon-day from departure to arrival (simulated time).
+    wagon_hire_usd_per_day: NonNegativeFloat = 0.0
+    #: The share of the loaded tariff an empty wagon pays.
+    empty_tariff_factor: NonNegativeFloat = 1.0
     note: str | None = None
+
+    def cost_model(self, wagons: int) -> CostModel:
+        """What routing reads of this cargo, for consignments of ``wagons`` wagons."""
+        return CostModel(
+            self.tonnes_per_wagon,
+            self.value_of_time_usd_per_tonne_day,
+            wagons,
+            wagon_length_m=self.wagon_length_m,
+            wagon_hire_usd_per_day=self.wagon_hire_usd_per_day,
+            tonnes_per_truck=self.tonnes_per_truck,
+            tare_tonnes_per_wagon=self.tare_tonnes_per_wagon,
+        )
+
+    @model_validator(mode="after")
+    def _unit_named(self) -> Cargo:
+        if (self.units_per_wagon is None) != (self.unit is None):
+            raise ValueError("units_per_wagon and unit go together (unit: TEU, FEU, ...)")
+        return self
 
 
 class RouteChoice(FrozenModel):
@@ -82,10 +113,45 @@ class Shipment(FrozenModel):
     tonnes_per_year: PositiveFloat | None = None
     tonnes_per_month: PositiveFloat | None = None
     arrivals: Literal["regular", "poisson"] = "regular"
+    #: Twelve factors, January first, that scale a tonnage flow month by month on the
+    #: scenario's calendar, normalised to keep the annual tonnage (see
+    #: :mod:`corridorsim.scenario.seasons`; the loader asks for ``start``).
+    monthly_factors: tuple[NonNegativeFloat, ...] | None = None
     until_h: PositiveFloat | None = None
     route: RouteChoice = RouteChoice()
+    #: The fleet whose wagons it loads: a departure waits for them at the fleet's home.
+    fleet: str | None = None
     target_days: PositiveFloat | None = None
     note: str | None = None
+
+    @field_validator("monthly_factors")
+    @classmethod
+    def _twelve_months(
+        cls, value: tuple[float, ...] | None, info: ValidationInfo
+    ) -> tuple[float, ...] | None:
+        if value is None:
+            return value
+        if len(value) != 12:
+            raise ValueError(
+                f"needs 12 numbers, one a month from January to December (got {len(value)})"
+            )
+        if not any(value):
+            raise ValueError("needs a factor above 0 in some month (with all 0 no train leaves)")
+        # The pattern keys are declared first: validated already, absent if they were not
+        # valid (then their own error is the one to read).
+        keys = ("interarrival_h", "tonnes_per_year", "tonnes_per_month")
+        if all(k in info.data for k in keys) and not (
+            info.data["tonnes_per_year"] or info.data["tonnes_per_month"]
+        ):
+            what = (
+                "an interarrival_h flow" if info.data["interarrival_h"] is not None
+                else "a single consignment"
+            )
+            raise ValueError(
+                "scales a flow's tonnage: give tonnes_per_year or tonnes_per_month "
+                f"({what} has none)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _one_pattern(self) -> Shipment:
@@ -234,6 +300,28 @@ class Service(FrozenModel):
         return sum(gap * gap for gap in gaps) / 48
 
 
+class Fleet(FrozenModel):
+    """A finite pool of wagons at a home node: a shipment drawing on it departs only when its
+    wagons are at home; at the destination they unload and return empty, along a planned
+    route and through the same facilities and ferries as loaded trains."""
+
+    id: Slug
+    wagons: Whole = Field(ge=1, le=1_000_000)
+    home: str
+    #: At the destination, before the empty return.
+    unload_h: Duration = Field(default_factory=lambda: Fixed(value=0.0))
+    #: How the empty wagons' route home is chosen.
+    return_: RouteChoice = Field(RouteChoice(), alias="return")
+    note: str | None = None
+
+    @field_validator("return_")
+    @classmethod
+    def _no_fixed_return(cls, value: RouteChoice) -> RouteChoice:
+        if value.fixed is not None:
+            raise ValueError("an empty return takes a policy (and avoid), not a fixed route")
+        return value
+
+
 class NetworkChanges(FrozenModel):
     """What-ifs on top of the network file: links opened, links or nodes closed, values set."""
 
@@ -264,10 +352,15 @@ class ScenarioFile(FrozenModel):
     shipments: tuple[Shipment, ...] = Field(min_length=1)
     disruptions: tuple[Disruption, ...] = ()
     services: tuple[Service, ...] = ()
+    fleets: tuple[Fleet, ...] = ()
 
     @model_validator(mode="after")
     def _references(self) -> ScenarioFile:
-        for what, items in (("shipments", self.shipments), ("services", self.services)):
+        for what, items in (
+            ("shipments", self.shipments),
+            ("services", self.services),
+            ("fleets", self.fleets),
+        ):
             seen: set[str] = set()
             for item in items:
                 if item.id in seen:

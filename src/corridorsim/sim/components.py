@@ -63,8 +63,10 @@ class FacilityRuntime:
     __slots__ = (
         "calendar",
         "condition",
+        "demurrage_usd_per_wagon_h",
         "dwell",
         "free",
+        "free_time_h",
         "headway_h",
         "next_start",
         "per_wagon",
@@ -94,6 +96,14 @@ class FacilityRuntime:
         self.next_start = 0.0
         self.condition = condition
         self.stats = FacilityStats(label=label, servers=servers)
+        #: Demurrage: per wagon-hour at the node (queue and dwell) beyond the free time.
+        self.free_time_h = 0.0
+        self.demurrage_usd_per_wagon_h = 0.0
+
+    def demurrage_usd(self, wagons: int, hours: float) -> float:
+        """Demurrage of ``wagons`` wagons that spent ``hours`` here (queue and dwell)."""
+        over_h = hours - self.free_time_h
+        return wagons * self.demurrage_usd_per_wagon_h * over_h if over_h > 0 else 0.0
 
     def headway_start(self, grant: float) -> tuple[float, float]:
         """(start, headway) of a service granted a server at ``grant``: the acceptance limit

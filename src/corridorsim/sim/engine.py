@@ -8,7 +8,9 @@ for the reopening, or re-plan around a closure when the disruption says ``rerout
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import math
 from collections.abc import Callable, Generator
 from heapq import heapreplace
 from typing import Any
@@ -17,13 +19,14 @@ import numpy as np
 import simpy
 
 from corridorsim.network.calendar import OpeningCalendar
-from corridorsim.network.model import Facility, Ferry, Network
-from corridorsim.routing.carriers import mode_of
-from corridorsim.routing.graph import CostModel, crosses, facility_leg, is_border_at
+from corridorsim.network.model import TRUCK_LENGTH_M, WAGON_LENGTH_M, Facility, Ferry, Network
+from corridorsim.routing.carriers import in_trucks, mode_of
+from corridorsim.routing.graph import crosses, facility_leg, is_border_at
 from corridorsim.routing.plan import plan_route
 from corridorsim.routing.route import Leg, Route
 from corridorsim.routing.sections import Section, service_sections, split_sections
 from corridorsim.scenario.load import Scenario, ShipmentPlan
+from corridorsim.scenario.seasons import MonthlyDemand
 from corridorsim.sim.components import (
     Condition,
     FacilityRuntime,
@@ -32,12 +35,14 @@ from corridorsim.sim.components import (
     Wake,
 )
 from corridorsim.sim.departures import Daily, Every
-from corridorsim.sim.ferry import FerryService
+from corridorsim.sim.ferry import FerryService, Ships
+from corridorsim.sim.fleets import FleetCycles, FleetRuntime
 from corridorsim.sim.records import (
     CHUNK,
     DISRUPTION,
     FACILITY,
     FERRY,
+    FLEET,
     FORMATION,
     HEADWAY,
     NO_CAUSE,
@@ -73,7 +78,9 @@ class Engine:
         self.consignments = ConsignmentBuffer()
         self.legs = LegBuffer()
         self.labels: list[str] = []
-        self._label_index: dict[str, int] = {}
+        #: The country each label's costs are booked to.
+        self.label_countries: list[str] = []
+        self._label_index: dict[tuple[str, str], int] = {}
         self._conditions: dict[str, Condition] = {}
         #: The condition of what no disruption targets (a service's departures, a split).
         self._open = Condition(self.env)
@@ -85,6 +92,12 @@ class Engine:
         #: A service's departures over one section, by service index and the section's legs.
         self._services: dict[tuple[int, tuple[Any, ...]], TrainService] = {}
         self.trains = TrainBuffer()
+        #: Fleets: the wagons at home, each trip, the empty returns and their legs.
+        self._fleets = [FleetRuntime(self.env, fleet.wagons) for fleet in scenario.spec.fleets]
+        self._unloads: dict[int, Sampler] = {}
+        self.cycles = FleetCycles()
+        self.empties = ConsignmentBuffer()
+        self.empty_legs = LegBuffer()
         self.train_names: list[str] = []
         self._train_name_index: dict[str, int] = {}
         self._plans: dict[Any, tuple[tuple[Any, ...], ...]] = {}
@@ -113,12 +126,17 @@ class Engine:
             found = self._conditions[target] = Condition(self.env)
         return found
 
-    def label(self, text: str) -> int:
-        """The number of a leg label (``facility:ID`` or ``link:ID``) in the leg records."""
-        index = self._label_index.get(text)
+    def label(self, text: str, node_id: str) -> int:
+        """The number of a leg label (``facility:ID``, ``link:ID``, ``formation:ID``) in the
+        leg records, for legs at ``node_id`` or leaving it: costs are booked to that node's
+        country (a link run each way has a number per direction)."""
+        country = self.network.nodes[node_id].country
+        key = (text, country)
+        index = self._label_index.get(key)
         if index is None:
-            index = self._label_index[text] = len(self.labels)
+            index = self._label_index[key] = len(self.labels)
             self.labels.append(text)
+            self.label_countries.append(country)
         return index
 
     def _facility(self, node_id: str, index: int) -> FacilityRuntime:
@@ -148,6 +166,8 @@ class Engine:
                     else None
                 ),
             )
+            found.free_time_h = facility.free_time_h
+            found.demurrage_usd_per_wagon_h = facility.demurrage_usd_per_wagon_day / 24
         return found
 
     def _opening_calendar(self, node_id: str, facility: Facility) -> OpeningCalendar:
@@ -194,6 +214,19 @@ class Engine:
             link = self.network.links[link_id]
             assert link.ferry is not None
             component = f"ferry:{link_id}:{from_node}"
+            end = 0 if from_node == link.from_ else 1
+            ships = None
+            if link.ferry.vessels is not None:
+                # The two directions share the line's ships: the second finds the first's.
+                other = self._ferries.get((link_id, link.to if end == 0 else link.from_))
+                ships = other.ships if other is not None else Ships(
+                    link.ferry.vessels,
+                    link.ferry.turnaround_h,
+                    self.env.now,
+                    None if link.bidirectional else Sampler(
+                        link.ferry.sailing_h, self.stream(f"ferry:{link_id}:{link.to}:sailing")
+                    ),
+                )
             found = self._ferries[key] = FerryService(
                 self.env,
                 link.ferry,
@@ -201,6 +234,8 @@ class Engine:
                 Uniforms(self.stream(component + ":weather")),
                 self.condition(link_id),
                 self._cancel_prob(link.ferry),
+                ships,
+                end,
             )
         return found
 
@@ -255,7 +290,7 @@ class Engine:
             kind = _LINE if component.track is None else _TRACK
             if leg.from_node in self._closable:
                 gate = self.condition(leg.from_node)
-        label = self.label(f"{leg.kind}:{leg.id}")
+        label = self.label(f"{leg.kind}:{leg.id}", leg.from_node)
         return (kind, component, leg, label, leg.usd_per_wagon, leg.co2_kg_per_wagon, leg.km,
                 gate)
 
@@ -263,7 +298,7 @@ class Engine:
                       ) -> tuple[Any, ...]:
         first_leg, last_leg = inner[0][2], inner[-1][2]
         km = sum(step[6] for step in inner)
-        end_label = self.label(f"formation:{last_leg.to_node}")
+        end_label = self.label(f"formation:{last_leg.to_node}", last_leg.to_node)
         if section.service is None:
             component = TrainSection(
                 inner,
@@ -276,7 +311,7 @@ class Engine:
         component = TrainSection(
             inner, self._open, end_label, departures=self._service(section.service, inner)
         )
-        label = self.label(f"formation:{first_leg.from_node}")
+        label = self.label(f"formation:{first_leg.from_node}", first_leg.from_node)
         return (_SERVICE, component, first_leg, label, 0.0, 0.0, km, None)
 
     def _service(self, index: int, inner: tuple[tuple[Any, ...], ...]) -> TrainService:
@@ -343,6 +378,7 @@ class Engine:
         """A new route from ``node_id`` around what is closed for re-planning now (cached)."""
         key = (
             shipment.spec.cargo,
+            shipment.wagons,
             shipment.destination,
             shipment.spec.route,
             node_id,
@@ -357,11 +393,7 @@ class Engine:
                 cargo = shipment.cargo
                 route = plan_route(
                     self.network,
-                    CostModel(
-                        cargo.tonnes_per_wagon,
-                        cargo.value_of_time_usd_per_tonne_day,
-                        shipment.wagons,
-                    ),
+                    cargo.cost_model(shipment.wagons),
                     node_id,
                     shipment.destination,
                     shipment.spec.route.effective_policy,
@@ -401,6 +433,13 @@ class Engine:
         count = spec.count if gap is not None else 1
         env = self.env
         t = spec.depart_h
+        # With monthly factors the gaps are drawn as they are and spaced in demand time: the
+        # same stream, only the times change (a month without demand is jumped over).
+        demand = None
+        if spec.monthly_factors is not None:
+            assert self._start is not None  # the loader refuses monthly_factors without start
+            demand = MonthlyDemand(self._start, spec.monthly_factors)
+            t = demand.advance_h(t, 0.0, end_h=until)
         number = 0
         while t <= until and (count is None or number < count):
             if t > env.now:
@@ -410,7 +449,10 @@ class Engine:
             number += 1
             if gap is None:
                 return
-            t += gap()
+            if demand is None:
+                t += gap()
+            else:
+                t = demand.advance_h(t, gap(), end_h=until)
 
     def _disruption(self, disruption: Any) -> Generator[simpy.Event, Any, None]:
         env = self.env
@@ -442,17 +484,89 @@ class Engine:
             condition.extra_dwell.remove(extra)
 
     def _consignment(self, row: int, shipment: ShipmentPlan) -> Generator[simpy.Event, Any, None]:
-        steps = self.plan(shipment.id, shipment.route, shipment.wagons)
+        env = self.env
+        wagons = shipment.wagons
+        steps = self.plan(shipment.id, shipment.route, wagons)
         consignments = self.consignments
+        seq = 0
+        trip = -1
+        if shipment.fleet is not None:
+            # The wagons first: a fleet leg at home for the wait until they are there.
+            planned = env.now
+            turn = self._fleets[shipment.fleet].take(wagons)
+            if turn is not None:
+                yield turn
+            wait = env.now - planned
+            consignments.waits[FLEET][row] += wait
+            label = self.label(f"fleet:{shipment.origin}", shipment.origin)
+            self.legs.pending.append((row, 0, label, planned, env.now, env.now, wait,
+                                      FLEET if wait > 0 else NO_CAUSE, 0.0, 0.0, 0.0, 0.0))
+            seq = 1
+            trip = self.cycles.new(shipment.fleet, wagons, row, env.now)
         cost, co2, km = yield from self._walk(
-            row, shipment.wagons, steps, consignments.waits, self.legs.pending.append, shipment
+            row, wagons, steps, consignments.waits, self.legs.pending.append, shipment,
+            shipment.cargo.wagon_hire_usd_per_day * wagons / 24, seq,
         )
-        consignments.arrive[row] = self.env.now
+        consignments.arrive[row] = env.now
         consignments.cost_usd[row] = cost
         consignments.co2_kg[row] = co2
         consignments.km[row] = km
         if len(self.legs.pending) >= CHUNK:
             self.legs.flush()
+        if trip >= 0:
+            env.process(self._empty_return(shipment, trip))
+
+    def _empty_return(self, shipment: ShipmentPlan, trip: int) -> Generator[simpy.Event, Any, None]:
+        """Unload, then the empty wagons' way home (through facilities and ferries like any
+        train), and back into the fleet."""
+        env = self.env
+        assert shipment.fleet is not None
+        fleet = self.scenario.spec.fleets[shipment.fleet]
+        unload = self._unloads.get(shipment.fleet)
+        if unload is None:
+            unload = self._unloads[shipment.fleet] = Sampler(
+                fleet.unload_h, self.stream(f"fleet:{fleet.id}:unload")
+            )
+        yield env.timeout(unload())
+        cycles, empties, wagons = self.cycles, self.empties, shipment.wagons
+        cycles.empty_h[trip] = env.now
+        row = empties.new(shipment.fleet, trip, wagons, 0.0, env.now)
+        cost, co2, km = yield from self._walk(
+            row, wagons, self._empty_plan(shipment), empties.waits,
+            self.empty_legs.pending.append, None,
+            shipment.cargo.wagon_hire_usd_per_day * wagons / 24,
+        )
+        empties.arrive[row] = cycles.home_h[trip] = env.now
+        empties.cost_usd[row] = cost
+        empties.co2_kg[row] = co2
+        empties.km[row] = km
+        self._fleets[shipment.fleet].give_back(wagons)
+
+    def _empty_plan(self, shipment: ShipmentPlan) -> tuple[tuple[Any, ...], ...]:
+        """The steps of a shipment's empty return: ``empty_tariff_factor`` of each link's
+        charge, a facility's fee per wagon (no cargo, no fee per tonne), the CO2 of the
+        wagons' own weight."""
+        key = ("empty", shipment.id)
+        found = self._plans.get((key, shipment.wagons))
+        if found is not None:
+            return found
+        route = shipment.return_route
+        assert route is not None
+        cargo = shipment.cargo
+        factor = cargo.empty_tariff_factor
+        tare_share = cargo.tare_tonnes_per_wagon / (
+            cargo.tonnes_per_wagon + cargo.tare_tonnes_per_wagon
+        )
+        legs = []
+        for leg in route.legs:
+            if leg.kind == "link":
+                usd = leg.usd_per_wagon * factor
+            else:
+                usd = self.network.nodes[leg.id].facility[leg.facility_index].fee_usd_per_wagon
+            legs.append(dataclasses.replace(
+                leg, usd_per_wagon=usd, co2_kg_per_wagon=leg.co2_kg_per_wagon * tare_share
+            ))
+        return self.plan(key, dataclasses.replace(route, legs=tuple(legs)), shipment.wagons)
 
     def _train(
         self, steps: tuple[tuple[Any, ...], ...], wagons: int, blocks: int, name: int
@@ -477,20 +591,23 @@ class Engine:
         waits: list[Any],
         add_leg: Callable[[tuple[Any, ...]], None],
         shipment: ShipmentPlan | None,
+        hire_per_h: float = 0.0,
+        seq: int = 0,
     ) -> Generator[simpy.Event, Any, tuple[float, float, float]]:
         """Walk ``steps`` with ``wagons`` wagons: a consignment's route (``shipment`` given:
-        it may re-plan around closures) or a train's section (None). Waits go into row
-        ``row`` of the columns ``waits`` (by cause), leg rows to ``add_leg``; (USD, CO2 kg,
+        it may re-plan around closures), a train's section or an empty return (None). Waits
+        go into row ``row`` of the columns ``waits`` (by cause), leg rows to ``add_leg``,
+        numbered from ``seq``; each hour costs ``hire_per_h`` (wagon hire); (USD, CO2 kg,
         km) walked."""
         # The hot loop of the engine: locals instead of attribute look-ups, env.now read
         # once per resumption, one tuple per leg besides SimPy's own events.
         env = self.env
         timeout = env.timeout
-        facility_waits, ferry_waits, headway_waits, disruption_waits, _ = waits
+        facility_waits, ferry_waits, headway_waits, disruption_waits, *_ = waits
         wake = Wake(env).at
         warmup, horizon = self._warmup_h, self._horizon_h
         seen_closed: frozenset[str] = frozenset()
-        seq = i = 0
+        i = 0
         cost = co2 = km = 0.0
         while i < len(steps):
             if shipment is not None and self.reroute_closed is not seen_closed:
@@ -589,16 +706,16 @@ class Engine:
                     ]
                     yield env.all_of(parts)
                     trains = [part.value for part in parts]
-                seq = self._ride(
-                    row, wagons, seq, steps[i], trains, arrive, waits, add_leg
+                seq, time_usd = self._ride(
+                    row, wagons, seq, steps[i], trains, arrive, waits, add_leg, hire_per_h
                 )
-                cost += component.usd_per_wagon * wagons
+                cost += component.usd_per_wagon * wagons + time_usd
                 co2 += component.co2_kg_per_wagon * wagons
                 km += leg_km
                 i += 1
                 continue
             else:
-                boarding = component.board(wagons)
+                boarding = component.board(*self._places(_leg, wagons, shipment))
                 yield boarding.done
                 start = env.now - boarding.arrived[-1]
                 if condition.extra_dwell:
@@ -612,16 +729,37 @@ class Engine:
                 if blocked >= wait:
                     cause = DISRUPTION
                 wait += blocked
-            leg_cost = usd * wagons
             leg_co2 = co2_kg * wagons
+            # The cost of the time: hire for the hours on the leg, demurrage at a facility
+            # for those beyond its free time.
+            hire = hire_per_h * (end - arrive)
+            demurrage = (
+                component.demurrage_usd(wagons, end - arrive)
+                if kind <= _FACILITY and component.demurrage_usd_per_wagon_h
+                else 0.0
+            )
+            leg_cost = usd * wagons + hire + demurrage
             cause = cause if wait > 0 else NO_CAUSE
-            add_leg((row, seq, label, arrive, start, end, wait, cause, leg_cost, leg_co2))
+            add_leg((row, seq, label, arrive, start, end, wait, cause, leg_cost, leg_co2, hire,
+                     demurrage))
             cost += leg_cost
             co2 += leg_co2
             km += leg_km
             seq += 1
             i += 1
         return cost, co2, km
+
+    @staticmethod
+    def _places(leg: Leg, wagons: int, shipment: ShipmentPlan | None) -> tuple[int, float]:
+        """What a consignment takes on a ferry: its wagons, each its cargo's length, or its
+        trucks (ceil(tonnes / tonnes per truck)), each a truck's length."""
+        if shipment is None:
+            return wagons, WAGON_LENGTH_M
+        cargo = shipment.cargo
+        if in_trucks(leg.carrier):
+            trucks = math.ceil(wagons * cargo.tonnes_per_wagon / cargo.tonnes_per_truck - 1e-9)
+            return trucks, TRUCK_LENGTH_M
+        return wagons, cargo.wagon_length_m
 
     def _ride(
         self,
@@ -633,12 +771,15 @@ class Engine:
         arrive: float,
         waits: list[Any],
         add_leg: Callable[[tuple[Any, ...]], None],
-    ) -> int:
+        hire_per_h: float,
+    ) -> tuple[int, float]:
         """Record a section a consignment rode in ``trains`` (it arrived at the section at
         ``arrive``, and all its trains have arrived now): for a service, the wait for the
         departure of the first train to arrive; that train's legs, with the consignment's
         wagons; and the wait at the far end for its other trains, if it had any. Returns the
-        next leg number."""
+        next leg number and the cost of the consignment's time on the section (hire and
+        demurrage)."""
+        time_usd = 0.0
         kind, component, _leg, label = step[:4]
         first = min(trains, key=lambda train: train.arrive_h)
         now = self.env.now
@@ -647,22 +788,31 @@ class Engine:
             # A formation leg where the train is formed (the node the section leaves).
             wait = first.depart_h - arrive
             formation[row] += wait
+            hire = hire_per_h * wait
+            time_usd += hire
             add_leg((row, seq, label, arrive, first.depart_h, first.depart_h, wait,
-                     FORMATION if wait > 0 else NO_CAUSE, 0.0, 0.0))
+                     FORMATION if wait > 0 else NO_CAUSE, hire, 0.0, hire, 0.0))
             seq += 1
         for column, train_wait in zip(waits, first.waits, strict=True):
             column[row] += train_wait[0]
         for leg, inner in zip(first.legs, component.steps, strict=True):
-            add_leg((row, seq, *leg[2:8], inner[4] * wagons, inner[5] * wagons))
+            hours = leg[5] - leg[3]
+            hire = hire_per_h * hours
+            demurrage = inner[1].demurrage_usd(wagons, hours) if inner[0] <= _FACILITY else 0.0
+            time_usd += hire + demurrage
+            add_leg((row, seq, *leg[2:8], inner[4] * wagons + hire + demurrage,
+                     inner[5] * wagons, hire, demurrage))
             seq += 1
         if kind == _SPLIT or len(trains) > 1:
             # Re-joined where the section ends: the wait for the last of its trains.
             wait = now - first.arrive_h
             formation[row] += wait
+            hire = hire_per_h * wait
+            time_usd += hire
             add_leg((row, seq, component.end_label, first.arrive_h, now, now, wait,
-                     FORMATION if wait > 0 else NO_CAUSE, 0.0, 0.0))
+                     FORMATION if wait > 0 else NO_CAUSE, hire, 0.0, hire, 0.0))
             seq += 1
-        return seq
+        return seq, time_usd
 
     def _queue(
         self,
@@ -812,8 +962,7 @@ class Engine:
             return new_steps
         met = {x.facility_index for x in _legs_of(walked) if is_border_at(x, node_id)}
         cargo = shipment.cargo
-        cost = CostModel(cargo.tonnes_per_wagon, cargo.value_of_time_usd_per_tonne_day,
-                         shipment.wagons)
+        cost = cargo.cost_model(shipment.wagons)
         mode = mode_of(first.carrier)
         exits = [
             self._step(facility_leg(node_id, index, facility, first.carrier, cost))
@@ -856,6 +1005,7 @@ class Engine:
             consignments=self.consignments.freeze(),
             legs=self.legs.freeze(),
             labels=list(self.labels),
+            label_countries=tuple(self.label_countries),
             facilities=facilities,
             ferries=ferries,
             horizon_h=self.scenario.horizon_h,
@@ -864,6 +1014,9 @@ class Engine:
             trains=self.trains.freeze() if len(self.trains) else None,
             train_legs=self.trains.legs.freeze() if len(self.trains) else None,
             train_names=tuple(self.train_names),
+            fleet_cycles=self.cycles.freeze() if len(self.cycles) else None,
+            empties=self.empties.freeze() if len(self.cycles) else None,
+            empty_legs=self.empty_legs.freeze() if len(self.cycles) else None,
         )
 
 

@@ -17,8 +17,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 #: Why a consignment waited. The order is the column order of every output.
-CAUSES = ("facility", "ferry", "headway", "disruption", "formation")
-FACILITY, FERRY, HEADWAY, DISRUPTION, FORMATION = range(len(CAUSES))
+CAUSES = ("facility", "ferry", "headway", "disruption", "formation", "fleet")
+FACILITY, FERRY, HEADWAY, DISRUPTION, FORMATION, FLEET = range(len(CAUSES))
 NO_CAUSE = -1
 
 
@@ -48,6 +48,8 @@ class LegBuffer:
         "cause",
         "cost_usd",
         "co2_kg",
+        "hire_usd",
+        "demurrage_usd",
     )
     __slots__ = (*FIELDS, "pending")
 
@@ -62,6 +64,9 @@ class LegBuffer:
         self.cause = array("b")
         self.cost_usd = array("d")
         self.co2_kg = array("d")
+        #: The parts of ``cost_usd`` that are the cost of the time: wagon hire, demurrage.
+        self.hire_usd = array("d")
+        self.demurrage_usd = array("d")
         self.pending: list[tuple[Any, ...]] = []
 
     def add(
@@ -76,10 +81,13 @@ class LegBuffer:
         cause: int,
         cost_usd: float,
         co2_kg: float,
+        hire_usd: float = 0.0,
+        demurrage_usd: float = 0.0,
     ) -> None:
         """Append one leg row."""
         self.pending.append(
-            (consignment, seq, label, arrive, start, end, wait, cause, cost_usd, co2_kg)
+            (consignment, seq, label, arrive, start, end, wait, cause, cost_usd, co2_kg,
+             hire_usd, demurrage_usd)
         )
 
     def flush(self) -> None:
@@ -270,6 +278,9 @@ class LegRecord(NamedTuple):
     cause: str
     cost_usd: float
     co2_kg: float
+    #: The parts of ``cost_usd`` for the time on the leg: wagon hire and demurrage.
+    hire_usd: float = 0.0
+    demurrage_usd: float = 0.0
 
 
 class FacilityTotals(NamedTuple):
@@ -331,6 +342,14 @@ class ReplicationResult:
     trains: dict[str, np.ndarray] | None = None
     train_legs: dict[str, np.ndarray] | None = None
     train_names: tuple[str, ...] = ()
+    #: The country each label's costs are booked to (the node of a facility, the node a
+    #: link is left from), by label number.
+    label_countries: tuple[str, ...] = ()
+    #: With fleets: each trip of a consignment's wagons (see ``FleetCycles``), and the empty
+    #: returns as consignment columns (row = trip) with their legs.
+    fleet_cycles: dict[str, np.ndarray] | None = None
+    empties: dict[str, np.ndarray] | None = None
+    empty_legs: dict[str, np.ndarray] | None = None
 
     def train_records(self) -> Iterator[TrainRecord]:
         """Every train, in the order they departed, with its legs."""
@@ -413,6 +432,8 @@ class ReplicationResult:
                 cause=CAUSES[cause] if cause != NO_CAUSE else "",
                 cost_usd=float(legs["cost_usd"][j]),
                 co2_kg=float(legs["co2_kg"][j]),
+                hire_usd=float(legs["hire_usd"][j]),
+                demurrage_usd=float(legs["demurrage_usd"][j]),
             )
 
 

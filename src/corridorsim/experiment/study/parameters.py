@@ -22,6 +22,9 @@ INTEGER_KEYS = frozenset(
     {
         "servers",
         "wagons",
+        "vessels",
+        "max_wagons",
+        "max_train_wagons",
         "count",
         "capacity_wagons",
         "gauge_mm",
