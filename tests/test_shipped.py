@@ -200,6 +200,22 @@ def test_the_grain_flows_share_block_trains_from_kandyagash_to_balajary() -> Non
     assert result.shipment("grain-armenia").wait_h_by_cause["formation"] > 5
 
 
+def test_the_hopper_fleet_returns_empty_and_holds_the_harvest_peak() -> None:
+    scenario = corridorsim.load_scenario(ROOT / "scenarios" / "kz-wheat-hopper-fleet.yaml")
+    plan = scenario.shipment("grain-armenia")
+    assert plan.return_route is not None and plan.return_route.nodes[-1] == "KZ-KOSTANAY"
+    result = corridorsim.simulate(scenario, replications=2)
+    fleet = result.fleets["kostanay-hoppers"]
+    # A round trip is the loaded run, a day to unload and the run home: about two weeks.
+    assert 12 < fleet.turnaround_days_mean < 20
+    assert 0.3 < fleet.utilisation <= 1
+    shipment = result.shipment("grain-armenia")
+    assert shipment.wait_h_by_cause["fleet"] > 0
+    parts = shipment.usd_per_tonne_by_category or {}
+    assert parts["wagon_hire"] > 0
+    assert sum(parts.values()) == pytest.approx(shipment.usd_per_tonne.mean, rel=1e-9)
+
+
 @pytest.mark.parametrize("path", STUDIES, ids=lambda p: p.stem)
 def test_shipped_studies_load(path: Path) -> None:
     study = load_study(path)

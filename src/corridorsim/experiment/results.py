@@ -222,6 +222,9 @@ class FleetResult:
     empty_days: float
     empty_usd_per_wagon: float
     empty_co2_kg_per_wagon: float
+    #: What the empty returns cost per tonne the trips carried (to add to a shipment's USD
+    #: per tonne for the round trip).
+    empty_usd_per_tonne_carried: float = math.nan
 
     def fleet_dict(self) -> dict[str, Any]:
         """The fleet's block of ``summary.json``."""
@@ -241,6 +244,7 @@ class FleetResult:
             "returns": self.trips,
             "transit_days": self.empty_days,
             "usd_per_wagon": self.empty_usd_per_wagon,
+            "usd_per_tonne_carried": self.empty_usd_per_tonne_carried,
             "co2_kg_per_wagon": self.empty_co2_kg_per_wagon,
         }
 
@@ -286,6 +290,7 @@ class SimulationResult:
         for j, fleet in enumerate(scenario.spec.fleets):
             turnaround, away_h, empty_days, empty_usd, empty_co2 = [], 0.0, [], [], []
             trips = 0
+            empty_cost_usd = carried_t = 0.0
             for rep in self.replications:
                 cycles, empties = rep.fleet_cycles, rep.empties
                 if cycles is None or empties is None:
@@ -299,12 +304,16 @@ class SimulationResult:
                 done = mine & (left >= warmup_h) & ~np.isnan(home)
                 trips += int(done.sum())
                 turnaround.extend(((home[done] - left[done]) / 24).tolist())
-                back = done & ~np.isnan(empties["arrive"])
-                empty_days.extend(
-                    ((empties["arrive"][back] - empties["depart"][back]) / 24).tolist()
-                )
-                empty_usd.extend((empties["cost_usd"][back] / empties["wagons"][back]).tolist())
-                empty_co2.extend((empties["co2_kg"][back] / empties["wagons"][back]).tolist())
+                # The empty returns of those trips (an empty return's number is its trip).
+                returns = np.flatnonzero(done[empties["number"]])
+                days = (empties["arrive"] - empties["depart"])[returns] / 24
+                empty_days.extend(days.tolist())
+                per_wagon = empties["wagons"][returns]
+                empty_usd.extend((empties["cost_usd"][returns] / per_wagon).tolist())
+                empty_co2.extend((empties["co2_kg"][returns] / per_wagon).tolist())
+                empty_cost_usd += float(empties["cost_usd"][returns].sum())
+                loaded = cycles["consignment"][empties["number"][returns]]
+                carried_t += float(rep.consignments["tonnes"][loaded].sum())
 
             def mean(values: list[float]) -> float:
                 return float(np.mean(values)) if values else math.nan
@@ -321,6 +330,9 @@ class SimulationResult:
                 empty_days=mean(empty_days),
                 empty_usd_per_wagon=mean(empty_usd),
                 empty_co2_kg_per_wagon=mean(empty_co2),
+                empty_usd_per_tonne_carried=(
+                    empty_cost_usd / carried_t if carried_t else math.nan
+                ),
             )
         return out
 
