@@ -238,6 +238,17 @@ def test_a_terminal_turns_wagons_into_trucks_paying_per_truck(tmp_path: Path) ->
     assert c.cost_usd == pytest.approx(expected)
 
 
+def test_a_gross_weight_tariff_counts_the_tare(tmp_path: Path) -> None:
+    # 0.02 USD per gross tonne-km over 100 km for 50 t of load in a 25 t wagon: 150 USD.
+    path = write_scenario(tmp_path, two_stations(usd_per_gross_tonne_km=0.02),
+                          shipments=[flow(wagons=1)],
+                          cargo={"box": {"tonnes_per_wagon": 50, "tare_tonnes_per_wagon": 25}})
+    scenario = load_scenario(path)
+    assert scenario.shipments[0].route.usd_per_wagon == pytest.approx(150)
+    (c,) = simulate(scenario, replications=1, seed=1).replications[0].consignment_records()
+    assert c.cost_usd == pytest.approx(150)
+
+
 def test_costs_per_unit_beside_costs_per_tonne(tmp_path: Path) -> None:
     path = write_scenario(tmp_path, two_stations(), shipments=[flow()],
                           cargo={"box": {"tonnes_per_wagon": 40, "units_per_wagon": 2,

@@ -208,14 +208,22 @@ class Tariff(FrozenModel):
     #: USD per running metre of wagon per passage, as ferry lines publish their rates (ASCO):
     #: a wagon pays this times its cargo's ``wagon_length_m``. Ferry links only.
     usd_per_metre: NonNegativeFloat = 0.0
+    #: USD per gross tonne-km: the load and the wagons' own weight (the cargo's
+    #: ``tare_tonnes_per_wagon``), as rail tariffs on gross weight are quoted.
+    usd_per_gross_tonne_km: NonNegativeFloat = 0.0
     source: Source | None = None
     note: str | None = None
 
     def cost_usd(
-        self, km: float, wagons: float, tonnes: float, wagon_length_m: float = WAGON_LENGTH_M
+        self,
+        km: float,
+        wagons: float,
+        tonnes: float,
+        wagon_length_m: float = WAGON_LENGTH_M,
+        tare_tonnes: float = 0.0,
     ) -> float:
         """The charge for ``wagons`` wagons, each ``wagon_length_m`` long, carrying ``tonnes``
-        tonnes over ``km`` km."""
+        tonnes (the wagons weighing ``tare_tonnes`` more) over ``km`` km."""
         usd = (
             self.usd_per_wagon_km * km * wagons
             + self.usd_per_tonne_km * km * tonnes
@@ -224,6 +232,8 @@ class Tariff(FrozenModel):
         if self.usd_per_metre:
             # Only added when charged, so a tariff without it sums exactly as before.
             usd += self.usd_per_metre * wagon_length_m * wagons
+        if self.usd_per_gross_tonne_km:
+            usd += self.usd_per_gross_tonne_km * km * (tonnes + tare_tonnes)
         return usd
 
 

@@ -131,7 +131,9 @@ def link_leg(link: Link, a: str, b: str, carrier: str, cost: CostModel) -> Leg:
         km=km,
         run_h=run_h,
         wait_h=wait_h,
-        usd_per_wagon=link.tariff.cost_usd(km, vehicles, cost.tonnes_per_wagon, length_m),
+        usd_per_wagon=link.tariff.cost_usd(
+            km, vehicles, cost.tonnes_per_wagon, length_m, cost.tare_tonnes_per_wagon
+        ),
         co2_kg_per_wagon=(
             link.co2_g_per_tonne_km * km * (cost.tonnes_per_wagon + cost.tare_tonnes_per_wagon)
             / 1000

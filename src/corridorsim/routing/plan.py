@@ -96,6 +96,7 @@ def routing_key(network: Network) -> tuple[Any, ...]:
                 link.tariff.usd_per_tonne_km,
                 link.tariff.usd_per_wagon,
                 link.tariff.usd_per_metre,
+                link.tariff.usd_per_gross_tonne_km,
                 None if link.ferry is None else (link.ferry.carries, link.ferry.expected_wait_h()),
             )
             for link in network.links.values()
