@@ -363,7 +363,20 @@ def _with_fleets(
                 f"shipment loads at {plan.origin} (give it origin {home})"
             )
             continue
+        arriving = plan.route.link_legs[-1].carrier
+        if not arriving.startswith("rail"):
+            loc = ("shipments", i, "fleet")
+            problems.append(
+                f"{where(loc)}{dotted(loc)}: the route of a fleet's wagons must reach "
+                f"{plan.destination} by rail, not in {arriving} (the wagons go home from there)"
+            )
+            continue
         choice = fleet.return_
+        # Empty wagons go home as wagons: by rail and rail ferry, never by road or in a
+        # ship's hold, and in the gauge they arrived in.
+        no_wagons = frozenset(
+            link.id for link in network.links.values() if link.mode in ("road", "sea")
+        )
         route = plan_route(
             network,
             plan.cargo.cost_model(plan.wagons),
@@ -371,6 +384,8 @@ def _with_fleets(
             home,
             choice.effective_policy,
             avoid_tokens=choice.avoid,
+            avoid_extra=no_wagons,
+            start_carrier=arriving,
         )
         if route is None:
             loc = ("fleets", j, "return")
