@@ -143,6 +143,26 @@ def test_fleet_wagons_are_conserved_at_every_instant(tmp_path: Path, case: dict[
             assert at_home < case["wagons"], t
 
 
+def test_empty_wagons_go_home_by_rail(tmp_path: Path) -> None:
+    # A - Z by rail (10 h), or by road through M (0.2 h). The loaded train avoids M; the
+    # fastest way back is the road, but the fleet's wagons come back by rail.
+    a, z = node("A", 40.0, 40.0), node("Z", 41.0, 40.0)
+    m = node("M", 40.5, 41.0)
+    features = [a, z, m, link("A-Z", a, z, **RAIL, length_km=100, speed_kmh=10),
+                link("Z-M", z, m, mode="road", length_km=10, speed_kmh=100),
+                link("M-A", m, a, mode="road", length_km=10, speed_kmh=100)]
+    fleets = [{"id": "f", "wagons": 10, "home": "A"}]
+    path = write_scenario(tmp_path, features, fleets=fleets,
+                          shipments=[flow(fleet="f", route={"avoid": ["M"]})])
+    plan = load_scenario(path).shipments[0]
+    assert plan.return_route is not None and plan.return_route.modes == ("rail",)
+    # A fleet's route that reaches its destination by road is refused.
+    path = write_scenario(tmp_path, features, fleets=fleets, shipments=[flow(fleet="f")])
+    with pytest.raises(InputError, match=r"shipments\[0\]\.fleet: the route of a fleet's wagons "
+                                         r"must reach Z by rail, not in road"):
+        load_scenario(path)
+
+
 def test_bad_fleets_are_named(tmp_path: Path) -> None:
     fleets = [{"id": "f", "wagons": 5, "home": "A"}]
     cases = [
