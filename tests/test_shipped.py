@@ -216,6 +216,16 @@ def test_the_hopper_fleet_returns_empty_and_holds_the_harvest_peak() -> None:
     assert sum(parts.values()) == pytest.approx(shipment.usd_per_tonne.mean, rel=1e-9)
 
 
+def test_the_2024_container_volume_queues_at_the_caspian() -> None:
+    scenario = corridorsim.load_scenario(
+        ROOT / "scenarios" / "middle-corridor-2024-containers.yaml")
+    shipment = corridorsim.simulate(scenario, replications=2).shipment("containers-2024")
+    assert shipment.top_waits[0].place == "KZ-KURYK--AZ-ALAT-FERRY"
+    assert shipment.wait_h_by_cause["ferry"] > 24 * 30  # a month and more, on average
+    assert shipment.in_transit > 0
+    assert shipment.unit == "FEU" and shipment.usd_per_unit is not None
+
+
 @pytest.mark.parametrize("path", STUDIES, ids=lambda p: p.stem)
 def test_shipped_studies_load(path: Path) -> None:
     study = load_study(path)
