@@ -14,6 +14,8 @@ from collections import deque
 import numpy as np
 import simpy
 
+from corridorsim.sim.records import frozen_columns
+
 
 class FleetRuntime:
     """The wagons at home of one fleet and the departures waiting for them."""
@@ -77,7 +79,4 @@ class FleetCycles:
 
     def freeze(self) -> dict[str, np.ndarray]:
         """The columns as numpy arrays over the buffer's memory (no copy)."""
-        return {
-            name: np.frombuffer(getattr(self, name), dtype=getattr(self, name).typecode)
-            for name in self.FIELDS
-        }
+        return frozen_columns(self, self.FIELDS)

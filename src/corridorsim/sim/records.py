@@ -22,6 +22,15 @@ FACILITY, FERRY, HEADWAY, DISRUPTION, FORMATION, FLEET = range(len(CAUSES))
 NO_CAUSE = -1
 
 
+def frozen_columns(buffer: Any, fields: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The ``array`` columns ``fields`` of ``buffer`` as numpy arrays over their own memory
+    (no copy: the buffer cannot grow after this)."""
+    return {
+        name: np.frombuffer(getattr(buffer, name), dtype=getattr(buffer, name).typecode)
+        for name in fields
+    }
+
+
 #: Leg rows wait as tuples in :attr:`LegBuffer.pending` until this many are there, then move
 #: into the typed columns: appending one tuple is several times cheaper than appending to ten
 #: arrays, and the tuples (a few hundred bytes each) never pile up.
@@ -104,10 +113,7 @@ class LegBuffer:
         """The columns as numpy arrays over the buffer's own memory (no copy: a replication
         of a million consignments holds its legs once). The buffer cannot grow after this."""
         self.flush()
-        return {
-            name: np.frombuffer(getattr(self, name), dtype=getattr(self, name).typecode)
-            for name in self.FIELDS
-        }
+        return frozen_columns(self, self.FIELDS)
 
 
 class ConsignmentBuffer:
@@ -199,10 +205,7 @@ class TrainBuffer:
 
     def freeze(self) -> dict[str, np.ndarray]:
         """The columns as numpy arrays over the buffer's memory (no copy)."""
-        return {
-            name: np.frombuffer(getattr(self, name), dtype=getattr(self, name).typecode)
-            for name in self.FIELDS
-        }
+        return frozen_columns(self, self.FIELDS)
 
 
 class TrainRecord(NamedTuple):
