@@ -730,15 +730,16 @@ class Engine:
                     cause = DISRUPTION
                 wait += blocked
             leg_co2 = co2_kg * wagons
+            leg_cost = usd * wagons
             # The cost of the time: hire for the hours on the leg, demurrage at a facility
-            # for those beyond its free time.
-            hire = hire_per_h * (end - arrive)
-            demurrage = (
-                component.demurrage_usd(wagons, end - arrive)
-                if kind <= _FACILITY and component.demurrage_usd_per_wagon_h
-                else 0.0
-            )
-            leg_cost = usd * wagons + hire + demurrage
+            # for those beyond its free time (looked at only where charged: the hot loop).
+            hire = demurrage = 0.0
+            if hire_per_h:
+                hire = hire_per_h * (end - arrive)
+                leg_cost += hire
+            if kind <= _FACILITY and component.demurrage_usd_per_wagon_h:
+                demurrage = component.demurrage_usd(wagons, end - arrive)
+                leg_cost += demurrage
             cause = cause if wait > 0 else NO_CAUSE
             add_leg((row, seq, label, arrive, start, end, wait, cause, leg_cost, leg_co2, hire,
                      demurrage))
