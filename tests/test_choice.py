@@ -1,0 +1,106 @@
+"""Route choice models, the successive averages and the dealing of trains to routes."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corridorsim.experiment.choice import (
+    interleave,
+    path_sizes,
+    successive_average,
+    target_shares,
+)
+
+
+def test_logit_of_two_routes_is_the_textbook_formula() -> None:
+    # P_1 = 1 / (1 + exp(theta (C_1 - C_2))).
+    shares = target_shares([100.0, 110.0], "logit", 0.05)
+    assert shares[0] == pytest.approx(1 / (1 + math.exp(0.05 * (100 - 110))))
+    assert shares.sum() == pytest.approx(1)
+
+
+def test_logit_is_stable_for_large_costs_and_equal_for_equal_costs() -> None:
+    assert target_shares([1e6, 1e6 + 1], "logit", 10.0).tolist() == pytest.approx(
+        [1 / (1 + math.exp(-10)), 1 / (1 + math.exp(10))])
+    assert target_shares([5.0, 5.0, 5.0], "logit", 1.0).tolist() == pytest.approx([1 / 3] * 3)
+
+
+def test_all_or_nothing_takes_the_cheapest_and_splits_ties() -> None:
+    assert target_shares([3.0, 1.0, 2.0], "all_or_nothing", 0.0).tolist() == [0, 1, 0]
+    assert target_shares([1.0, 1.0, 2.0], "all_or_nothing", 0.0).tolist() == [0.5, 0.5, 0]
+
+
+def test_path_sizes_count_shared_length_once() -> None:
+    # Two routes sharing all their length, and a third of its own: PS = 1/2, 1/2, 1.
+    a = [("x", 100.0), ("y", 50.0)]
+    sizes = path_sizes([a, list(a), [("z", 120.0)]])
+    assert sizes.tolist() == pytest.approx([0.5, 0.5, 1.0])
+    # Half shared: 0.5 x 1 + 0.5 x 1/2 = 0.75 each.
+    half = path_sizes([[("s", 50.0), ("p", 50.0)], [("s", 50.0), ("q", 50.0)]])
+    assert half.tolist() == pytest.approx([0.75, 0.75])
+
+
+def test_path_size_logit_treats_duplicates_as_one_alternative() -> None:
+    # Plain logit gives the two copies of one route 2/3 between them; the path-size logit
+    # gives them together what one route gets against the other: 1/2.
+    sizes = path_sizes([[("x", 1.0)], [("x", 1.0)], [("z", 1.0)]])
+    plain = target_shares([1.0, 1.0, 1.0], "logit", 1.0)
+    sized = target_shares([1.0, 1.0, 1.0], "path_size_logit", 1.0, sizes)
+    assert plain[:2].sum() == pytest.approx(2 / 3)
+    assert sized[:2].sum() == pytest.approx(1 / 2)
+
+
+def test_unknown_models_and_missing_sizes_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown route choice model 'probit'"):
+        target_shares([1.0], "probit", 1.0)
+    with pytest.raises(ValueError, match="needs the routes' path sizes"):
+        target_shares([1.0, 2.0], "path_size_logit", 1.0)
+
+
+def test_successive_averages_reach_the_logit_equilibrium_of_a_congested_pair() -> None:
+    # Route costs rise with their share (C = a + b x share); the stochastic user equilibrium is
+    # the split s where s = logit(C(s)). MSA from an even split converges to it.
+    a, b, theta = np.array([10.0, 12.0]), np.array([8.0, 2.0]), 0.8
+
+    def costs(s: np.ndarray) -> np.ndarray:
+        return a + b * s
+
+    s = np.array([0.5, 0.5])
+    for n in range(1, 400):
+        s = successive_average(s, target_shares(costs(s), "logit", theta), n)
+    assert s == pytest.approx(target_shares(costs(s), "logit", theta), abs=1e-3)
+    assert 0.2 < s[0] < 0.8  # congestion keeps the cheap-when-empty route from taking all
+
+
+def test_successive_averages_count_from_one() -> None:
+    with pytest.raises(ValueError, match="count from 1"):
+        successive_average(np.array([1.0]), np.array([1.0]), 0)
+
+
+def test_interleave_deals_trains_in_proportion_and_in_a_fixed_order() -> None:
+    assert interleave([0.5, 0.5], 4) == [0, 1, 0, 1]
+    # Route 1 is due its first train by the fourth (0.25 x 4 = 1), the second by the eighth.
+    assert interleave([0.75, 0.25], 8) == [0, 0, 0, 1, 0, 0, 0, 1]
+    assert interleave([1.0, 0.0], 3) == [0, 0, 0]
+    assert interleave([], 3) == [] and interleave([1.0], 0) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=5).filter(lambda s: sum(s) > 0.01),
+       st.integers(1, 300))
+def test_every_prefix_of_the_dealing_keeps_each_route_within_one_train_of_its_share(
+    shares: list[float], trains: int
+) -> None:
+    routes = interleave(shares, trains)
+    s = np.asarray(shares) / sum(shares)
+    counts = np.zeros(len(shares))
+    for j, route in enumerate(routes, 1):
+        counts[route] += 1
+        assert np.all(np.abs(counts - s * j) < 1 + 1e-9), (j, counts, s * j)
+    # The same split deals the same way, and a longer run starts with the shorter one.
+    assert interleave(shares, trains + 5)[:trains] == routes
