@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corridorsim.experiment.choice import (
-    interleave,
-    path_sizes,
-    successive_average,
-    target_shares,
-)
+from corridorsim.experiment.choice import path_sizes, successive_average, target_shares
+from corridorsim.experiment.replications import simulate
+from corridorsim.routing import Router
+from corridorsim.scenario.load import load_scenario
+from corridorsim.sim.dealing import interleave
+from netgen import link, node
+from scenariogen import write_scenario
 
 
 def test_logit_of_two_routes_is_the_textbook_formula() -> None:
@@ -104,3 +107,33 @@ def test_every_prefix_of_the_dealing_keeps_each_route_within_one_train_of_its_sh
         assert np.all(np.abs(counts - s * j) < 1 + 1e-9), (j, counts, s * j)
     # The same split deals the same way, and a longer run starts with the shorter one.
     assert interleave(shares, trains + 5)[:trains] == routes
+
+
+# --------------------------------------------------------------------------------------------
+# The engine deals a flow's trains to its routes
+
+
+def test_the_engine_sends_each_train_the_way_the_split_deals_it(tmp_path: Path) -> None:
+    # A - M - Z (2 h + 2 h) and A - N - Z (3 h + 3 h); a flow of 8 trains split 3 : 1.
+    rail = {"mode": "rail", "gauge_mm": 1520, "speed_kmh": 50}
+    a, m, n, z = (node("A", 40.0, 40.0), node("M", 40.5, 40.3), node("N", 40.5, 39.7),
+                  node("Z", 41.0, 40.0))
+    features = [a, m, n, z,
+                link("A-M", a, m, length_km=100, **rail), link("M-Z", m, z, length_km=100, **rail),
+                link("A-N", a, n, length_km=150, **rail), link("N-Z", n, z, length_km=150, **rail)]
+    path = write_scenario(tmp_path, features, shipments=[{
+        "id": "flow", "cargo": "box", "origin": "A", "destination": "Z", "wagons": 5,
+        "interarrival_h": 10.0, "count": 8}])
+    scenario = load_scenario(path)
+    plan = scenario.shipments[0]
+    fast, slow = Router(scenario.network).routes("A", "Z", k=2)
+    split = dataclasses.replace(plan, choices=(fast, slow), shares=(0.75, 0.25))
+    rep = simulate(dataclasses.replace(scenario, shipments=(split,)), replications=1,
+                   seed=1).replications[0]
+    taken = [tuple(leg.id for leg in rep.leg_records(c.row) if leg.kind == "link")
+             for c in rep.consignment_records()]
+    dealt = interleave([0.75, 0.25], 8)
+    assert taken == [(fast, slow)[r].links for r in dealt]
+    assert [c.transit_h for c in rep.consignment_records()] == [
+        (4.0, 6.0)[r] for r in dealt]
+    assert rep.consignments["route"].tolist() == dealt

@@ -6,7 +6,8 @@ count as independent alternatives (PS_r = sum over the links a of r of (km_a / k
 the routes of the set using a); all-or-nothing, the cheapest route (ties split equally). The
 split moves toward the model's target by the method of successive averages, and a flow's trains
 are dealt to its routes by a deterministic interleaving, so that the n-th train of a flow goes
-the same way whenever the split is the same (common random numbers across iterations).
+the same way whenever the split is the same (common random numbers across iterations): see
+:mod:`corridorsim.sim.dealing`.
 """
 
 from __future__ import annotations
@@ -67,28 +68,3 @@ def successive_average(shares: np.ndarray, target: np.ndarray, iteration: int) -
     if iteration < 1:
         raise ValueError(f"iterations count from 1 (got {iteration})")
     return shares + (target - shares) / iteration
-
-
-def interleave(shares: Sequence[float], trains: int) -> list[int]:
-    """The route of each of a flow's first ``trains`` trains for the split ``shares``.
-
-    Balinski and Young's quota method: train j goes to the route with the highest share per
-    train it would then have, among those that would not pass their share of the first j + 1
-    trains rounded up (the lowest index on a tie). It is prefix-stable (a longer run starts
-    with the shorter one) and keeps every route within one train of its share after any
-    number of trains, so the same split deals the same trains the same way in every
-    iteration.
-    """
-    s = np.asarray(shares, dtype=float)
-    if s.size == 0 or trains <= 0:
-        return []
-    s = s / s.sum()
-    given = np.zeros(s.size)
-    out = []
-    for j in range(trains):
-        upper = np.ceil(s * (j + 1) - 1e-9)
-        priority = np.where(given + 1 <= upper, s / (given + 1), -np.inf)
-        route = int(np.argmax(priority))
-        given[route] += 1
-        out.append(route)
-    return out

@@ -58,6 +58,10 @@ class ShipmentPlan:
     #: With a fleet: its index in the scenario's fleets, and the empty wagons' route home.
     fleet: int | None = None
     return_route: Route | None = None
+    #: A flow split over several routes: the routes and each one's share of the trains
+    #: (dealt train by train, see :mod:`corridorsim.sim.dealing`); empty for one route.
+    choices: tuple[Route, ...] = ()
+    shares: tuple[float, ...] = ()
 
     @property
     def id(self) -> str:

@@ -34,6 +34,7 @@ from corridorsim.sim.components import (
     SingleTrack,
     Wake,
 )
+from corridorsim.sim.dealing import Dealer
 from corridorsim.sim.departures import Daily, Every
 from corridorsim.sim.ferry import FerryService, Ships
 from corridorsim.sim.fleets import FleetCycles, FleetRuntime
@@ -441,11 +442,15 @@ class Engine:
             demand = MonthlyDemand(self._start, spec.monthly_factors)
             t = demand.advance_h(t, 0.0, end_h=until)
         number = 0
+        dealer = Dealer(shipment.shares) if shipment.choices else None
         while t <= until and (count is None or number < count):
             if t > env.now:
                 yield env.timeout(t - env.now)
             row = self.consignments.new(index, number, shipment.wagons, shipment.tonnes, env.now)
-            env.process(self._consignment(row, shipment))
+            choice = 0
+            if dealer is not None:
+                choice = self.consignments.route[row] = dealer.next()
+            env.process(self._consignment(row, shipment, choice))
             number += 1
             if gap is None:
                 return
@@ -483,10 +488,15 @@ class Engine:
         elif extra is not None:
             condition.extra_dwell.remove(extra)
 
-    def _consignment(self, row: int, shipment: ShipmentPlan) -> Generator[simpy.Event, Any, None]:
+    def _consignment(
+        self, row: int, shipment: ShipmentPlan, choice: int = 0
+    ) -> Generator[simpy.Event, Any, None]:
         env = self.env
         wagons = shipment.wagons
-        steps = self.plan(shipment.id, shipment.route, wagons)
+        if shipment.choices:
+            steps = self.plan((shipment.id, choice), shipment.choices[choice], wagons)
+        else:
+            steps = self.plan(shipment.id, shipment.route, wagons)
         consignments = self.consignments
         seq = 0
         trip = -1

@@ -130,6 +130,8 @@ class ConsignmentBuffer:
         self.co2_kg = array("d")
         self.km = array("d")
         self.reroutes = array("l")
+        #: Which of its shipment's routes the consignment took (0 with a single route).
+        self.route = array("l")
         self.waits = [array("d") for _ in CAUSES]
 
     def new(self, shipment: int, number: int, wagons: int, tonnes: float, depart: float) -> int:
@@ -144,6 +146,7 @@ class ConsignmentBuffer:
         self.co2_kg.append(0.0)
         self.km.append(0.0)
         self.reroutes.append(0)
+        self.route.append(0)
         for column in self.waits:
             column.append(0.0)
         return len(self.shipment) - 1
@@ -163,6 +166,7 @@ class ConsignmentBuffer:
             "co2_kg",
             "km",
             "reroutes",
+            "route",
         ):
             column = getattr(self, name)
             out[name] = np.frombuffer(column, dtype=column.typecode)
