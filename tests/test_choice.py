@@ -5,15 +5,17 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corridorsim.experiment.choice import path_sizes, successive_average, target_shares
+from corridorsim.errors import InputError
 from corridorsim.experiment.replications import simulate
 from corridorsim.routing import Router
+from corridorsim.routing.choice import path_sizes, successive_average, target_shares
 from corridorsim.scenario.load import load_scenario
 from corridorsim.sim.dealing import interleave
 from netgen import link, node
@@ -137,3 +139,64 @@ def test_the_engine_sends_each_train_the_way_the_split_deals_it(tmp_path: Path) 
     assert [c.transit_h for c in rep.consignment_records()] == [
         (4.0, 6.0)[r] for r in dealt]
     assert rep.consignments["route"].tolist() == dealt
+
+
+# --------------------------------------------------------------------------------------------
+# Demand flows in a scenario: the first split, logit on the static route costs
+
+
+def two_ways() -> list[dict[str, Any]]:
+    """A - M - Z (100 + 100 km, 100 USD a wagon) and A - N - Z (150 + 150 km, 60 USD)."""
+    rail = {"mode": "rail", "gauge_mm": 1520, "speed_kmh": 50}
+    a, m, n, z = (node("A", 40.0, 40.0), node("M", 40.5, 40.3), node("N", 40.5, 39.7),
+                  node("Z", 41.0, 40.0))
+    return [a, m, n, z,
+            link("A-M", a, m, length_km=100, tariff={"usd_per_wagon": 100}, **rail),
+            link("M-Z", m, z, length_km=100, **rail),
+            link("A-N", a, n, length_km=150, tariff={"usd_per_wagon": 60}, **rail),
+            link("N-Z", n, z, length_km=150, **rail)]
+
+
+def flow(**keys: Any) -> dict[str, Any]:
+    return {"id": "flow", "cargo": "box", "origin": "A", "destination": "Z", "wagons": 10,
+            "tonnes_per_year": 200_000, **keys}
+
+
+def test_a_demand_flow_starts_split_by_logit_on_its_static_costs(tmp_path: Path) -> None:
+    # 1.2 against 2.0 USD a tonne (50 t wagons), theta 0.5 per USD a tonne.
+    path = write_scenario(tmp_path, two_ways(), horizon_days=60, demand=[flow(routes=2)],
+                          assignment={"theta": 0.5, "cost": "usd"})
+    (plan,) = load_scenario(path).shipments
+    assert [route.links for route in plan.choices] == [("A-N", "N-Z"), ("A-M", "M-Z")]
+    assert plan.shares[0] == pytest.approx(1 / (1 + math.exp(-0.5 * (2.0 - 1.2))))
+    rep = simulate(load_scenario(path), replications=1, seed=1).replications[0]
+    routes = rep.consignments["route"].tolist()
+    assert routes == interleave(plan.shares, len(routes))
+
+
+def test_fixed_routes_are_the_choice_set_as_given(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, two_ways(), demand=[flow(fixed_routes=[["A", "M", "Z"]])],
+                          assignment={"model": "all_or_nothing"})
+    (plan,) = load_scenario(path).shipments
+    assert [route.nodes for route in plan.choices] == [("A", "M", "Z")]
+    assert plan.shares == (1.0,)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "message"),
+    [
+        ({"demand": []}, r"give shipments, demand or both"),
+        ({"demand": [flow(cargo="ore")]}, r"demand\[0\]\.cargo: no cargo 'ore'"),
+        ({"demand": [flow(destination="Q")]}, r"demand\[0\]\.destination: no "),
+        ({"demand": [flow(fixed_routes=[["A", "X", "Z"]])]},
+         r"demand\[0\]\.fixed_routes\[0\]\[1\]: no node 'X'"),
+        ({"demand": [flow(fixed_routes=[["A", "Z"]])]},
+         r"demand\[0\]\.fixed_routes\[0\]: no route from A to Z through these nodes"),
+        ({"demand": [flow(), flow()]}, r"two shipments and demand flows have the id 'flow'"),
+        ({"demand": [flow(tonnes_per_month=10.0)]}, r"give one of tonnes_per_year or "),
+    ],
+)
+def test_bad_demand_is_named(tmp_path: Path, scenario: dict[str, Any], message: str) -> None:
+    path = write_scenario(tmp_path, two_ways(), shipments=[], **scenario)
+    with pytest.raises(InputError, match=message):
+        load_scenario(path)

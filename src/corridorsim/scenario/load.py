@@ -23,7 +23,8 @@ from corridorsim.network.distributions import MAX_DURATION_H, Distribution
 from corridorsim.network.io import load_network
 from corridorsim.network.lookup import resolve_node
 from corridorsim.network.model import Network
-from corridorsim.routing.plan import fixed_route_problems, plan_route
+from corridorsim.routing.choice import path_sizes, target_shares
+from corridorsim.routing.plan import fixed_route_problems, plan_route, router_for
 from corridorsim.routing.route import Route
 from corridorsim.routing.search import Avoid, links_that_would_connect, resolve_avoid
 from corridorsim.routing.sections import service_sections, with_formation_waits
@@ -207,6 +208,13 @@ def build_scenario(
         raise InputError(problems)
     if spec.fleets:
         plans = _with_fleets(network, spec, plans, where)
+    if spec.demand:
+        problems = list(_check_demand(network, spec, where))
+        if problems:
+            raise InputError(problems)
+        plans.extend(
+            _plan_demand(network, spec, services, i, where) for i in range(len(spec.demand))
+        )
     return Scenario(
         path=doc.path,
         spec=spec,
@@ -337,6 +345,90 @@ def _check_references(network: Network, spec: ScenarioFile, where: Any) -> Itera
         loc = ("disruptions", i, "target")
         if disruption.target not in network.nodes and disruption.target not in network.links:
             yield f"{where(loc)}{dotted(loc)}: no node or link '{disruption.target}'"
+
+
+def _check_demand(network: Network, spec: ScenarioFile, where: Any) -> Iterator[str]:
+    """Each demand flow's cargo and places exist (one line per problem)."""
+    for i, flow in enumerate(spec.demand):
+        loc: PathKey = ("demand", i, "cargo")
+        if flow.cargo not in spec.cargo:
+            yield (
+                f"{where(loc)}{dotted(loc)}: no cargo '{flow.cargo}' "
+                f"(defined: {', '.join(spec.cargo)})"
+            )
+        for key in ("origin", "destination"):
+            loc = ("demand", i, key)
+            try:
+                resolve_node(network, getattr(flow, key), what=key)
+            except InputError as exc:
+                yield f"{where(loc)}{dotted(loc)}: {exc.problems[0]}"
+        for j, nodes in enumerate(flow.fixed_routes or ()):
+            for m, node_id in enumerate(nodes):
+                if node_id not in network.nodes:
+                    loc = ("demand", i, "fixed_routes", j, m)
+                    yield f"{where(loc)}{dotted(loc)}: no node '{node_id}'"
+
+
+def _plan_demand(
+    network: Network,
+    spec: ScenarioFile,
+    services: tuple[Service, ...],
+    i: int,
+    where: Any,
+) -> ShipmentPlan:
+    """A demand flow as a shipment split over its choice set: up to ``routes`` physically
+    distinct routes (or the ``fixed_routes``), the first split by the assignment's model on
+    the routes' static costs (what ``iterations: 0`` keeps)."""
+    flow = spec.demand[i]
+    base = _plan(
+        network,
+        spec,
+        services,
+        flow.shipment(),
+        lambda *loc: where(("demand", i, *loc)),
+        f"demand[{i}]",
+    )
+    cargo = base.cargo
+    cost = cargo.cost_model(flow.wagons)
+    if flow.fixed_routes:
+        routes = []
+        for j, nodes in enumerate(flow.fixed_routes):
+            loc: PathKey = ("demand", i, "fixed_routes", j)
+            route = plan_route(
+                network, cost, base.origin, base.destination, flow.policy, fixed=nodes
+            )
+            if route is None or route.nodes != tuple(nodes):
+                raise InputError(
+                    f"{where(loc)}{dotted(loc)}: no route from {base.origin} to "
+                    f"{base.destination} through these nodes, in this order"
+                )
+            routes.append(route)
+    else:
+        routes = router_for(network, cost, Avoid()).routes(
+            base.origin,
+            base.destination,
+            by=flow.policy,
+            k=flow.routes,
+            max_overlap=flow.max_overlap,
+        )
+    if services:
+        routes = [with_formation_waits(route, services, cost) for route in routes]
+    assignment = spec.assignment
+    vot = cargo.value_of_time_usd_per_tonne_day
+    costs = [
+        route.days
+        if assignment.cost == "days"
+        else route.usd_per_tonne + (vot * route.days if assignment.cost == "generalized" else 0)
+        for route in routes
+    ]
+    sizes = path_sizes([[(leg.id, leg.km) for leg in route.link_legs] for route in routes])
+    shares = target_shares(costs, assignment.model, assignment.theta, sizes)
+    return dataclasses.replace(
+        base,
+        route=routes[0],
+        choices=tuple(routes),
+        shares=tuple(float(x) for x in shares),
+    )
 
 
 def _with_fleets(

@@ -322,6 +322,66 @@ class Fleet(FrozenModel):
         return value
 
 
+class Demand(FrozenModel):
+    """An origin-destination flow split over a choice set of routes (DESIGN §13)."""
+
+    id: Slug
+    cargo: str
+    origin: str
+    destination: str
+    tonnes_per_year: PositiveFloat | None = None
+    tonnes_per_month: PositiveFloat | None = None
+    monthly_factors: tuple[NonNegativeFloat, ...] | None = None
+    #: The train size of this flow.
+    wagons: Whole = Field(ge=1, le=10_000)
+    arrivals: Literal["regular", "poisson"] = "poisson"
+    until_h: PositiveFloat | None = None
+    #: The choice set: up to this many physically distinct routes, found by ``policy`` ...
+    routes: Whole = Field(3, ge=1, le=20)
+    #: ... sharing at most this share of their km with a better one ...
+    max_overlap: Annotated[Real, Field(ge=0, le=1)] | None = None
+    #: ... or the choice set given as node lists.
+    fixed_routes: tuple[tuple[str, ...], ...] | None = Field(None, min_length=1)
+    policy: Policy = "generalized"
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_tonnage(self) -> Demand:
+        if (self.tonnes_per_year is None) == (self.tonnes_per_month is None):
+            raise ValueError("give one of tonnes_per_year or tonnes_per_month")
+        return self
+
+    def shipment(self) -> Shipment:
+        """The flow as a shipment (its departures, cargo and train size)."""
+        return Shipment.model_validate(
+            {
+                "id": self.id,
+                "cargo": self.cargo,
+                "origin": self.origin,
+                "destination": self.destination,
+                "wagons": self.wagons,
+                "tonnes_per_year": self.tonnes_per_year,
+                "tonnes_per_month": self.tonnes_per_month,
+                "monthly_factors": self.monthly_factors,
+                "arrivals": self.arrivals,
+                "until_h": self.until_h,
+                "route": {"policy": self.policy},
+            }
+        )
+
+
+class Assignment(FrozenModel):
+    """How demand flows choose among their routes (DESIGN §13)."""
+
+    model: Literal["logit", "path_size_logit", "all_or_nothing"] = "logit"
+    #: Per unit of ``cost``: per USD per tonne (generalized, usd) or per day (days).
+    theta: NonNegativeFloat = 0.05
+    cost: Literal["generalized", "days", "usd"] = "generalized"
+    iterations: Whole = Field(30, ge=0, le=1000)
+    tolerance: PositiveFloat = 0.01
+    replications: Whole = Field(5, ge=1, le=MAX_REPLICATIONS)
+
+
 class NetworkChanges(FrozenModel):
     """What-ifs on top of the network file: links opened, links or nodes closed, values set."""
 
@@ -349,23 +409,33 @@ class ScenarioFile(FrozenModel):
     target_days: PositiveFloat | None = None
     network_changes: NetworkChanges = NetworkChanges()
     cargo: Annotated[dict[Slug, Cargo], AfterValidator(freeze_mapping)] = Field(min_length=1)
-    shipments: tuple[Shipment, ...] = Field(min_length=1)
+    shipments: tuple[Shipment, ...] = ()
     disruptions: tuple[Disruption, ...] = ()
     services: tuple[Service, ...] = ()
     fleets: tuple[Fleet, ...] = ()
+    #: Origin-destination flows split over their routes, and how they choose.
+    demand: tuple[Demand, ...] = ()
+    assignment: Assignment = Assignment()
 
     @model_validator(mode="after")
     def _references(self) -> ScenarioFile:
-        for what, items in (
-            ("shipments", self.shipments),
-            ("services", self.services),
-            ("fleets", self.fleets),
-        ):
+        if not self.shipments and not self.demand:
+            raise ValueError("give shipments, demand or both: there is nothing to move")
+        groups: tuple[tuple[str, tuple[str, ...]], ...] = (
+            ("shipments", tuple(x.id for x in self.shipments)),
+            ("services", tuple(x.id for x in self.services)),
+            ("fleets", tuple(x.id for x in self.fleets)),
+            (
+                "shipments and demand flows",
+                (*(x.id for x in self.shipments), *(x.id for x in self.demand)),
+            ),
+        )
+        for what, ids in groups:
             seen: set[str] = set()
-            for item in items:
-                if item.id in seen:
-                    raise ValueError(f"two {what} have the id '{item.id}'")
-                seen.add(item.id)
+            for item_id in ids:
+                if item_id in seen:
+                    raise ValueError(f"two {what} have the id '{item_id}'")
+                seen.add(item_id)
         return self
 
     @model_validator(mode="after")

@@ -40,7 +40,7 @@ def target_shares(
     costs: Sequence[float],
     model: str,
     theta: float,
-    sizes: Sequence[float] | None = None,
+    sizes: Sequence[float] | np.ndarray | None = None,
 ) -> np.ndarray:
     """The split ``model`` gives for routes of ``costs`` (``theta`` per unit of cost; path
     sizes ``sizes`` for the path-size logit)."""
