@@ -21,6 +21,7 @@ import numpy as np
 
 from corridorsim.experiment.stats import Estimate, clean, mean_ci
 from corridorsim.experiment.steady import Trend, mean_series, mser5, trend
+from corridorsim.routing.costs import COST_CATEGORIES, place_category
 from corridorsim.scenario.load import Scenario, ShipmentPlan
 from corridorsim.sim.records import CAUSES, LegRecord, ReplicationResult
 
@@ -33,9 +34,6 @@ TOP_WAITS = 5
 WAIT_CAUSES = CAUSES
 #: The parts of a door-to-door time: moving, being processed, waiting.
 TIME_PARTS = ("running", "processing", "waiting")
-#: What a consignment's cost is made of (DESIGN §16: a ferry link's tariff is ``ferry``,
-#: facility fees per wagon and per tonne are ``facility_fees``).
-COST_CATEGORIES = ("tariff", "facility_fees", "ferry", "wagon_hire", "demurrage")
 
 
 class TopWait(NamedTuple):
@@ -491,6 +489,10 @@ def _consignment_row(record: Any, plan: ShipmentPlan, replication: int) -> Consi
     )
 
 
+#: The categories a leg's charges fall in, in the order of :data:`COST_CATEGORIES`.
+CHARGES = COST_CATEGORIES[:3]
+
+
 def _cost_parts(
     result: SimulationResult,
     rep: ReplicationResult,
@@ -509,7 +511,10 @@ def _cost_parts(
     hire = legs["hire_usd"][mine]
     demurrage = legs["demurrage_usd"][mine]
     charges = cost - hire - demurrage
-    category = np.array([_category(network, text) for text in rep.labels], dtype=int)[labels]
+    category = np.array(
+        [CHARGES.index(place_category(network, *text.split(":", 1))) for text in rep.labels],
+        dtype=int,
+    )[labels]
     # Per consignment, as rows of ``done``: positions of each leg's consignment there.
     at = np.searchsorted(done, rows)
     n = done.size
@@ -532,16 +537,6 @@ def _cost_parts(
         for country in sorted(set(countries.tolist()))
     }
     return parts, by_country
-
-
-def _category(network: Any, label: str) -> int:
-    """The cost category of a label's charges: 0 tariff, 1 facility fees, 2 ferry."""
-    kind, _, place = label.partition(":")
-    if kind == "facility":
-        return 1
-    if kind == "link" and network.links[place].ferry is not None:
-        return 2
-    return 0  # links; a formation leg charges nothing
 
 
 def _shipment_result(result: SimulationResult, index: int, plan: ShipmentPlan) -> ShipmentResult:

@@ -15,12 +15,19 @@ from corridorsim.routing.route import Leg, Route
 COST_CATEGORIES = ("tariff", "facility_fees", "ferry", "wagon_hire", "demurrage")
 
 
-def charge_category(network: Network, leg: Leg) -> str:
-    """The category of a leg's charges: ``facility_fees``, ``ferry`` or ``tariff``."""
-    if leg.kind == "facility":
+def place_category(network: Network, kind: str, place: str) -> str:
+    """The category of the charges of a leg of ``kind`` (``facility``, ``link``, ...) at
+    ``place`` (a node or link id): ``facility_fees``, ``ferry`` or ``tariff`` (a leg that
+    charges nothing, such as a formation wait, counts as ``tariff``)."""
+    if kind == "facility":
         return "facility_fees"
-    link = network.links.get(leg.id)
+    link = network.links.get(place) if kind == "link" else None
     return "ferry" if link is not None and link.ferry is not None else "tariff"
+
+
+def charge_category(network: Network, leg: Leg) -> str:
+    """The category of a route leg's charges (see :func:`place_category`)."""
+    return place_category(network, leg.kind, leg.id)
 
 
 def usd_per_tonne_by_category(network: Network, route: Route) -> dict[str, float]:

@@ -322,20 +322,28 @@ def _check_fleets_and_services(
             )
 
 
+def _check_cargo_and_ends(
+    network: Network, spec: ScenarioFile, flow: Any, at: PathKey, where: Any
+) -> Iterator[str]:
+    """A shipment's or demand flow's cargo is defined and its ends are nodes (``at``: its
+    place in the file, ``("shipments", 2)``)."""
+    loc: PathKey = (*at, "cargo")
+    if flow.cargo not in spec.cargo:
+        yield (
+            f"{where(loc)}{dotted(loc)}: no cargo '{flow.cargo}' "
+            f"(defined: {', '.join(spec.cargo)})"
+        )
+    for key in ("origin", "destination"):
+        loc = (*at, key)
+        try:
+            resolve_node(network, getattr(flow, key), what=key)
+        except InputError as exc:
+            yield f"{where(loc)}{dotted(loc)}: {exc.problems[0]}"
+
+
 def _check_references(network: Network, spec: ScenarioFile, where: Any) -> Iterator[str]:
     for i, shipment in enumerate(spec.shipments):
-        loc = ("shipments", i, "cargo")
-        if shipment.cargo not in spec.cargo:
-            yield (
-                f"{where(loc)}{dotted(loc)}: no cargo '{shipment.cargo}' "
-                f"(defined: {', '.join(spec.cargo)})"
-            )
-        for key in ("origin", "destination"):
-            loc = ("shipments", i, key)
-            try:
-                resolve_node(network, getattr(shipment, key), what=key)
-            except InputError as exc:
-                yield f"{where(loc)}{dotted(loc)}: {exc.problems[0]}"
+        yield from _check_cargo_and_ends(network, spec, shipment, ("shipments", i), where)
         for j, node_id in enumerate(shipment.route.fixed or ()):
             fixed_loc = ("shipments", i, "route", "fixed", j)
             if node_id not in network.nodes:
@@ -350,18 +358,7 @@ def _check_references(network: Network, spec: ScenarioFile, where: Any) -> Itera
 def _check_demand(network: Network, spec: ScenarioFile, where: Any) -> Iterator[str]:
     """Each demand flow's cargo and places exist (one line per problem)."""
     for i, flow in enumerate(spec.demand):
-        loc: PathKey = ("demand", i, "cargo")
-        if flow.cargo not in spec.cargo:
-            yield (
-                f"{where(loc)}{dotted(loc)}: no cargo '{flow.cargo}' "
-                f"(defined: {', '.join(spec.cargo)})"
-            )
-        for key in ("origin", "destination"):
-            loc = ("demand", i, key)
-            try:
-                resolve_node(network, getattr(flow, key), what=key)
-            except InputError as exc:
-                yield f"{where(loc)}{dotted(loc)}: {exc.problems[0]}"
+        yield from _check_cargo_and_ends(network, spec, flow, ("demand", i), where)
         for j, nodes in enumerate(flow.fixed_routes or ()):
             for m, node_id in enumerate(nodes):
                 if node_id not in network.nodes:
