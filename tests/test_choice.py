@@ -17,7 +17,8 @@ from corridorsim.experiment.replications import simulate
 from corridorsim.routing import Router
 from corridorsim.routing.choice import path_sizes, successive_average, target_shares
 from corridorsim.scenario.load import load_scenario
-from corridorsim.sim.dealing import interleave
+from corridorsim.sim.dealing import Dealer, deal
+from corridorsim.sim.streams import generator
 from netgen import link, node
 from scenariogen import write_scenario
 
@@ -87,28 +88,45 @@ def test_successive_averages_count_from_one() -> None:
         successive_average(np.array([1.0]), np.array([1.0]), 0)
 
 
-def test_interleave_deals_trains_in_proportion_and_in_a_fixed_order() -> None:
-    assert interleave([0.5, 0.5], 4) == [0, 1, 0, 1]
-    # Route 1 is due its first train by the fourth (0.25 x 4 = 1), the second by the eighth.
-    assert interleave([0.75, 0.25], 8) == [0, 0, 0, 1, 0, 0, 0, 1]
-    assert interleave([1.0, 0.0], 3) == [0, 0, 0]
-    assert interleave([], 3) == [] and interleave([1.0], 0) == []
+def test_each_train_takes_the_route_whose_interval_holds_its_number() -> None:
+    assert deal([0.5, 0.5], [0.1, 0.6, 0.5, 0.49]) == [0, 1, 1, 0]
+    # A route of share 0 holds no interval: the number at its boundary goes on.
+    assert deal([0.25, 0.0, 0.75], [0.0, 0.25, 0.999999]) == [0, 2, 2]
+    assert deal([1.0, 0.0], [0.0, 0.5, 0.9999]) == [0, 0, 0]
+    assert deal([], [0.3]) == [] and deal([1.0], []) == []
+    with pytest.raises(ValueError, match="share"):
+        deal([0.0, 0.0], [0.5])
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=5).filter(lambda s: sum(s) > 0.01),
-       st.integers(1, 300))
-def test_every_prefix_of_the_dealing_keeps_each_route_within_one_train_of_its_share(
-    shares: list[float], trains: int
+def test_the_dealt_shares_are_the_split_within_binomial_noise() -> None:
+    u = np.random.default_rng(7).random(40_000)
+    counts = np.bincount(deal([0.2, 0.5, 0.3], u), minlength=3)
+    for share, count in zip([0.2, 0.5, 0.3], counts, strict=True):
+        sd = math.sqrt(40_000 * share * (1 - share))
+        assert abs(count - 40_000 * share) < 4 * sd
+
+
+splits = st.lists(st.floats(0.0, 1.0), min_size=1, max_size=5).filter(lambda s: sum(s) > 0.01)
+
+
+@settings(max_examples=300, deadline=None)
+@given(splits, st.data())
+def test_a_train_changes_route_only_where_the_split_moved_a_boundary_across_its_number(
+    shares: list[float], data: st.DataObject
 ) -> None:
-    routes = interleave(shares, trains)
-    s = np.asarray(shares) / sum(shares)
-    counts = np.zeros(len(shares))
-    for j, route in enumerate(routes, 1):
-        counts[route] += 1
-        assert np.all(np.abs(counts - s * j) < 1 + 1e-9), (j, counts, s * j)
-    # The same split deals the same way, and a longer run starts with the shorter one.
-    assert interleave(shares, trains + 5)[:trains] == routes
+    other = data.draw(st.lists(st.floats(0.0, 1.0), min_size=len(shares),
+                               max_size=len(shares)).filter(lambda s: sum(s) > 0.01))
+    u = data.draw(st.lists(st.floats(0.0, 1.0, exclude_max=True), min_size=1, max_size=50))
+    before, after = deal(shares, u), deal(other, u)
+    lo = np.cumsum(np.asarray(shares) / sum(shares))
+    hi = np.cumsum(np.asarray(other) / sum(other))
+    for x, r, q in zip(u, before, after, strict=True):
+        if r != q:
+            assert any(min(a, b) - 1e-12 <= x <= max(a, b) + 1e-12
+                       for a, b in zip(lo, hi, strict=True)), (x, lo, hi)
+    # The same split deals the same numbers the same way, one train at a time too.
+    dealer = Dealer(shares, iter(u).__next__)
+    assert [dealer.next() for _ in u] == before
 
 
 # --------------------------------------------------------------------------------------------
@@ -134,7 +152,7 @@ def test_the_engine_sends_each_train_the_way_the_split_deals_it(tmp_path: Path) 
                    seed=1).replications[0]
     taken = [tuple(leg.id for leg in rep.leg_records(c.row) if leg.kind == "link")
              for c in rep.consignment_records()]
-    dealt = interleave([0.75, 0.25], 8)
+    dealt = deal([0.75, 0.25], generator(1, 0, "shipment:flow:routes").random(8))
     assert taken == [(fast, slow)[r].links for r in dealt]
     assert [c.transit_h for c in rep.consignment_records()] == [
         (4.0, 6.0)[r] for r in dealt]
@@ -171,7 +189,7 @@ def test_a_demand_flow_starts_split_by_logit_on_its_static_costs(tmp_path: Path)
     assert plan.shares[0] == pytest.approx(1 / (1 + math.exp(-0.5 * (2.0 - 1.2))))
     rep = simulate(load_scenario(path), replications=1, seed=1).replications[0]
     routes = rep.consignments["route"].tolist()
-    assert routes == interleave(plan.shares, len(routes))
+    assert routes == deal(plan.shares, generator(1, 0, "shipment:flow:routes").random(len(routes)))
 
 
 def test_fixed_routes_are_the_choice_set_as_given(tmp_path: Path) -> None:

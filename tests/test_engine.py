@@ -221,7 +221,8 @@ def test_ferry_splits_a_large_consignment_and_it_arrives_with_its_last_part(
     assert leg.end_h == pytest.approx(77.0)
     assert rep.consignment(0).wait("ferry") == pytest.approx(71.0)
     assert rep.consignment(0).arrive_h == pytest.approx(78.0)
-    assert ferry_stats(rep) == FerryTotals(link="P-Q", from_node="P", sailings=3, cancelled=0)
+    assert ferry_stats(rep) == FerryTotals(link="P-Q", from_node="P", sailings=3, cancelled=0,
+                                          used=25, offered=30)
 
 
 def test_ferry_that_fits_sails_at_the_next_slot(tmp_path: Path) -> None:

@@ -63,6 +63,8 @@ class ShipmentPlan:
     #: (dealt train by train, see :mod:`corridorsim.sim.dealing`); empty for one route.
     choices: tuple[Route, ...] = ()
     shares: tuple[float, ...] = ()
+    #: The demand flow it is (a pair of the places of), None for a shipment.
+    flow: str | None = None
 
     @property
     def id(self) -> str:
@@ -212,9 +214,8 @@ def build_scenario(
         problems = list(_check_demand(network, spec, where))
         if problems:
             raise InputError(problems)
-        plans.extend(
-            _plan_demand(network, spec, services, i, where) for i in range(len(spec.demand))
-        )
+        for i in range(len(spec.demand)):
+            plans.extend(_plan_demand(network, spec, services, i, where))
     return Scenario(
         path=doc.path,
         spec=spec,
@@ -334,11 +335,15 @@ def _check_cargo_and_ends(
             f"(defined: {', '.join(spec.cargo)})"
         )
     for key in ("origin", "destination"):
-        loc = (*at, key)
-        try:
-            resolve_node(network, getattr(flow, key), what=key)
-        except InputError as exc:
-            yield f"{where(loc)}{dotted(loc)}: {exc.problems[0]}"
+        value = getattr(flow, key)
+        places = [((*at, key), value)] if isinstance(value, str) else [
+            ((*at, key, m), text) for m, text in enumerate(value)
+        ]
+        for loc, text in places:
+            try:
+                resolve_node(network, text, what=key)
+            except InputError as exc:
+                yield f"{where(loc)}{dotted(loc)}: {exc.problems[0]}"
 
 
 def _check_references(network: Network, spec: ScenarioFile, where: Any) -> Iterator[str]:
@@ -372,24 +377,48 @@ def _plan_demand(
     services: tuple[Service, ...],
     i: int,
     where: Any,
-) -> ShipmentPlan:
-    """A demand flow as a shipment split over its choice set: up to ``routes`` physically
-    distinct routes (or the ``fixed_routes``), the first split by the assignment's model on
-    the routes' static costs (what ``iterations: 0`` keeps)."""
+) -> list[ShipmentPlan]:
+    """A demand flow as one shipment per origin-destination pair of its places, each split
+    over its choice set: up to ``routes`` physically distinct routes (or the ``fixed_routes``
+    between the pair), the first split by the assignment's model on the routes' static costs
+    (what ``iterations: 0`` keeps)."""
     flow = spec.demand[i]
-    base = _plan(
-        network,
-        spec,
-        services,
-        flow.shipment(),
-        lambda *loc: where(("demand", i, *loc)),
-        f"demand[{i}]",
-    )
+    pairs = [
+        (resolve_node(network, o, what="origin"), resolve_node(network, d, what="destination"))
+        for o, d in flow.pairs()
+    ]
+    plans = []
+    for origin, destination in pairs:
+        base = _plan(
+            network,
+            spec,
+            services,
+            flow.shipment(origin, destination, share=1 / len(pairs)),
+            lambda *loc: where(("demand", i, *loc)),
+            f"demand[{i}]",
+        )
+        plans.append(_choice_set(network, spec, services, i, base, where))
+    return plans
+
+
+def _choice_set(
+    network: Network,
+    spec: ScenarioFile,
+    services: tuple[Service, ...],
+    i: int,
+    base: ShipmentPlan,
+    where: Any,
+) -> ShipmentPlan:
+    """``base`` (one pair of demand flow ``i``) with its choice set and first split."""
+    flow = spec.demand[i]
     cargo = base.cargo
     cost = cargo.cost_model(flow.wagons)
     if flow.fixed_routes:
         routes = []
         for j, nodes in enumerate(flow.fixed_routes):
+            ends = (resolve_node(network, nodes[0]), resolve_node(network, nodes[-1]))
+            if ends != (base.origin, base.destination):
+                continue  # a route of another pair of the zones
             loc: PathKey = ("demand", i, "fixed_routes", j)
             route = plan_route(
                 network, cost, base.origin, base.destination, flow.policy, fixed=nodes
@@ -400,6 +429,13 @@ def _plan_demand(
                     f"{base.destination} through these nodes, in this order"
                 )
             routes.append(route)
+        if not routes:
+            loc = ("demand", i, "fixed_routes")
+            raise InputError(
+                f"{where(loc)}{dotted(loc)}: no route from {base.origin} to "
+                f"{base.destination} (each route runs from an origin to a destination of "
+                "the flow)"
+            )
     else:
         routes = router_for(network, cost, Avoid()).routes(
             base.origin,
@@ -410,22 +446,26 @@ def _plan_demand(
         )
     if services:
         routes = [with_formation_waits(route, services, cost) for route in routes]
-    assignment = spec.assignment
-    vot = cargo.value_of_time_usd_per_tonne_day
-    costs = [
-        route.days
-        if assignment.cost == "days"
-        else route.usd_per_tonne + (vot * route.days if assignment.cost == "generalized" else 0)
-        for route in routes
-    ]
+    costs = [static_cost(route, spec.assignment.cost, cargo) for route in routes]
     sizes = path_sizes([[(leg.id, leg.km) for leg in route.link_legs] for route in routes])
-    shares = target_shares(costs, assignment.model, assignment.theta, sizes)
+    shares = target_shares(costs, spec.assignment.model, spec.assignment.theta, sizes)
     return dataclasses.replace(
         base,
         route=routes[0],
         choices=tuple(routes),
         shares=tuple(float(x) for x in shares),
+        flow=flow.id,
     )
+
+
+def static_cost(route: Route, cost: str, cargo: Cargo) -> float:
+    """What an assignment compares (``cost``: generalized, days or usd) for a route's static
+    (expected) days and USD per tonne."""
+    if cost == "days":
+        return route.days
+    if cost == "usd":
+        return route.usd_per_tonne
+    return route.usd_per_tonne + cargo.value_of_time_usd_per_tonne_day * route.days
 
 
 def _with_fleets(

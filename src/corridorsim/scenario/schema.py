@@ -327,8 +327,10 @@ class Demand(FrozenModel):
 
     id: Slug
     cargo: str
-    origin: str
-    destination: str
+    #: A node, or a zone: a list of nodes over which the tonnage is split equally (a zone
+    #: at both ends splits it over every origin-destination pair).
+    origin: str | tuple[str, ...] = Field(min_length=1)
+    destination: str | tuple[str, ...] = Field(min_length=1)
     tonnes_per_year: PositiveFloat | None = None
     tonnes_per_month: PositiveFloat | None = None
     monthly_factors: tuple[NonNegativeFloat, ...] | None = None
@@ -351,23 +353,48 @@ class Demand(FrozenModel):
             raise ValueError("give one of tonnes_per_year or tonnes_per_month")
         return self
 
-    def shipment(self) -> Shipment:
-        """The flow as a shipment (its departures, cargo and train size)."""
+    @property
+    def origins(self) -> tuple[str, ...]:
+        """The origin, or the nodes of the origin zone."""
+        return (self.origin,) if isinstance(self.origin, str) else self.origin
+
+    @property
+    def destinations(self) -> tuple[str, ...]:
+        """The destination, or the nodes of the destination zone."""
+        return (self.destination,) if isinstance(self.destination, str) else self.destination
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every (origin, destination) of the flow, origin zone first."""
+        return [(o, d) for o in self.origins for d in self.destinations]
+
+    def shipment(
+        self, origin: str | None = None, destination: str | None = None, *, share: float = 1.0
+    ) -> Shipment:
+        """The flow between one pair of its places as a shipment (its departures, cargo and
+        train size), carrying ``share`` of the flow's tonnage; the flow's id for its only
+        pair, ``ID_ORIGIN_DESTINATION`` for a pair of zones."""
+        origin = self.origins[0] if origin is None else origin
+        destination = self.destinations[0] if destination is None else destination
+        single = len(self.origins) == 1 and len(self.destinations) == 1
         return Shipment.model_validate(
             {
-                "id": self.id,
+                "id": self.id if single else f"{self.id}_{origin}_{destination}",
                 "cargo": self.cargo,
-                "origin": self.origin,
-                "destination": self.destination,
+                "origin": origin,
+                "destination": destination,
                 "wagons": self.wagons,
-                "tonnes_per_year": self.tonnes_per_year,
-                "tonnes_per_month": self.tonnes_per_month,
+                "tonnes_per_year": _times(self.tonnes_per_year, share),
+                "tonnes_per_month": _times(self.tonnes_per_month, share),
                 "monthly_factors": self.monthly_factors,
                 "arrivals": self.arrivals,
                 "until_h": self.until_h,
                 "route": {"policy": self.policy},
             }
         )
+
+
+def _times(value: float | None, share: float) -> float | None:
+    return None if value is None else value * share
 
 
 class Assignment(FrozenModel):

@@ -3,6 +3,8 @@ disruption state (closed, capacity factor, extra dwell) each of them can be in."
 
 from __future__ import annotations
 
+import math
+from array import array
 from collections import deque
 from heapq import heappush
 from itertools import count
@@ -132,7 +134,16 @@ class LineRuntime:
     single-track link (``tracks: 1``) both directions share ``track``; ``side`` is 0 from
     ``from`` to ``to``, 1 back."""
 
-    __slots__ = ("condition", "delay", "headway_h", "next_free", "run_h", "side", "track")
+    __slots__ = (
+        "condition",
+        "delay",
+        "entries",
+        "headway_h",
+        "next_free",
+        "run_h",
+        "side",
+        "track",
+    )
 
     def __init__(
         self,
@@ -148,6 +159,8 @@ class LineRuntime:
         self.condition = condition
         self.track: SingleTrack | None = None
         self.side = 0
+        #: The time each train entered (what the line's use is measured by).
+        self.entries = array("d")
 
     def reserve(self, now: float) -> float:
         """The time a consignment ready at ``now`` enters, after the direction's headway (the
@@ -155,6 +168,7 @@ class LineRuntime:
         two-track links."""
         headway = max(0.0, self.next_free - now)
         self.next_free = now + headway + self.headway_h / self.condition.capacity_factor
+        self.entries.append(now + headway)
         return now + headway
 
 
@@ -173,7 +187,7 @@ class SingleTrack:
     for the reopening.
     """
 
-    __slots__ = ("_order", "_waiting", "condition", "deferred", "direction", "on")
+    __slots__ = ("_order", "_waiting", "condition", "deferred", "direction", "held", "on")
 
     def __init__(self, condition: Condition) -> None:
         self.condition = condition
@@ -187,6 +201,8 @@ class SingleTrack:
         self._order = count()
         #: Whether the turn waits for the link to reopen.
         self.deferred = False
+        #: Start and end of each time the link was held by trains (an end of nan: still held).
+        self.held: list[list[float]] = []
 
     def enter(self, line: LineRuntime, now: float) -> float | simpy.Event:
         """The entry time of a train ready at ``now`` on ``line``'s side if it may go now
@@ -194,6 +210,8 @@ class SingleTrack:
         side = line.side
         waiting = self._waiting
         if (self.on == 0 or self.direction == side) and not waiting[0] and not waiting[1]:
+            if self.on == 0:
+                self.held.append([now, math.nan])
             self.direction = side
             self.on += 1
             return line.reserve(now)
@@ -205,6 +223,7 @@ class SingleTrack:
         """A train is out of the link (its passage ended)."""
         self.on -= 1
         if self.on == 0:
+            self.held[-1][1] = self.condition.env.now
             self.direction = None
             self._turn()
 
@@ -224,6 +243,7 @@ class SingleTrack:
         now = condition.env.now
         self.direction = side
         self.on = len(queue)
+        self.held.append([now, math.nan])
         for _number, line, event in queue:
             event.succeed(line.reserve(now))
         queue.clear()
@@ -236,6 +256,15 @@ class SingleTrack:
 #: A priority after SimPy's NORMAL: an event that must see everything else happening at its
 #: time first (a departure, which takes every block that has arrived by then).
 LATE = EventPriority(NORMAL + 1)
+
+
+def held_in_window_h(held: list[list[float]], start_h: float, end_h: float) -> float:
+    """Hours of [start_h, end_h] inside the intervals ``held`` (an end of nan runs to end_h)."""
+    total = 0.0
+    for a, b in held:
+        b = end_h if math.isnan(b) else b
+        total += max(0.0, min(b, end_h) - max(a, start_h))
+    return total
 
 
 class Wake(simpy.Event):

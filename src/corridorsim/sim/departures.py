@@ -16,6 +16,7 @@ so a wagon larger than the whole space still goes, alone.
 from __future__ import annotations
 
 import math
+from array import array
 from collections import deque
 from collections.abc import Generator, Iterator
 from typing import Any
@@ -92,6 +93,7 @@ class Departures:
         "condition",
         "departed",
         "env",
+        "loads",
         "queue",
         "timetable",
         "units",
@@ -119,6 +121,7 @@ class Departures:
         self.waiting_wagons = 0
         self.departed = 0
         self.cancelled = 0
+        self.loads = Loads()
         self._full: simpy.Event | None = None
         self._cancelled_slot = False
         env.process(self._timetable())
@@ -201,7 +204,7 @@ class Departures:
         """Take the wagons of the next departure off the queue, first come first served."""
         aboard: list[tuple[Boarding, int]] = []
         if self.units:
-            room = self._capacity_now()
+            room = offered = self._capacity_now()
             while self.queue:
                 boarding = self.queue[0]
                 take = min(_fitting(room, boarding.size), boarding.to_board)
@@ -216,8 +219,9 @@ class Departures:
                 if boarding.to_board:
                     break  # the next wagon in line does not fit: nobody behind it jumps ahead
                 self.queue.popleft()
+            self.loads.add(self.env.now, offered - room, offered)
             return aboard
-        space = self._wagons_now()
+        space = offered_wagons = self._wagons_now()
         while self.queue and space > 0:
             boarding = self.queue[0]
             take = min(space, boarding.to_board)
@@ -227,6 +231,7 @@ class Departures:
             aboard.append((boarding, take))
             if boarding.to_board == 0:
                 self.queue.popleft()
+        self.loads.add(self.env.now, offered_wagons - space, offered_wagons)
         return aboard
 
     def _trip(self, aboard: list[tuple[Boarding, int]]) -> None:
@@ -243,6 +248,33 @@ class Departures:
             boarding.arrived.append(report)
             if boarding.to_land == 0:
                 boarding.done.succeed()
+
+
+class Loads:
+    """The time, space used and space offered of each departure (wagons, or the units of the
+    capacity)."""
+
+    __slots__ = ("offered", "time", "used")
+
+    def __init__(self) -> None:
+        self.time = array("d")
+        self.used = array("d")
+        self.offered = array("d")
+
+    def add(self, time: float, used: float, offered: float) -> None:
+        """One departure."""
+        self.time.append(time)
+        self.used.append(used)
+        self.offered.append(offered)
+
+    def totals(self, start_h: float, end_h: float) -> dict[str, float]:
+        """Space ``used`` and ``offered`` by the departures in [start_h, end_h)."""
+        used = offered = 0.0
+        for t, u, o in zip(self.time, self.used, self.offered, strict=True):
+            if start_h <= t < end_h:
+                used += u
+                offered += o
+        return {"used": used, "offered": offered}
 
 
 #: Slack when space is compared: 3 wagons of 14.7 m fill 44.1 m exactly, whatever the rounding.

@@ -33,6 +33,7 @@ from corridorsim.sim.components import (
     LineRuntime,
     SingleTrack,
     Wake,
+    held_in_window_h,
 )
 from corridorsim.sim.dealing import Dealer
 from corridorsim.sim.departures import Daily, Every
@@ -51,6 +52,7 @@ from corridorsim.sim.records import (
     FacilityTotals,
     FerryTotals,
     LegBuffer,
+    LineTotals,
     ReplicationResult,
     TrainBuffer,
 )
@@ -442,7 +444,11 @@ class Engine:
             demand = MonthlyDemand(self._start, spec.monthly_factors)
             t = demand.advance_h(t, 0.0, end_h=until)
         number = 0
-        dealer = Dealer(shipment.shares) if shipment.choices else None
+        dealer = (
+            Dealer(shipment.shares, Uniforms(self.stream(f"shipment:{spec.id}:routes")))
+            if shipment.choices
+            else None
+        )
         while t <= until and (count is None or number < count):
             if t > env.now:
                 yield env.timeout(t - env.now)
@@ -680,6 +686,7 @@ class Engine:
                 spacing = component.headway_h / condition.capacity_factor
                 component.next_free = now + headway + spacing
                 start = now + headway
+                component.entries.append(start)
                 run = component.run_h
                 if condition.extra_dwell:
                     run += condition.extra_h()
@@ -1008,9 +1015,17 @@ class Engine:
             for (node_id, index), runtime in self._facilities.items()
         ]
         ferries = [
-            FerryTotals(link=link_id, from_node=node, sailings=f.departed, cancelled=f.cancelled)
+            FerryTotals(
+                link=link_id,
+                from_node=node,
+                sailings=f.departed,
+                cancelled=f.cancelled,
+                **f.loads.totals(self._warmup_h, self._horizon_h),
+            )
             for (link_id, node), f in self._ferries.items()
         ]
+        lines = [self._line_totals(link_id, node, line) for (link_id, node), line in
+                 self._lines.items()]
         return ReplicationResult(
             replication=self.replication,
             consignments=self.consignments.freeze(),
@@ -1019,6 +1034,7 @@ class Engine:
             label_countries=tuple(self.label_countries),
             facilities=facilities,
             ferries=ferries,
+            lines=lines,
             horizon_h=self.scenario.horizon_h,
             events=next(self.env._eid),
             shipment_ids=tuple(plan.id for plan in self.scenario.shipments),
@@ -1028,6 +1044,24 @@ class Engine:
             fleet_cycles=self.cycles.freeze() if len(self.cycles) else None,
             empties=self.empties.freeze() if len(self.cycles) else None,
             empty_legs=self.empty_legs.freeze() if len(self.cycles) else None,
+        )
+
+
+    def _line_totals(self, link_id: str, from_node: str, line: LineRuntime) -> LineTotals:
+        """How much of one direction of a line the trains used over the measured window."""
+        warmup, horizon = self._warmup_h, self._horizon_h
+        entries = np.frombuffer(line.entries, dtype="d") if len(line.entries) else np.zeros(0)
+        entered = int(((entries >= warmup) & (entries < horizon)).sum())
+        held = math.nan
+        if line.track is not None:
+            held = held_in_window_h(line.track.held, warmup, horizon)
+        return LineTotals(
+            link=link_id,
+            from_node=from_node,
+            window_h=horizon - warmup,
+            entered=entered,
+            headway_h=line.headway_h,
+            single_track_held_h=held,
         )
 
 

@@ -9,9 +9,10 @@ replication is a :class:`ReplicationResult`: the numpy columns, read as named re
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -322,12 +323,39 @@ class FacilityTotals(NamedTuple):
 
 
 class FerryTotals(NamedTuple):
-    """One direction of a ferry line over one replication: sailings made and cancelled."""
+    """One direction of a ferry line over one replication: sailings made and cancelled, and
+    the space of the sailings in the measured window (wagons, or lane metres with
+    ``capacity_m``): ``used / offered`` is their mean load factor."""
 
     link: str
     from_node: str
     sailings: int
     cancelled: int
+    used: float = 0.0
+    offered: float = 0.0
+
+
+class LineTotals(NamedTuple):
+    """One direction of a line over the measured window of one replication: the trains that
+    entered it and, for a single-track link, the hours trains of either direction held it."""
+
+    link: str
+    from_node: str
+    window_h: float
+    entered: int
+    headway_h: float
+    #: nan for a link of two tracks.
+    single_track_held_h: float = math.nan
+
+    @property
+    def utilisation(self) -> float:
+        """The share of its capacity used: for a single track the share of the window it was
+        held, else entries x headway / window; nan for a line without a headway limit."""
+        if not math.isnan(self.single_track_held_h):
+            return self.single_track_held_h / self.window_h if self.window_h > 0 else math.nan
+        if self.headway_h <= 0 or self.window_h <= 0:
+            return math.nan
+        return self.entered * self.headway_h / self.window_h
 
 
 @dataclass
@@ -345,6 +373,8 @@ class ReplicationResult:
     events: int
     #: The scenario's shipment ids, by shipment index.
     shipment_ids: tuple[str, ...]
+    #: Each direction of a line any train entered.
+    lines: list[LineTotals] = field(default_factory=list)
     #: Trains (see :class:`TrainBuffer`) and their legs, as columns; train names by number.
     trains: dict[str, np.ndarray] | None = None
     train_legs: dict[str, np.ndarray] | None = None
