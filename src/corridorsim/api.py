@@ -26,6 +26,9 @@ from corridorsim.network.model import Network
 # Routing, scenarios and experiments import networkx, numpy and SimPy: they are imported in
 # the calls that need them, so that reading and validating a network stays instant.
 if TYPE_CHECKING:
+    from corridorsim.experiment.assignment import AssignmentOutcome
+    from corridorsim.experiment.assignment import Progress as AssignProgress
+    from corridorsim.experiment.capacity import CapacityOutcome
     from corridorsim.experiment.compare import Comparison
     from corridorsim.experiment.results import SimulationResult
     from corridorsim.experiment.study import Study
@@ -52,6 +55,8 @@ __all__ = [
     "network_summary",
     "routes",
     "search_routes",
+    "assign",
+    "capacity",
     "simulate",
     "sweep",
 ]
@@ -367,3 +372,107 @@ def sweep(
         return run_sweep(
             loaded, out_dir, runner, resume=resume, chunk_size=chunk_size, progress=progress
         )
+
+
+def assign(
+    scenario: Scenario | str | os.PathLike[str],
+    *,
+    executor: str = "local",
+    jobs: int | None = 1,
+    scheduler: str | None = None,
+    seed: int | None = None,
+    replications: int | None = None,
+    iterations: int | None = None,
+    warmup_days: float | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    progress: AssignProgress | None = None,
+) -> AssignmentOutcome:
+    """Assign a scenario's demand flows to their routes with congestion feedback (DESIGN
+    §13): simulate the split, price each route by its simulated cost, move the split toward
+    the choice model's by successive averages until it moves less than the tolerance.
+
+    ``seed``, ``replications`` (per iteration), ``iterations`` (at most) and ``warmup_days``
+    replace the scenario's (its ``assignment:`` block). Replications run on ``executor``
+    (``local``: ``jobs`` processes; ``dask``: the cluster at ``scheduler`` or a
+    LocalCluster); the numbers do not depend on it. With ``out_dir`` each iteration is kept in
+    its results store, and ``resume`` continues from there.
+    ``outcome.document()`` is ``assign --json`` and ``assignment.json``.
+    """
+    from corridorsim.experiment.assignment import assign as run
+    from corridorsim.experiment.executors import make_executor
+    from corridorsim.scenario.load import Scenario
+
+    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    loaded = with_warmup(loaded, warmup_days)
+    with make_executor(executor, jobs=jobs, scheduler=scheduler) as runner:
+        return run(
+            loaded,
+            executor=runner,
+            seed=seed,
+            replications=replications,
+            iterations=iterations,
+            out_dir=out_dir,
+            resume=resume,
+            progress=progress,
+        )
+
+
+def capacity(
+    scenario: Scenario | str | os.PathLike[str],
+    shipment: str,
+    *,
+    max_p90_days: float | None = None,
+    max_mean_wait_h: float | None = None,
+    max_utilisation: float | None = None,
+    executor: str = "local",
+    jobs: int | None = 1,
+    scheduler: str | None = None,
+    seed: int | None = None,
+    replications: int | None = None,
+    warmup_days: float | None = None,
+    progress: Progress | None = None,
+) -> CapacityOutcome:
+    """The largest tonnes per year of ``shipment`` (a shipment or demand flow id) that meets
+    one criterion: ``max_p90_days``, ``max_mean_wait_h`` or ``max_utilisation`` (give exactly
+    one). Bisection on the tonnage with common random numbers; the outcome names the binding
+    element and holds every tonnage tried. ``outcome.document()`` is ``capacity --json``.
+    """
+    from corridorsim.experiment.capacity import capacity as search
+    from corridorsim.experiment.executors import make_executor
+    from corridorsim.scenario.load import Scenario
+
+    given = {
+        name: value
+        for name, value in (
+            ("max_p90_days", max_p90_days),
+            ("max_mean_wait_h", max_mean_wait_h),
+            ("max_utilisation", max_utilisation),
+        )
+        if value is not None
+    }
+    if len(given) != 1:
+        raise ParameterError(
+            "max_p90_days",
+            "give exactly one criterion: max_p90_days, max_mean_wait_h or max_utilisation",
+        )
+    ((criterion, limit),) = given.items()
+    _finite(**given)
+    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    loaded = with_warmup(loaded, warmup_days)
+    with make_executor(executor, jobs=jobs, scheduler=scheduler) as runner:
+        try:
+            return search(
+                loaded,
+                shipment,
+                criterion,
+                limit,
+                executor=runner,
+                seed=seed,
+                replications=replications,
+                progress=progress,
+            )
+        except ParameterError as exc:
+            if exc.param == "limit":
+                raise ParameterError(criterion, exc.messages[0]) from None
+            raise

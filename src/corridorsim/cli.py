@@ -579,3 +579,202 @@ def sweep_command(
     console = _console()
     console.print(sweep_table(outcome))
     console.print(f"wrote {out}/")
+
+
+_executor_options = (
+    click.option(
+        "--jobs",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Workers (default: all cores; with dask, the LocalCluster's size).",
+    ),
+    click.option(
+        "--executor",
+        type=click.Choice(["local", "dask"]),
+        default="local",
+        show_default=True,
+        help="Where the replications go.",
+    ),
+    click.option(
+        "--scheduler",
+        metavar="ADDR",
+        help="With --executor dask: a running scheduler (tcp://HOST:PORT).",
+    ),
+    click.option(
+        "-r", "--replications", type=click.IntRange(min=1), help="Replications (per iteration)."
+    ),
+    click.option(
+        "--seed", type=click.IntRange(min=0, max=2**63 - 1), help="Seed (default: the scenario's)."
+    ),
+    _warmup_option,
+)
+
+
+def _with_executor_options(command: F) -> F:
+    for option in reversed(_executor_options):
+        command = option(command)
+    return command
+
+
+@main.command("assign")
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@_with_executor_options
+@click.option(
+    "--iterations",
+    type=click.IntRange(min=0, max=1000),
+    help="At most this many iterations (default: the scenario's assignment: iterations).",
+)
+@click.option("--resume", is_flag=True, help="Continue an assignment from the results in -o DIR.")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Write assignment.json, flows.csv, manifest.json and the results store.",
+)
+@click.option("--plots", is_flag=True, help="With -o: also write flow_map.png, convergence.png.")
+@click.option("--json", "as_json", is_flag=True, help="Print assignment.json instead of tables.")
+@_quiet_option
+def assign_command(
+    scenario_file: str,
+    jobs: int | None,
+    executor: str,
+    scheduler: str | None,
+    replications: int | None,
+    seed: int | None,
+    warmup_days: float | None,
+    iterations: int | None,
+    resume: bool,
+    out_dir: str | None,
+    plots: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Split SCENARIO's demand flows over their routes until the split is consistent with the
+    congestion it causes (logit, path-size logit or all-or-nothing; successive averages)."""
+    from corridorsim import api
+
+    if resume and out_dir is None:
+        raise InputError("--resume: needs -o DIR, where the iterations are kept")
+    _needs_output_dir(plots, out_dir)
+    scenario = api.load_scenario(scenario_file)
+    try:
+        with _progress("iterations", quiet) as bar:
+            outcome = api.assign(
+                scenario,
+                executor=executor,
+                jobs=jobs,
+                scheduler=scheduler,
+                seed=seed,
+                replications=replications,
+                iterations=iterations,
+                warmup_days=warmup_days,
+                out_dir=out_dir,
+                resume=resume,
+                progress=bar,
+            )
+    except api.WorkerLostError as exc:
+        raise CorridorsimError(f"{exc}; --resume continues") from None
+    if out_dir is not None:
+        from corridorsim.report.flow_outputs import write_assign_folder
+
+        write_assign_folder(outcome, out_dir, plots=plots)
+    if as_json:
+        _emit_json(outcome.document())
+        return
+    from corridorsim.report.flow_tables import assignment_tables
+
+    console = _console()
+    console.print(assignment_tables(outcome))
+    if out_dir is not None:
+        console.print(f"wrote {out_dir}/")
+
+
+@main.command("capacity")
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.option("--shipment", required=True, help="The shipment or demand flow to scale.")
+@click.option(
+    "--max-p90-days",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Criterion: 90% of its consignments arrive within D days.",
+    metavar="D",
+)
+@click.option(
+    "--max-mean-wait-h",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Criterion: its consignments wait at most H hours on average.",
+    metavar="H",
+)
+@click.option(
+    "--max-utilisation",
+    type=click.FloatRange(min=0, max=1, min_open=True),
+    help="Criterion: no facility or link on its routes used beyond U (0-1).",
+    metavar="U",
+)
+@_with_executor_options
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Write capacity.json and manifest.json.",
+)
+@click.option("--plots", is_flag=True, help="With -o: also write capacity.png.")
+@click.option("--json", "as_json", is_flag=True, help="Print capacity.json instead of a table.")
+@_quiet_option
+def capacity_command(
+    scenario_file: str,
+    shipment: str,
+    max_p90_days: float | None,
+    max_mean_wait_h: float | None,
+    max_utilisation: float | None,
+    jobs: int | None,
+    executor: str,
+    scheduler: str | None,
+    replications: int | None,
+    seed: int | None,
+    warmup_days: float | None,
+    out_dir: str | None,
+    plots: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """The largest tonnes per year of one flow that meets a criterion, by bisection, and the
+    facility or link that binds."""
+    from corridorsim import api
+
+    given = [v for v in (max_p90_days, max_mean_wait_h, max_utilisation) if v is not None]
+    if len(given) != 1:
+        raise InputError(
+            "capacity: give exactly one of --max-p90-days, --max-mean-wait-h, --max-utilisation"
+        )
+    _needs_output_dir(plots, out_dir)
+    scenario = api.load_scenario(scenario_file)
+    with _progress("tonnages", quiet) as bar:
+        outcome = api.capacity(
+            scenario,
+            shipment,
+            max_p90_days=max_p90_days,
+            max_mean_wait_h=max_mean_wait_h,
+            max_utilisation=max_utilisation,
+            executor=executor,
+            jobs=jobs,
+            scheduler=scheduler,
+            seed=seed,
+            replications=replications,
+            warmup_days=warmup_days,
+            progress=bar,
+        )
+    if out_dir is not None:
+        from corridorsim.report.flow_outputs import write_capacity_folder
+
+        write_capacity_folder(outcome, out_dir, plots=plots)
+    if as_json:
+        _emit_json(outcome.document())
+        return
+    from corridorsim.report.flow_tables import capacity_table
+
+    console = _console()
+    console.print(capacity_table(outcome))
+    if out_dir is not None:
+        console.print(f"wrote {out_dir}/")
