@@ -13,7 +13,17 @@ import traceback
 from pathlib import Path
 
 #: The groups, in order: each a module ``benchmarks.bench_<group>`` with ``run(settings)``.
-GROUPS = ("load", "routes", "cli-import", "engine", "tandem", "scale", "replications", "sweep")
+GROUPS = (
+    "load",
+    "routes",
+    "cli-import",
+    "engine",
+    "tandem",
+    "scale",
+    "replications",
+    "sweep",
+    "assign",
+)
 REPETITIONS = {"full": 7, "quick": 3, "smoke": 1}
 
 

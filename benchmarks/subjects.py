@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from corridorsim import InputError, Network, load_network, load_scenario, simulate
+from corridorsim.experiment.assignment import assign
 from corridorsim.experiment.executors import DaskExecutor, LocalExecutor, batches
 from corridorsim.experiment.store import SCHEMA as STORE_SCHEMA
 from corridorsim.experiment.store import ResultsStore
@@ -32,8 +33,10 @@ if TYPE_CHECKING:  # types only: the benchmarks do not depend on where they live
 __all__ = [  # what the groups take from here, besides the functions below
     "STORE_SCHEMA",
     "InputError",
+    "LocalExecutor",
     "ResultsStore",
     "Router",
+    "assign",
     "clear_plan_cache",
     "load_network",
     "load_scenario",

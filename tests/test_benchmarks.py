@@ -29,6 +29,7 @@ ROWS = {
     "replications": 6,
     # points/s (5), LocalExecutor overhead (8), store batches (6), route searches (4 x 2)
     "sweep": 27,
+    "assign": 2,  # wall time of the assignment, replications per second
 }
 #: Figures that are differences and may come out below zero, and counts that may be zero (the
 #: others are times and rates).

@@ -32,6 +32,8 @@ _API = {
     "compare": "corridorsim.api:compare",
     "load_study": "corridorsim.api:load_study",
     "sweep": "corridorsim.api:sweep",
+    "assign": "corridorsim.api:assign",
+    "capacity": "corridorsim.api:capacity",
     "Network": "corridorsim.network.model:Network",
     "Route": "corridorsim.routing.route:Route",
     "RouteSearch": "corridorsim.api:RouteSearch",

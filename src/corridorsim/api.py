@@ -46,6 +46,8 @@ __all__ = [
     "RouteOptions",
     "RouteSearch",
     "WorkerLostError",
+    "assign",
+    "capacity",
     "compare",
     "load_network",
     "load_scenario",
@@ -55,8 +57,6 @@ __all__ = [
     "network_summary",
     "routes",
     "search_routes",
-    "assign",
-    "capacity",
     "simulate",
     "sweep",
 ]

@@ -1,0 +1,305 @@
+"""The flow map, the convergence chart and the capacity chart: each writes a readable PNG (also
+when there is nothing to draw), without a warning, with the widths and labels it promises."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from corridorsim.experiment.flows import ElementFlow
+from corridorsim.network.io import load_network
+from corridorsim.network.model import Network
+from corridorsim.report import flow_charts
+from corridorsim.report.flow_charts import (
+    BACKGROUND_LINK,
+    CRITERIA,
+    MAX_WIDTH_PT,
+    MIN_WIDTH_PT,
+    capacity_chart,
+    convergence_chart,
+    flow_map,
+)
+from netgen import collection, link, node
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: Small images: the tests check what is drawn, not how crisply (and stay fast).
+DPI = 50
+NAN = math.nan
+
+
+@pytest.fixture(autouse=True)
+def no_warnings(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every chart is drawn with warnings as errors, and matplotlib logs no warning either
+    (it reports some layout problems through logging, not warnings)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with caplog.at_level(logging.WARNING, logger="matplotlib"):
+            yield
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def assert_png(path: Path) -> None:
+    data = path.read_bytes()
+    assert data[:8] == PNG_SIGNATURE
+    from matplotlib import image
+
+    pixels = image.imread(path)
+    assert pixels.std() > 0, "the chart is one flat colour"
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> Network:
+    """A port, a gauge change and a border in the west; a ferry 18 degrees east to a port and
+    a railway beyond: wider than one panel shows well."""
+    port = {"type": "port", "dwell_h": 3}
+    west = node("W", 40.0, 41.0, name="West Port", kind="port", facility=port)
+    gauge = node("G", 41.0, 41.5, name="Gauge Town",
+                 facility={"type": "gauge_change", "dwell_h": 5})
+    border = node("B", 42.0, 41.0, name="Border Post", kind="border",
+                  facility={"type": "border", "dwell_h": 4})
+    quay = node("Q", 42.5, 40.2, name="Quay", kind="port", facility=port)
+    east = node("E", 60.0, 43.0, name="East Port", kind="port", facility=port)
+    far = node("F", 70.0, 44.0, name="Far East")
+    spur = node("S", 41.5, 42.5, name="Spur End")
+    doc = collection([
+        west, gauge, border, quay, east, far, spur,
+        link("W-G", west, gauge, mode="rail", gauge_mm=1520),
+        link("G-B", gauge, border, mode="rail", gauge_mm=1435),
+        link("B-Q", border, quay, mode="road"),
+        link("Q-E", quay, east, mode="ferry",
+             ferry={"capacity_wagons": 40, "sailing_h": 30, "every_h": 24}),
+        link("E-F", east, far, mode="rail", gauge_mm=1520),
+        link("G-S", gauge, spur, mode="rail", gauge_mm=1520),
+    ])
+    path = tmp_path_factory.mktemp("net") / "net.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return load_network(path)
+
+
+def row(element: str, kind: str, tonnes: float, wait_h: float = 0.0) -> ElementFlow:
+    return ElementFlow(element, kind, tonnes, tonnes / 365 / 2000, NAN, wait_h)
+
+
+FLOWS = [
+    row("W-G", "link", 1_200_000),
+    row("G-B", "link", 900_000),
+    row("B-Q", "link", 40_000),
+    row("Q-E", "link", 900_000, wait_h=60.0),
+    row("E-F", "link", 900_000),
+    row("G-S", "link", 0),
+    row("W", "facility", 1_200_000, wait_h=12.3),
+    row("G", "facility", 1_200_000, wait_h=30.0),
+    row("B", "facility", 900_000, wait_h=4.0),
+    row("Q", "facility", 900_000, wait_h=2.0),
+    row("E", "facility", 900_000, wait_h=8.0),
+    row("F", "facility", 900_000, wait_h=NAN),
+    row("S", "facility", 0, wait_h=0.0),
+]
+
+
+@pytest.fixture
+def figures(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The figures the charts save, kept open long enough to look inside."""
+    kept: list[Any] = []
+    real = flow_charts.save_figure
+
+    def keep(fig: Any, path: Any, **keys: Any) -> None:
+        kept.append(
+            {
+                "lines": [
+                    [(line.get_linewidth(), line.get_color()) for line in ax.get_lines()]
+                    for ax in fig.axes
+                ],
+                "texts": [t.get_text() for ax in fig.axes for t in ax.texts],
+                "axes": len(fig.axes),
+            }
+        )
+        real(fig, path, **keys)
+
+    monkeypatch.setattr(flow_charts, "save_figure", keep)
+    return kept
+
+
+def test_flow_map_draws_flows_wide_as_their_tonnes(
+    network: Network, tmp_path: Path, figures: list[Any]
+) -> None:
+    path = tmp_path / "flows.png"
+    flow_map(network, FLOWS, path, title="wide flow", dpi=DPI)
+    assert_png(path)
+    drawn = figures[0]
+    widths = [w for w, colour in drawn["lines"][0] if colour != BACKGROUND_LINK]
+    assert len(widths) == 5  # the link with 0 t is background only
+    assert len(drawn["lines"][0]) == len(network.links) + 5
+    assert max(widths) == pytest.approx(MAX_WIDTH_PT)
+    assert min(widths) == pytest.approx(MIN_WIDTH_PT)  # 40 kt of 1.2 Mt would be 0.3 pt
+    assert sorted(widths)[1:4] == pytest.approx([MAX_WIDTH_PT * 0.75] * 3)
+    # Wider than one panel: the whole flow and a detail of the west.
+    assert drawn["axes"] == 2
+    labels = [t for t in drawn["texts"] if t.endswith(" h")]
+    assert "Gauge Town  30.0 h" in labels
+    assert "Quay ferry  60.0 h" in labels  # a ferry's wait is at its from-node
+    assert "West Port  12.3 h" in labels
+    assert len(labels) <= flow_charts.LABELLED_WAITS
+    assert not any(t.startswith("Far East") for t in labels)  # nan: no wait measured
+
+
+def test_flow_map_of_a_narrow_flow_is_one_panel(
+    network: Network, tmp_path: Path, figures: list[Any]
+) -> None:
+    path = tmp_path / "west.png"
+    west = [f for f in FLOWS if f.element in {"W-G", "G-B", "B-Q", "W", "G", "B"}]
+    flow_map(network, west, path, title="west only", dpi=DPI)
+    assert_png(path)
+    assert figures[0]["axes"] == 1
+
+
+@pytest.mark.parametrize(
+    "flows",
+    [
+        [],
+        [row("W-G", "link", 0), row("W", "facility", 0)],
+        [row("W-G", "link", NAN)],
+        [row("no-such-link", "link", 1e6)],
+    ],
+    ids=["empty", "all-zero", "nan", "unknown-link"],
+)
+def test_flow_map_without_flow_says_so(
+    network: Network, flows: list[ElementFlow], tmp_path: Path, figures: list[Any]
+) -> None:
+    path = tmp_path / "none.png"
+    flow_map(network, flows, path, title="nothing", dpi=DPI)
+    assert_png(path)
+    assert figures[0]["texts"] == ["no flow in the measured window"]
+
+
+def iterations(n: int, flows: int = 2, routes: int = 2) -> list[dict[str, Any]]:
+    out = []
+    for k in range(1, n + 1):
+        split = {}
+        for f in range(flows):
+            first = 0.5 + (0.3 + 0.01 * f) * (1 - 1 / k)
+            rest = [(1 - first) / (routes - 1)] * (routes - 1)
+            split[f"flow-{f}"] = [first, *rest]
+        out.append({"iteration": k, "max_share_change": 0.2 / k**2, "split": split})
+    out[-1]["max_share_change"] = 0.0  # nothing moved: must not break the log axis
+    return out
+
+
+def test_convergence_chart_of_several_iterations(tmp_path: Path, figures: list[Any]) -> None:
+    path = tmp_path / "convergence.png"
+    convergence_chart(iterations(6), 0.01, path, title="settling", dpi=DPI)
+    assert_png(path)
+    assert "tolerance 0.01" in figures[0]["texts"]
+
+
+def test_convergence_chart_names_only_twelve_lines(tmp_path: Path) -> None:
+    path = tmp_path / "many.png"
+    from matplotlib.figure import Figure
+
+    legends: list[list[str]] = []
+    real = Figure.legend
+
+    def spy(self: Figure, *args: Any, **keys: Any) -> Any:
+        legend = real(self, *args, **keys)
+        legends.append([legend.get_title().get_text(), *(t.get_text() for t in legend.texts)])
+        return legend
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Figure, "legend", spy)
+        convergence_chart(iterations(4, flows=7, routes=2), 0.001, path, title="busy", dpi=DPI)
+    assert_png(path)
+    title, *names = legends[0]
+    assert title == "(12 of 14 shown in the legend)"
+    assert len(names) == 12
+    # The largest final shares are named: every flow's first route.
+    assert {f"flow-{f} route 1" for f in range(7)} <= set(names)
+
+
+def test_convergence_chart_without_iterations_says_so(
+    tmp_path: Path, figures: list[Any]
+) -> None:
+    path = tmp_path / "none.png"
+    convergence_chart([], 0.01, path, title="first split", dpi=DPI)
+    assert_png(path)
+    assert figures[0]["texts"] == ["no iterations: the split is the first one (iterations: 0)"]
+
+
+POINTS = [
+    {"tonnes_per_year": t, "p50_days": 12 + 4 * (t / 1e6) ** 3, "p90_days": 15 + 9 * (t / 1e6) ** 4,
+     "mean_wait_h": 10 + 40 * (t / 1e6) ** 3, "utilisation": min(0.3 + 0.5 * t / 1e6, 1.0)}
+    for t in (400_000, 1_600_000, 800_000, 1_200_000, 1_000_000, 1_100_000)
+]
+POINTS[0] = {**POINTS[0], "mean_wait_h": NAN, "utilisation": NAN}
+
+
+@pytest.mark.parametrize(
+    ("criterion", "limit", "capacity"),
+    [("max_p90_days", 20.0, 1_150_000.0), ("max_mean_wait_h", 48.0, 1_020_000.0),
+     ("max_utilisation", 0.85, None)],
+)
+def test_capacity_chart_for_each_criterion(
+    criterion: str, limit: float, capacity: float | None, tmp_path: Path, figures: list[Any]
+) -> None:
+    path = tmp_path / f"{criterion}.png"
+    capacity_chart(POINTS, criterion=criterion, limit=limit, capacity_tonnes_per_year=capacity,
+                   path=path, title=criterion, dpi=DPI)
+    assert_png(path)
+    # A twin axis carries the criterion's own measure unless it is the p90 days.
+    assert figures[0]["axes"] == (1 if criterion == "max_p90_days" else 2)
+    if capacity is not None:
+        assert f"capacity {capacity / 1e6:.2f} Mt/yr" in figures[0]["texts"]
+
+
+@pytest.mark.parametrize("points", [[], [{"tonnes_per_year": NAN, "p50_days": 3.0}]],
+                         ids=["empty", "no-tonnage"])
+def test_capacity_chart_without_points_says_so(
+    points: list[dict[str, float]], tmp_path: Path, figures: list[Any]
+) -> None:
+    path = tmp_path / "none.png"
+    capacity_chart(points, criterion="max_p90_days", limit=12, capacity_tonnes_per_year=None,
+                   path=path, title="nothing evaluated", dpi=DPI)
+    assert_png(path)
+    assert figures[0]["texts"] == ["no points: the capacity search evaluated nothing"]
+
+
+def test_capacity_chart_refuses_an_unknown_criterion(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="max_p90_days, max_mean_wait_h, max_utilisation"):
+        capacity_chart(POINTS, criterion="max_cost", limit=1, capacity_tonnes_per_year=None,
+                       path=tmp_path / "x.png", title="x")
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_the_criteria_are_those_of_the_capacity_search() -> None:
+    from corridorsim.experiment.capacity import CRITERIA as SEARCH_CRITERIA
+
+    assert set(CRITERIA) == set(SEARCH_CRITERIA)
+
+
+@pytest.mark.parametrize(
+    ("value", "nice"),
+    [(1_450_000, 1_000_000), (2_600_000, 2_500_000), (725_000, 500_000), (362_500, 250_000),
+     (1_000_000, 1_000_000), (40, 25)],
+)
+def test_legend_widths_are_round_tonnages(value: float, nice: float) -> None:
+    assert flow_charts._nice_floor(value) == pytest.approx(nice)
+
+
+def test_tonnages_read_as_a_planner_says_them() -> None:
+    assert flow_charts._tonnes(1_000_000) == "1.0 Mt"
+    assert flow_charts._tonnes(1_234_567, 2) == "1.23 Mt"
+    assert flow_charts._tonnes(250_000) == "250 kt"
+    assert flow_charts._tonnes(2_500) == "2.5 kt"
+    assert flow_charts._tonnes(800) == "800 t"
+
+
+def test_reference_waits_are_hours_a_planner_counts_in() -> None:
+    assert flow_charts._wait_references(200) == [12, 48, 168]
+    assert flow_charts._wait_references(30) == [1, 6, 24]
+    assert flow_charts._wait_references(0.1) == [0.1]
