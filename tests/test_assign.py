@@ -295,3 +295,13 @@ def test_a_zone_splits_its_tonnage_equally_over_its_pairs(tmp_path: Path) -> Non
     outcome = assign(scenario, iterations=1)
     assert [f["flow"] for f in outcome.document()["flows"]] == ["flow", "flow"]
     assert np.isclose(sum(sum(s) for s in outcome.split.values()), 2.0)
+
+
+def test_on_a_dask_cluster_the_numbers_are_the_local_ones(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    from corridorsim.experiment.executors import DaskExecutor
+
+    scenario = load_scenario(mm1_scenario(tmp_path, horizon_days=40))
+    local = assign(scenario, replications=2, iterations=2).document()
+    with DaskExecutor(None, 2) as cluster:
+        assert assign(scenario, replications=2, iterations=2, executor=cluster).document() == local
