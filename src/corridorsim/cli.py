@@ -231,6 +231,27 @@ def _needs_output_dir(plots: bool, out_dir: str | None) -> None:
             raise InputError(f"-o: {m}" for m in exc.messages) from None
 
 
+def _finish(
+    out_dir: str | None,
+    as_json: bool,
+    *,
+    write: Callable[[str], object],
+    document: Callable[[], Any],
+    tables: Callable[[], Any],
+) -> None:
+    """The end of a command that produced results: write its folder (``-o``), then print its
+    JSON document (``--json``) or its tables and where the files went."""
+    if out_dir is not None:
+        write(out_dir)
+    if as_json:
+        _emit_json(document())
+        return
+    console = _console()
+    console.print(tables())
+    if out_dir is not None:
+        console.print(f"wrote {out_dir}/")
+
+
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="corridorsim")
 def main() -> None:
@@ -428,19 +449,16 @@ def run_command(
             progress=bar,
         )
     _warn(result.warnings)
-    if out_dir is not None:
-        from corridorsim.report.outputs import write_run_outputs
-
-        write_run_outputs(result, out_dir, plots=plots)
-    if as_json:
-        _emit_json(result.summary())
-        return
+    from corridorsim.report.outputs import write_run_outputs
     from corridorsim.report.tables import run_tables
 
-    console = _console()
-    console.print(run_tables(result))
-    if out_dir is not None:
-        console.print(f"wrote {out_dir}/")
+    _finish(
+        out_dir,
+        as_json,
+        write=lambda out: write_run_outputs(result, out, plots=plots),
+        document=result.summary,
+        tables=lambda: run_tables(result),
+    )
 
 
 @main.command("compare")
@@ -675,19 +693,16 @@ def assign_command(
             )
     except api.WorkerLostError as exc:
         raise CorridorsimError(f"{exc}; --resume continues") from None
-    if out_dir is not None:
-        from corridorsim.report.flow_outputs import write_assign_folder
-
-        write_assign_folder(outcome, out_dir, plots=plots)
-    if as_json:
-        _emit_json(outcome.document())
-        return
+    from corridorsim.report.flow_outputs import write_assign_folder
     from corridorsim.report.flow_tables import assignment_tables
 
-    console = _console()
-    console.print(assignment_tables(outcome))
-    if out_dir is not None:
-        console.print(f"wrote {out_dir}/")
+    _finish(
+        out_dir,
+        as_json,
+        write=lambda out: write_assign_folder(outcome, out, plots=plots),
+        document=outcome.document,
+        tables=lambda: assignment_tables(outcome),
+    )
 
 
 @main.command("capacity")
@@ -765,16 +780,13 @@ def capacity_command(
             warmup_days=warmup_days,
             progress=bar,
         )
-    if out_dir is not None:
-        from corridorsim.report.flow_outputs import write_capacity_folder
-
-        write_capacity_folder(outcome, out_dir, plots=plots)
-    if as_json:
-        _emit_json(outcome.document())
-        return
+    from corridorsim.report.flow_outputs import write_capacity_folder
     from corridorsim.report.flow_tables import capacity_table
 
-    console = _console()
-    console.print(capacity_table(outcome))
-    if out_dir is not None:
-        console.print(f"wrote {out_dir}/")
+    _finish(
+        out_dir,
+        as_json,
+        write=lambda out: write_capacity_folder(outcome, out, plots=plots),
+        document=outcome.document,
+        tables=lambda: capacity_table(outcome),
+    )
