@@ -619,24 +619,33 @@ _executor_options = (
         help="With --executor dask: a running scheduler (tcp://HOST:PORT).",
     ),
     click.option(
-        "-r", "--replications", type=click.IntRange(min=1), help="Replications (per iteration)."
-    ),
-    click.option(
         "--seed", type=click.IntRange(min=0, max=2**63 - 1), help="Seed (default: the scenario's)."
     ),
     _warmup_option,
 )
 
 
-def _with_executor_options(command: F) -> F:
-    for option in reversed(_executor_options):
-        command = option(command)
-    return command
+def _with_executor_options(per: str, default: str = "the scenario's") -> Callable[[F], F]:
+    """--jobs, --executor, --scheduler, -r (replications ``per`` iteration, tonnage...),
+    --seed and --warmup-days."""
+    replications = click.option(
+        "-r",
+        "--replications",
+        type=click.IntRange(min=1),
+        help=f"Replications per {per} (default: {default}).",
+    )
+
+    def apply(command: F) -> F:
+        for option in reversed((*_executor_options[:3], replications, *_executor_options[3:])):
+            command = option(command)
+        return command
+
+    return apply
 
 
 @main.command("assign")
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
-@_with_executor_options
+@_with_executor_options("iteration", "the scenario's assignment: replications")
 @click.option(
     "--iterations",
     type=click.IntRange(min=0, max=1000),
@@ -726,7 +735,7 @@ def assign_command(
     help="Criterion: no facility or link on its routes used beyond U (0-1).",
     metavar="U",
 )
-@_with_executor_options
+@_with_executor_options("tonnage tried")
 @click.option(
     "-o",
     "--output",
