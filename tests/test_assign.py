@@ -147,9 +147,9 @@ def test_successive_averages_reach_a_known_fixed_point(tmp_path: Path) -> None:
                 (1 / (SERVICE_PER_H - RATE_PER_H * (1 - p)) + EXTRA_H) / 24)
 
     for n in range(1, 200):
-        target, split, change = next_split(scenario, split, {0: costs(split[0])}, n)
+        target, split, change, gap = next_split(scenario, split, {0: costs(split[0])}, n)
     assert split[0][0] == pytest.approx(sue_share(24.0), abs=2e-3)
-    assert change < 1e-3
+    assert change < 1e-3 and gap < 1e-2
     assert sum(split[0]) == pytest.approx(1.0)
     assert target[0] == pytest.approx(tuple(target_shares(costs(split[0]), "logit", 24.0)),
                                       abs=1e-2)

@@ -702,6 +702,7 @@ def assign_command(
             )
     except api.WorkerLostError as exc:
         raise CorridorsimError(f"{exc}; --resume continues") from None
+    _warn(outcome.warnings())
     from corridorsim.report.flow_outputs import write_assign_folder
     from corridorsim.report.flow_tables import assignment_tables
 

@@ -26,7 +26,7 @@ import hashlib
 import json
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,8 @@ Split = dict[int, tuple[float, ...]]
 Progress = Callable[[int, int], None]
 #: How many elements the bottleneck list names.
 BOTTLENECKS = 5
+#: A last gap beyond this many tolerances is worth a warning.
+GAP_WARNING = 5.0
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,9 @@ class Iteration:
     costs: dict[int, tuple[float, ...]]
     target: Split
     max_share_change: float
+    #: The largest distance between the split simulated and the model's split on its costs:
+    #: how far from consistent the split is (the share change is this gap over n).
+    max_gap: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,26 @@ class AssignmentOutcome:
     def demand(self) -> list[tuple[int, ShipmentPlan]]:
         """The shipments that are demand flows, with their index."""
         return demand_plans(self.scenario)
+
+    def warnings(self) -> Iterator[str]:
+        """What a reader should know about the split: not converged, or converged by small
+        steps while still far from the model's split on its costs."""
+        spec = self.scenario.spec.assignment
+        if not self.iterations:
+            return
+        last = self.iterations[-1]
+        if not self.converged:
+            yield (
+                f"not converged after {last.number} iterations: the largest share change was "
+                f"{last.max_share_change:.4f} (tolerance {spec.tolerance:g}); raise iterations"
+            )
+        if last.max_gap > GAP_WARNING * spec.tolerance:
+            yield (
+                f"the split simulated last is still {last.max_gap:.3f} from the model's split on "
+                f"its costs (more than {GAP_WARNING:g} x the tolerance): the steps of 1/n have "
+                "become small before the split is consistent; raise iterations, or replications "
+                "to steady the costs"
+            )
 
     def bottlenecks(self) -> list[ElementFlow]:
         """The elements with the highest utilisation (those with a capacity limit and a
@@ -201,6 +226,7 @@ class AssignmentOutcome:
                 "cost": spec.cost,
                 "tolerance": spec.tolerance,
                 "converged": self.converged,
+                "warnings": list(self.warnings()),
                 "flows": flows,
                 "iterations": [
                     {
@@ -209,6 +235,7 @@ class AssignmentOutcome:
                         "costs": {ids[i]: list(c) for i, c in it.costs.items()},
                         "target": {ids[i]: list(s) for i, s in it.target.items()},
                         "max_share_change": it.max_share_change,
+                        "max_gap": it.max_gap,
                     }
                     for it in self.iterations
                 ],
@@ -347,13 +374,13 @@ def route_measures(
 
 def next_split(
     scenario: Scenario, split: Split, costs: dict[int, tuple[float, ...]], number: int
-) -> tuple[Split, Split, float]:
-    """The model's target on ``costs``, the split one step of 1/``number`` toward it, and the
-    largest share change."""
+) -> tuple[Split, Split, float, float]:
+    """The model's target on ``costs``, the split one step of 1/``number`` toward it, the
+    largest share change and the largest gap between ``split`` and the target."""
     spec = scenario.spec.assignment
     target: Split = {}
     moved: Split = {}
-    change = 0.0
+    change = gap = 0.0
     for index, plan in demand_plans(scenario):
         sizes = path_sizes([[(leg.id, leg.km) for leg in r.link_legs] for r in plan.choices])
         aim = target_shares(costs[index], spec.model, spec.theta, sizes)
@@ -362,14 +389,19 @@ def next_split(
         target[index] = tuple(float(x) for x in aim)
         moved[index] = tuple(float(x) for x in new)
         change = max(change, float(np.abs(new - now).max()))
-    return target, moved, change
+        gap = max(gap, float(np.abs(aim - now).max()))
+    return target, moved, change, gap
 
 
 def share_intervals(
-    scenario: Scenario, runs: Sequence[SplitRun], flows: Sequence[ElementFlow]
+    scenario: Scenario,
+    split: Split,
+    runs: Sequence[SplitRun],
+    flows: Sequence[ElementFlow],
 ) -> dict[int, tuple[tuple[float, float], ...]]:
-    """The 95% CI of each route's share: the model's split on each replication's own route
-    costs, as independent samples of the split the costs call for."""
+    """The 95% CI of each route's share in ``split``: its half-width is that of the model's
+    split on each replication's own route costs (independent samples of the split the costs
+    call for), around the share, within [0, 1]."""
     spec = scenario.spec.assignment
     per_rep = [route_measures(scenario, [run], flows) for run in runs]
     out = {}
@@ -381,9 +413,12 @@ def share_intervals(
                 for rep in per_rep
             ]
         )
-        out[index] = tuple(
-            (lo, hi) for _, lo, hi in (mean_ci(targets[:, r]) for r in range(len(plan.choices)))
-        )
+        intervals = []
+        for r, share in enumerate(split[index]):
+            mean, lo, _ = mean_ci(targets[:, r])
+            half = mean - lo
+            intervals.append((max(0.0, share - half), min(1.0, share + half)))
+        out[index] = tuple(intervals)
     return out
 
 
@@ -456,8 +491,8 @@ def assign(
                 costs = {i: tuple(m.cost for m in ms) for i, ms in measures.items()}
                 if store is not None:
                     store.commit([_row(number, split, costs, measures, plans, seed, reps)])
-            target, moved, change = next_split(scenario, split, costs, number)
-            done.append(Iteration(number, split, costs, target, change))
+            target, moved, change, gap = next_split(scenario, split, costs, number)
+            done.append(Iteration(number, split, costs, target, change, gap))
             split = moved
             if progress:
                 progress(number, most)
@@ -470,7 +505,7 @@ def assign(
     runs = _simulate(runner, scenario, seed, reps, split)
     flows = element_flows([r.flows for r in runs])
     return AssignmentOutcome(
-        share_ci95=share_intervals(scenario, runs, flows),
+        share_ci95=share_intervals(scenario, split, runs, flows),
         scenario=scenario,
         seed=seed,
         replications=reps,

@@ -455,13 +455,15 @@ class SimulationResult:
                     servers=first.servers,
                     served_per_replication=sum(f.served for f in runs) / n,
                     utilisation=u,
-                    utilisation_ci95_lo=u_lo,
+                    # None of the three can be negative: a t interval that reaches below
+                    # zero says only that the value is small.
+                    utilisation_ci95_lo=_at_least_0(u_lo),
                     utilisation_ci95_hi=u_hi,
                     mean_queue=q,
-                    mean_queue_ci95_lo=q_lo,
+                    mean_queue_ci95_lo=_at_least_0(q_lo),
                     mean_queue_ci95_hi=q_hi,
                     mean_wait_h=0.0 if math.isnan(w) else w,
-                    mean_wait_h_ci95_lo=w_lo,
+                    mean_wait_h_ci95_lo=_at_least_0(w_lo),
                     mean_wait_h_ci95_hi=w_hi,
                 )
             )
@@ -537,6 +539,10 @@ def _cost_parts(
         for country in sorted(set(countries.tolist()))
     }
     return parts, by_country
+
+
+def _at_least_0(value: float) -> float:
+    return value if math.isnan(value) else max(value, 0.0)
 
 
 def _shipment_result(result: SimulationResult, index: int, plan: ShipmentPlan) -> ShipmentResult:
@@ -711,7 +717,7 @@ def health_warnings(result: SimulationResult) -> Iterator[str]:
                 f"{plan.id}: {s.in_transit:,} of {s.consignments:,} consignments "
                 f"({s.in_transit / s.consignments:.0%}) still in transit at the horizon: "
                 "their times are not in the figures, which are biased low; lengthen "
-                "horizon_days or stop departures earlier (until_days)"
+                "horizon_days or stop departures earlier (until_h)"
             )
         mean = s.transit_days.mean
         if s.trend is not None and s.trend.significant and not math.isnan(mean) and mean > 0:

@@ -85,10 +85,21 @@ def assignment_tables(outcome: AssignmentOutcome) -> Group:
             else "iterations: 0: the split is the model's on the static route costs"
         )
     )
+    starred = any(not m.simulated for ms in outcome.measures.values() for m in ms)
+    gap = (
+        f" (the split was then {outcome.iterations[-1].max_gap:.4f} from the model's on its "
+        "costs)"
+        if outcome.iterations
+        else ""
+    )
     tables.append(
         f"{spec.model} on {spec.cost} cost (theta {spec.theta:g}), "
-        f"{outcome.replications} replication(s) an iteration; {state}. "
-        "* no train took the route: static cost plus the queues met at its facilities."
+        f"{outcome.replications} replication(s) an iteration; {state}{gap}."
+        + (
+            " * no train took the route: static cost plus the queues met at its facilities."
+            if starred
+            else ""
+        )
     )
     tables.append(bottleneck_table(outcome.bottlenecks()))
     return Group(*tables)
