@@ -305,3 +305,22 @@ def test_on_a_dask_cluster_the_numbers_are_the_local_ones(tmp_path: Path) -> Non
     local = assign(scenario, replications=2, iterations=2).document()
     with DaskExecutor(None, 2) as cluster:
         assert assign(scenario, replications=2, iterations=2, executor=cluster).document() == local
+
+
+def test_warnings_say_when_the_split_is_not_consistent(tmp_path: Path) -> None:
+    import dataclasses
+
+    outcome = assign(load_scenario(mm1_scenario(tmp_path, horizon_days=60)), replications=3,
+                     iterations=1)
+    # One step of 1 from the static split: it moved too far to have converged.
+    assert not outcome.converged
+    assert any("not converged after 1 iterations" in w for w in outcome.warnings())
+    last = outcome.iterations[-1]
+    narrow = {0: ((0.49, 0.51), (0.49, 0.51))}
+    far = dataclasses.replace(outcome, converged=True, share_ci95=narrow,
+                              iterations=(dataclasses.replace(last, max_gap=0.3),))
+    (text,) = far.warnings()
+    assert "still 0.300 from the model's split" in text
+    # A gap within the replications' noise is no warning.
+    noisy = dataclasses.replace(far, share_ci95={0: ((0.0, 0.8), (0.2, 1.0))})
+    assert list(noisy.warnings()) == []

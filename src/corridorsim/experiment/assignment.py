@@ -152,12 +152,19 @@ class AssignmentOutcome:
                 f"not converged after {last.number} iterations: the largest share change was "
                 f"{last.max_share_change:.4f} (tolerance {spec.tolerance:g}); raise iterations"
             )
-        if last.max_gap > GAP_WARNING * spec.tolerance:
+        # The gap holds the noise of the costs too: only a gap beyond what the replications
+        # can tell apart (the widest share interval) says that the split is not consistent.
+        noise = max(
+            ((hi - lo) / 2 for intervals in self.share_ci95.values() for lo, hi in intervals
+             if not math.isnan(lo)),
+            default=0.0,
+        )
+        if last.max_gap > max(GAP_WARNING * spec.tolerance, noise):
             yield (
                 f"the split simulated last is still {last.max_gap:.3f} from the model's split on "
-                f"its costs (more than {GAP_WARNING:g} x the tolerance): the steps of 1/n have "
-                "become small before the split is consistent; raise iterations, or replications "
-                "to steady the costs"
+                f"its costs, more than {GAP_WARNING:g} x the tolerance and more than the "
+                f"replications' noise ({noise:.3f}): the steps of 1/n became small before the "
+                "split was consistent; raise iterations"
             )
 
     def bottlenecks(self) -> list[ElementFlow]:
