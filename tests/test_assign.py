@@ -159,12 +159,14 @@ def test_tonnes_are_conserved_over_the_routes_and_on_the_network(tmp_path: Path)
     outcome = assign(load_scenario(mm1_scenario(tmp_path, horizon_days=120)),
                      replications=3, iterations=3)
     document = outcome.document()
-    (flow_doc,) = document["flows"]
+    (flow_doc,) = document["flows"].values()
     total = tonnes_per_year(outcome.scenario.shipments[0])
     assert sum(r["tonnes_per_year"] for r in flow_doc["routes"]) == pytest.approx(total)
     assert sum(r["share"] for r in flow_doc["routes"]) == pytest.approx(1.0)
-    for iteration in document["iterations"]:
-        assert sum(iteration["split"]["flow"]) == pytest.approx(1.0)
+    assert document["iterations"] == 3 and len(flow_doc["iterations"]) == 3
+    for iteration in flow_doc["iterations"]:
+        assert sum(iteration["shares"]) == pytest.approx(1.0)
+        assert sum(iteration["target"]) == pytest.approx(1.0)
     # What left the origin over its two links is the flow, within Poisson noise (~1%).
     by_element = {f.element: f.tonnes_per_year for f in outcome.flows}
     assert by_element["O-B1"] + by_element["O-B2"] == pytest.approx(total, rel=0.04)
@@ -209,11 +211,14 @@ def test_assign_on_the_command_line_writes_its_folder(tmp_path: Path) -> None:
                  "flow_map.png", "convergence.png"):
         assert (out / name).stat().st_size > 0, name
     document = json.loads((out / "assignment.json").read_text())
-    (route, _) = document["flows"][0]["routes"]
+    assert set(document) >= {"scenario", "model", "theta", "cost", "converged", "flows"}
+    flow_doc = document["flows"]["flow"]
+    assert set(flow_doc) >= {"origin", "destination", "tonnes_per_year", "routes", "iterations"}
+    (route, _) = flow_doc["routes"]
     assert set(route) >= {"nodes", "links", "share", "tonnes_per_year", "transit_days",
                           "usd_per_tonne", "generalized_usd_per_tonne"}
     assert set(route["transit_days"]) == {"mean", "p50", "p90"}
-    assert {"split", "max_share_change"} <= set(document["iterations"][0])
+    assert {"iteration", "shares", "max_share_change"} <= set(flow_doc["iterations"][0])
     header = (out / "flows.csv").read_text().splitlines()[0]
     assert header == "element,kind,tonnes_per_year,trains_per_day,utilisation,mean_wait_h"
     again = cli("assign", path, "--json", "--quiet")
@@ -293,7 +298,9 @@ def test_a_zone_splits_its_tonnage_equally_over_its_pairs(tmp_path: Path) -> Non
     assert [p.id for p in pairs] == ["flow_O_D", "flow_O2_D"]
     assert [tonnes_per_year(p) for p in pairs] == pytest.approx([RATE_PER_H * 50 * 8760 / 2] * 2)
     outcome = assign(scenario, iterations=1)
-    assert [f["flow"] for f in outcome.document()["flows"]] == ["flow", "flow"]
+    flows = outcome.document()["flows"]
+    assert list(flows) == ["flow_O_D", "flow_O2_D"]
+    assert [f["flow"] for f in flows.values()] == ["flow", "flow"]
     assert np.isclose(sum(sum(s) for s in outcome.split.values()), 2.0)
 
 

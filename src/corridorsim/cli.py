@@ -727,7 +727,7 @@ def assign_command(
 @click.option(
     "--max-mean-wait-h",
     type=click.FloatRange(min=0, min_open=True),
-    help="Criterion: its consignments wait at most H hours on average.",
+    help="Criterion: its consignments queue at facilities at most H hours on average.",
     metavar="H",
 )
 @click.option(

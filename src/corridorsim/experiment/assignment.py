@@ -176,12 +176,43 @@ class AssignmentOutcome:
         limited.sort(key=lambda f: (-f.utilisation, -f.mean_wait_h, f.element))
         return limited[:BOTTLENECKS]
 
-    def document(self) -> dict[str, Any]:
-        """``assignment.json`` (and ``assign --json``): per flow its routes, per iteration the
-        split and its largest change, and the bottlenecks."""
-        spec = self.scenario.spec.assignment
+    def flow_iterations(self, index: int) -> list[dict[str, Any]]:
+        """Flow ``index``'s iterations: the shares simulated, the route costs measured, the
+        model's target on them, and the flow's own share change (to the next split) and gap."""
+        splits = [it.split[index] for it in self.iterations] + [self.split[index]]
+        out = []
+        for it, now, after in zip(self.iterations, splits, splits[1:], strict=False):
+            out.append(
+                {
+                    "iteration": it.number,
+                    "shares": list(now),
+                    "costs": list(it.costs[index]),
+                    "target": list(it.target[index]),
+                    "max_share_change": float(np.abs(np.subtract(after, now)).max()),
+                    "max_gap": float(np.abs(np.subtract(it.target[index], now)).max()),
+                }
+            )
+        return out
+
+    def iteration_rows(self) -> list[dict[str, Any]]:
+        """Every iteration with the split of every flow (by id) and the largest change and
+        gap over them: what the convergence chart draws."""
         ids = {index: plan.id for index, plan in self.demand}
-        flows = []
+        return [
+            {
+                "iteration": it.number,
+                "split": {ids[i]: list(s) for i, s in it.split.items()},
+                "max_share_change": it.max_share_change,
+                "max_gap": it.max_gap,
+            }
+            for it in self.iterations
+        ]
+
+    def document(self) -> dict[str, Any]:
+        """``assignment.json`` (and ``assign --json``): per flow its routes and iterations
+        (the shares simulated and the flow's largest change), and the bottlenecks."""
+        spec = self.scenario.spec.assignment
+        flows: dict[str, Any] = {}
         for index, plan in self.demand:
             tonnes = tonnes_per_year(plan)
             routes = []
@@ -212,17 +243,15 @@ class AssignmentOutcome:
                         "simulated": m.simulated,
                     }
                 )
-            flows.append(
-                {
-                    "id": plan.id,
-                    "flow": plan.flow,
-                    "cargo": plan.spec.cargo,
-                    "origin": plan.origin,
-                    "destination": plan.destination,
-                    "tonnes_per_year": tonnes,
-                    "routes": routes,
-                }
-            )
+            flows[plan.id] = {
+                "flow": plan.flow,
+                "cargo": plan.spec.cargo,
+                "origin": plan.origin,
+                "destination": plan.destination,
+                "tonnes_per_year": tonnes,
+                "routes": routes,
+                "iterations": self.flow_iterations(index),
+            }
         return clean(
             {
                 "scenario": self.scenario.name,
@@ -234,18 +263,8 @@ class AssignmentOutcome:
                 "tolerance": spec.tolerance,
                 "converged": self.converged,
                 "warnings": list(self.warnings()),
+                "iterations": len(self.iterations),
                 "flows": flows,
-                "iterations": [
-                    {
-                        "iteration": it.number,
-                        "split": {ids[i]: list(s) for i, s in it.split.items()},
-                        "costs": {ids[i]: list(c) for i, c in it.costs.items()},
-                        "target": {ids[i]: list(s) for i, s in it.target.items()},
-                        "max_share_change": it.max_share_change,
-                        "max_gap": it.max_gap,
-                    }
-                    for it in self.iterations
-                ],
                 "bottlenecks": [
                     {
                         "element": f.element,

@@ -1,8 +1,9 @@
 """Charts of where freight goes and how a search for it settled (matplotlib, Agg), each a PNG
 written atomically.
 
-- :func:`flow_map`: the network with each link as wide as the tonnes it carries, and circles
-  where consignments wait (facility queues, ferry sailings), as large as the wait.
+- :func:`flow_map`: the network with each link as wide as the tonnes it carries (on a square
+  root scale, so that small flows stay visible), and circles where consignments wait
+  (facility queues, ferry sailings), as large as the wait.
 - :func:`convergence_chart`: how an assignment's route split settled, iteration by iteration.
 - :func:`capacity_chart`: transit days (and the criterion's measure) against tonnes per year,
   from the evaluations of a capacity search, with the capacity found.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -21,12 +23,20 @@ from corridorsim.report.maps import WIDE_DEG, Box, _colour, _extent, _pad, save_
 if TYPE_CHECKING:
     from corridorsim.experiment.flows import ElementFlow
 
-#: Line width (points) of the link carrying the most tonnes; the others in proportion.
-MAX_WIDTH_PT = 9.0
-#: The thinnest a link with any flow is drawn, so that a small flow stays visible.
-MIN_WIDTH_PT = 0.8
-#: Marker area (points squared) of the longest wait; the others in proportion to their hours.
-MAX_CIRCLE_PT2 = 1400.0
+#: Line width (points) of the link carrying the most tonnes.
+MAX_WIDTH_PT = 10.0
+#: Line width (points) a link with any flow at all is drawn at least: the widths run from it
+#: to :data:`MAX_WIDTH_PT` as the square root of the tonnes, so that a flow of a hundredth
+#: of the largest is still a line a planner sees.
+MIN_WIDTH_PT = 1.5
+#: Circle diameter (points) of the longest wait; the others of an area in proportion to their
+#: hours, so that a wait of thousands of hours does not swamp the map.
+MAX_CIRCLE_PT = 26.0
+#: The smallest circle drawn (points): a short wait beside a very long one stays visible.
+MIN_CIRCLE_PT = 4.0
+#: Waits that read shorter than this (hours, at one decimal: "0.0 h" to "0.4 h") get neither
+#: circle nor label.
+MIN_WAIT_H = 0.5
 #: How many of the waits are named on the map: more crowd the Caucasus knot.
 LABELLED_WAITS = 6
 FACILITY_WAIT_COLOUR = "#d62728"
@@ -64,6 +74,24 @@ def _nice_floor(value: float) -> float:
     return max(m * power for m in (1, 2, 2.5, 5, 10) if m * power <= value * (1 + 1e-9))
 
 
+def _wrap(fig: Any, text: str, fontsize: float, width_in: float) -> str:
+    """``text`` broken into lines (at spaces, its own line breaks kept) that each fit
+    ``width_in`` inches of ``fig`` at ``fontsize``, as measured by its renderer."""
+    renderer = fig.canvas.get_renderer()
+    chars = max(24, int(width_in * 72 / (0.5 * fontsize)))
+    while True:
+        wrapped = "\n".join(
+            "\n".join(textwrap.wrap(line, chars, break_long_words=False)) or line
+            for line in text.split("\n")
+        )
+        probe = fig.text(0, 0, wrapped, fontsize=fontsize)
+        width = probe.get_window_extent(renderer).width / fig.dpi
+        probe.remove()
+        if width <= width_in or chars <= 24:
+            return wrapped
+        chars = max(24, int(chars * 0.9))
+
+
 def _message_chart(
     path: str | os.PathLike[str],
     title: str,
@@ -93,7 +121,7 @@ def _message_chart(
         zorder=10,
         bbox={"boxstyle": "round,pad=0.6", "fc": "white", "ec": "#999999"},
     )
-    ax.set_title(title, loc="left", fontsize=12)
+    ax.set_title(_wrap(fig, title, 12, fig.get_figwidth() - 0.6), loc="left", fontsize=12)
     save_figure(fig, path, dpi=dpi, tight=False)
 
 
@@ -129,11 +157,12 @@ def _link_tonnes(network: Network, flows: Sequence[ElementFlow]) -> dict[str, fl
 
 def _waits(network: Network, flows: Sequence[ElementFlow]) -> list[_Wait]:
     """The waits to draw, longest first: a node's facility queues at the node, a ferry's wait
-    for a sailing at its from-node (the port where the time is lost)."""
+    for a sailing at its from-node (the port where the time is lost); those shorter than
+    :data:`MIN_WAIT_H` are left out."""
     out = []
     for flow in flows:
         wait_h = _positive(flow.mean_wait_h)
-        if wait_h == 0:
+        if round(wait_h, 1) < MIN_WAIT_H:
             continue
         if flow.kind == "facility" and flow.element in network.nodes:
             node = network.nodes[flow.element]
@@ -148,12 +177,15 @@ def _waits(network: Network, flows: Sequence[ElementFlow]) -> list[_Wait]:
     return sorted(out, key=lambda w: -w.wait_h)
 
 
-def _flow_points(
-    network: Network, tonnes: Mapping[str, float], waits: Sequence[_Wait]
-) -> list[tuple[float, float]]:
-    """Where the flow is: the geometry of the links that carry it, and the waits."""
-    points = [xy for link_id in tonnes for xy in network.links[link_id].coords]
-    return points + [(w.lon, w.lat) for w in waits]
+def _circle_pt(wait_h: float, longest_h: float) -> float:
+    """The diameter (points) of a wait's circle: :data:`MAX_CIRCLE_PT` for the longest, an
+    area in proportion to the hours below it, never under :data:`MIN_CIRCLE_PT`."""
+    return max(MAX_CIRCLE_PT * math.sqrt(wait_h / longest_h), MIN_CIRCLE_PT)
+
+
+def _flow_points(network: Network, tonnes: Mapping[str, float]) -> list[tuple[float, float]]:
+    """Where the flow is: the geometry of the links that carry it."""
+    return [xy for link_id in tonnes for xy in network.links[link_id].coords]
 
 
 def _box(points: Sequence[tuple[float, float]]) -> Box:
@@ -165,13 +197,10 @@ def _inside(lon: float, lat: float, box: Box) -> bool:
     return box[0] <= lon <= box[2] and box[1] <= lat <= box[3]
 
 
-def _detail_box(points: Sequence[tuple[float, float]], whole: Box) -> Box | None:
-    """For flow wider than :data:`WIDE_DEG`, the window where most of its points crowd (as
-    :func:`~corridorsim.report.maps.densest_window` finds for a network); None when the flow
-    is narrow enough for one panel or spreads evenly."""
+def _crowd(points: Sequence[tuple[float, float]], whole: Box) -> list[tuple[float, float]]:
+    """The points in the window (a quarter of ``whole``'s width, two fifths of its height)
+    where most of them crowd; none when that is fewer than three or all of them."""
     width, height = whole[2] - whole[0], whole[3] - whole[1]
-    if width <= WIDE_DEG:
-        return None
     half_w, half_h = max(width / 8, 2.5), max(height / 5, 1.5)
 
     def near(centre: tuple[float, float]) -> list[tuple[float, float]]:
@@ -180,9 +209,54 @@ def _detail_box(points: Sequence[tuple[float, float]], whole: Box) -> Box | None
         ]
 
     crowd = near(max(points, key=lambda c: (len(near(c)), c)))
-    if len(crowd) < 3 or len(crowd) == len(points):
+    return [] if len(crowd) < 3 or len(crowd) == len(points) else crowd
+
+
+def _detail_box(
+    points: Sequence[tuple[float, float]], named: Sequence[_Wait], whole: Box
+) -> Box | None:
+    """For flow wider than :data:`WIDE_DEG`, the detail window: around the ``named`` waits
+    (where the most time is lost) and the densest part of the flow. When they spread over more
+    than half the map's width (or most of its height), the longest waits win: they are taken
+    longest first while the window stays that small, then the flow nearest them. None when the
+    flow is narrow enough for one panel, or there is neither a wait nor a crowd to show."""
+    width, height = whole[2] - whole[0], whole[3] - whole[1]
+    if width <= WIDE_DEG:
         return None
-    return _box(crowd)
+
+    def useful(chosen: Sequence[tuple[float, float]]) -> bool:
+        box = _box(chosen)
+        return box[2] - box[0] <= width / 2 and box[3] - box[1] <= max(0.75 * height, 3.0)
+
+    crowd = _crowd(points, whole)
+    waits = [(w.lon, w.lat) for w in named]
+    if not waits:
+        return _least_size(_box(crowd), whole) if crowd else None
+    if useful(crowd + waits):
+        return _least_size(_box(crowd + waits), whole)
+    chosen: list[tuple[float, float]] = []
+    for place in waits:
+        if useful([*chosen, place]):
+            chosen.append(place)
+    lon0 = sum(p[0] for p in chosen) / len(chosen)
+    lat0 = sum(p[1] for p in chosen) / len(chosen)
+    for place in sorted(crowd or points, key=lambda p: math.hypot(p[0] - lon0, p[1] - lat0)):
+        if useful([*chosen, place]):
+            chosen.append(place)
+    return _least_size(_box(chosen), whole)
+
+
+def _least_size(box: Box, whole: Box, least_w: float = 5.0, least_h: float = 3.0) -> Box:
+    """``box`` grown about its centre to at least ``least_w`` by ``least_h`` degrees (no more
+    than ``whole``), shifted inside ``whole`` where it can be."""
+    out = list(box)
+    for lo, least in ((0, least_w), (1, least_h)):
+        hi = lo + 2
+        span = min(max(box[hi] - box[lo], least), whole[hi] - whole[lo])
+        mid = (box[lo] + box[hi]) / 2
+        start = min(max(mid - span / 2, whole[lo]), whole[hi] - span)
+        out[lo], out[hi] = start, start + span
+    return out[0], out[1], out[2], out[3]
 
 
 def _set_map_axes(ax: Any, box: Box) -> None:
@@ -212,7 +286,10 @@ def _draw_background(ax: Any, network: Network, width_pt: float = 0.8) -> None:
 
 
 def _width_pt(tonnes_per_year: float, top: float) -> float:
-    return max(MAX_WIDTH_PT * tonnes_per_year / top, MIN_WIDTH_PT)
+    """A flow's line width: :data:`MIN_WIDTH_PT` plus the rest of the way to
+    :data:`MAX_WIDTH_PT` as the square root of its share of the largest flow ``top``."""
+    share = min(max(tonnes_per_year / top, 0.0), 1.0)
+    return MIN_WIDTH_PT + (MAX_WIDTH_PT - MIN_WIDTH_PT) * math.sqrt(share)
 
 
 def _draw_flows(ax: Any, network: Network, tonnes: Mapping[str, float]) -> list[Any]:
@@ -246,61 +323,88 @@ def _draw_flows(ax: Any, network: Network, tonnes: Mapping[str, float]) -> list[
     return drawn
 
 
-def _draw_waits(ax: Any, waits: Sequence[_Wait], pt2_per_h: float) -> None:
+def _draw_waits(ax: Any, waits: Sequence[_Wait]) -> None:
     if not waits:
         return
+    longest = waits[0].wait_h
     # Longest first, so that a small circle on a large one stays visible.
     ax.scatter(
         [w.lon for w in waits],
         [w.lat for w in waits],
-        s=[w.wait_h * pt2_per_h for w in waits],
+        s=[_circle_pt(w.wait_h, longest) ** 2 for w in waits],
         color=[w.colour for w in waits],
         alpha=0.45,
         edgecolors="#333333",
         linewidths=0.7,
         zorder=5,
+        gid="waits",
     )
+    # The centre of each, so that two circles on top of each other both show where they are.
+    ax.scatter([w.lon for w in waits], [w.lat for w in waits], s=6, color="#333333",
+               linewidths=0, zorder=5.5)
 
 
 #: Directions a wait's label may take from its circle: right, left, up, down, diagonals.
 _DIRECTIONS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))
+#: Gaps (points) between a circle's edge and its label tried, nearest first; from the third on
+#: a leader line joins the label to its circle.
+_GAPS_PT = (3.0, 10.0, 22.0, 36.0, 54.0, 76.0)
+_LEADER_FROM = 2
 
 
-def _label_waits(
-    ax: Any, waits: Sequence[_Wait], pt2_per_h: float, lines: Sequence[Any]
-) -> None:
-    """Name ``waits``, each beside its circle where it overlaps no other label and stays
-    inside the axes, off the flow ``lines`` where it can be; one that fits nowhere stays
-    unnamed."""
+def _point_box(ax: Any, lon: float, lat: float, half_pt: float) -> Any:
+    """The display box ``half_pt`` points either side of a place."""
+    from matplotlib.transforms import Bbox
+
+    x, y = ax.transData.transform((lon, lat))
+    half = half_pt * ax.figure.dpi / 72
+    return Bbox.from_extents(x - half, y - half, x + half, y + half)
+
+
+def _label_waits(ax: Any, waits: Sequence[_Wait], drawn: Sequence[_Wait], lines: Sequence[Any]
+                 ) -> list[Any]:
+    """Name ``waits`` (of the ``drawn`` circles), each beside its circle where its label
+    overlaps no other label nor the centre of another named wait and stays inside the axes;
+    of those places, the nearest that crosses the fewest flow ``lines`` and other circles
+    (further ones with a leader line). A wait whose label fits nowhere stays unnamed. Return
+    the labels' display boxes."""
+    if not waits:
+        return []
     ax.apply_aspect()
     renderer = ax.figure.canvas.get_renderer()
     inside = ax.get_window_extent(renderer)
     paths = [line.get_transform().transform_path(line.get_path()) for line in lines]
+    longest = drawn[0].wait_h
+    circles = [(w, _point_box(ax, w.lon, w.lat, _circle_pt(w.wait_h, longest) / 2 * 0.85))
+               for w in drawn]
+    centres = [(w, _point_box(ax, w.lon, w.lat, 2.5)) for w in waits]
     taken: list[Any] = []
     for wait in waits:
-        radius_pt = math.sqrt(wait.wait_h * pt2_per_h) / 2
-        fallback = None
-        for gap_pt in (3.0, 14.0):
-            for dx, dy in _DIRECTIONS:
+        radius_pt = _circle_pt(wait.wait_h, longest) / 2
+        best: tuple[tuple[int, int, int], Any, Any] | None = None
+        for tier, gap_pt in enumerate(_GAPS_PT):
+            for k, (dx, dy) in enumerate(_DIRECTIONS):
                 offset = _offset(dx, dy, radius_pt + gap_pt)
-                text = _wait_label(ax, wait, offset)
+                text = _wait_label(ax, wait, offset, radius_pt, leader=False)
                 extent = text.get_window_extent(renderer).expanded(1.04, 1.15)
                 text.remove()
                 fits = inside.contains(extent.x0, extent.y0) and inside.contains(
                     extent.x1, extent.y1
                 )
-                if not fits or any(extent.overlaps(other) for other in taken):
+                if (not fits or any(extent.overlaps(other) for other in taken)
+                        or any(extent.overlaps(box) for w, box in centres if w is not wait)):
                     continue
-                if not any(path.intersects_bbox(extent, filled=False) for path in paths):
-                    fallback = (offset, extent)
-                    break
-                fallback = fallback or (offset, extent)
-            else:
-                continue
-            break
-        if fallback is not None:
-            _wait_label(ax, wait, fallback[0])
-            taken.append(fallback[1])
+                crossings = sum(path.intersects_bbox(extent, filled=False) for path in paths)
+                covered = sum(extent.overlaps(box) for w, box in circles if w is not wait)
+                score = (2 * (crossings + 2 * covered) + tier, tier, k)
+                if best is None or score < best[0]:
+                    best = (score, offset, extent)
+            if best is not None and best[0][0] <= tier:
+                break  # nothing crossed: no further place can do better
+        if best is not None:
+            _wait_label(ax, wait, best[1], radius_pt, leader=best[0][1] >= _LEADER_FROM)
+            taken.append(best[2])
+    return taken
 
 
 def _offset(dx: int, dy: int, distance_pt: float) -> tuple[float, float, str, str]:
@@ -310,8 +414,15 @@ def _offset(dx: int, dy: int, distance_pt: float) -> tuple[float, float, str, st
     return dx / norm * distance_pt, dy / norm * distance_pt, ha, va
 
 
-def _wait_label(ax: Any, wait: _Wait, offset: tuple[float, float, str, str]) -> Any:
+def _wait_label(ax: Any, wait: _Wait, offset: tuple[float, float, str, str], radius_pt: float,
+                *, leader: bool) -> Any:
     x_pt, y_pt, ha, va = offset
+    arrow = (
+        {"arrowstyle": "-", "color": "#555555", "linewidth": 0.7, "shrinkA": 1.0,
+         "shrinkB": radius_pt}
+        if leader
+        else None
+    )
     return ax.annotate(
         wait.label,
         (wait.lon, wait.lat),
@@ -322,7 +433,8 @@ def _wait_label(ax: Any, wait: _Wait, offset: tuple[float, float, str, str]) -> 
         fontsize=8,
         color="#222222",
         zorder=8,
-        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
+        arrowprops=arrow,
     )
 
 
@@ -337,6 +449,15 @@ def _wait_references(longest_h: float) -> list[float]:
     return sorted(refs) or [longest_h]
 
 
+def _width_references(tonnes: Mapping[str, float]) -> list[float]:
+    """Round tonnages for the legend, largest first: about the largest flow, a quarter and a
+    sixteenth of it, and about the smallest."""
+    top = max(tonnes.values())
+    least = min(tonnes.values())
+    refs = {_nice_floor(top), _nice_floor(top / 4), _nice_floor(top / 16), _nice_floor(least)}
+    return sorted((t for t in refs if t >= _nice_floor(least)), reverse=True)
+
+
 def _carrier_label(link: Link) -> str:
     name = link.carrier if link.mode == "rail" else link.mode
     return name.replace("rail-", "rail ") + (" mm" if name.startswith("rail-") else "")
@@ -347,16 +468,14 @@ def _flow_legend(
     network: Network,
     tonnes: Mapping[str, float],
     waits: Sequence[_Wait],
-    pt2_per_h: float,
 ) -> None:
     """Right of ``ax``: the line widths and carriers, and below them the circle sizes (a
     legend of their own, spaced for the largest circle)."""
     from matplotlib.lines import Line2D
 
     top = max(tonnes.values())
-    handles = [_header("Flow (line width)")]
-    refs = sorted({_nice_floor(top), _nice_floor(top / 2), _nice_floor(top / 4)}, reverse=True)
-    for t in refs:
+    handles = [_header("Flow (width ~ √tonnes)")]
+    for t in _width_references(tonnes):
         handles.append(
             Line2D([], [], color="#555555", linewidth=_width_pt(t, top),
                    solid_capstyle="butt", label=f"{_tonnes(t)}/yr")
@@ -368,21 +487,34 @@ def _flow_legend(
     lines = _side_legend(ax, handles, 1.0, labelspacing=0.7)
     if not waits:
         return
-    refs_h = _wait_references(waits[0].wait_h)
+    longest = waits[0].wait_h
+    refs_h = _wait_references(longest)
     circles = [_header("Mean wait (circle area)")]
-    circles += [_circle_handle(h, pt2_per_h, "#999999", f"{h:g} h wait") for h in refs_h]
+    circles += [
+        _circle_handle(_circle_pt(h, longest), "#999999", f"{_hours(h)} wait") for h in refs_h
+    ]
     kinds = {w.colour for w in waits}
     if FACILITY_WAIT_COLOUR in kinds:
-        circles.append(_circle_handle(1, 80, FACILITY_WAIT_COLOUR, "facility queue"))
+        circles.append(_circle_handle(9.0, FACILITY_WAIT_COLOUR, "facility queue"))
     if FERRY_WAIT_COLOUR in kinds:
-        circles.append(_circle_handle(1, 80, FERRY_WAIT_COLOUR, "waiting for a sailing"))
+        circles.append(_circle_handle(9.0, FERRY_WAIT_COLOUR, "waiting for a sailing"))
     # Rows are a font size (8 pt) and the spacing apart: room for the two largest circles.
-    diameters_pt = sorted(math.sqrt(h * pt2_per_h) for h in refs_h)
+    diameters_pt = sorted(_circle_pt(h, longest) for h in refs_h)
     spacing = max(0.7, (sum(diameters_pt[-2:]) / 2 + 3) / 8 - 1)
     renderer = ax.figure.canvas.get_renderer()
     below = ax.transAxes.inverted().transform(lines.get_window_extent(renderer))[0][1]
     ax.add_artist(lines)
     _side_legend(ax, circles, below - 0.04, labelspacing=spacing)
+
+
+def _hours(hours: float) -> str:
+    """A reference wait as a planner says it: ``6 h``, ``2 days``, ``1 week``."""
+    if hours >= 168 and hours % 168 == 0:
+        weeks = int(hours // 168)
+        return f"{weeks} week{'s' if weeks > 1 else ''}"
+    if hours >= 48 and hours % 24 == 0:
+        return f"{int(hours // 24)} days"
+    return f"{hours:g} h"
 
 
 def _header(text: str) -> Any:
@@ -411,16 +543,16 @@ def _side_legend(ax: Any, handles: Sequence[Any], top: float, *, labelspacing: f
     return legend
 
 
-def _circle_handle(hours: float, pt2_per_h: float, colour: str, label: str) -> Any:
+def _circle_handle(diameter_pt: float, colour: str, label: str) -> Any:
     from matplotlib.lines import Line2D
 
-    # A Line2D marker size is the diameter in points; a scatter size is the area in points².
+    # A Line2D marker size is the diameter in points, as :func:`_circle_pt` gives it.
     return Line2D(
         [],
         [],
         linestyle="none",
         marker="o",
-        markersize=math.sqrt(hours * pt2_per_h),
+        markersize=diameter_pt,
         markerfacecolor=colour,
         markeredgecolor="#333333",
         markeredgewidth=0.7,
@@ -444,7 +576,9 @@ def _footnote(ax: Any, network: Network, tonnes: Mapping[str, float], waits: Seq
     link = network.links[busiest]
     text = (
         f"{len(tonnes)} links carry flow; the most, {_tonnes(tonnes[busiest], 2)}/yr, on "
-        f"{network.nodes[link.from_].name} - {network.nodes[link.to].name}. "
+        f"{network.nodes[link.from_].name} - {network.nodes[link.to].name}. Line width: "
+        f"{MIN_WIDTH_PT:g} pt plus up to {MAX_WIDTH_PT - MIN_WIDTH_PT:g} pt with the square root "
+        "of the tonnes, so that small flows stay visible.\n"
         "Grey: links without flow. Straight or simplified geometry."
     )
     kinds = {w.colour for w in waits}
@@ -457,7 +591,9 @@ def _footnote(ax: Any, network: Network, tonnes: Mapping[str, float], waits: Seq
         if colour in kinds
     ]
     if circles:
-        text += "\nCircles: " + "; ".join(circles) + "."
+        text += (
+            " Circles: " + "; ".join(circles) + f"; waits under {MIN_WAIT_H:g} h not drawn."
+        )
     ax.annotate(
         text,
         (0, 0),
@@ -498,14 +634,16 @@ def flow_map(
     """Map an assignment's flows to a PNG at ``path`` (written atomically).
 
     Every link of ``network`` is drawn thin and grey; a link carrying freight on top in its
-    carrier's colour (rail gauge, road, ferry, sea), as wide as its ``tonnes_per_year``
-    (:data:`MAX_WIDTH_PT` for the largest flow, at least :data:`MIN_WIDTH_PT`). A facility
-    row's ``mean_wait_h`` is a red circle at its node, a ferry link's a teal one at its
-    from-node, both of an area in proportion to the hours; the :data:`LABELLED_WAITS` longest
-    are named. The window is the links with flow, padded; flow wider than :data:`WIDE_DEG`
-    gets a second panel, the detail of its densest part. Rows naming an element that is not
-    in ``network`` are left out. With no flow at all the chart says so. Raises OSError
-    (naming the file) when it cannot be written.
+    carrier's colour (rail gauge, road, ferry, sea), as wide as its ``tonnes_per_year`` on a
+    square-root scale (:data:`MAX_WIDTH_PT` for the largest flow, at least
+    :data:`MIN_WIDTH_PT`). A facility row's ``mean_wait_h`` is a red circle at its node, a
+    ferry link's a teal one at its from-node, both of an area in proportion to the hours (at
+    most :data:`MAX_CIRCLE_PT` across); waits under :data:`MIN_WAIT_H` are not drawn. The
+    :data:`LABELLED_WAITS` longest are named, where a label fits without covering another.
+    The window is the links with flow, padded; flow wider than :data:`WIDE_DEG` gets a second
+    panel, the detail of where the longest waits and the densest flow are. Rows naming an
+    element that is not in ``network`` are left out. With no flow at all the chart says so.
+    Raises OSError (naming the file) when it cannot be written.
     """
     tonnes = _link_tonnes(network, flows)
     if not tonnes:
@@ -513,46 +651,50 @@ def flow_map(
         return
     plt = _pyplot()
     waits = _waits(network, flows)
-    points = _flow_points(network, tonnes, waits)
-    whole = _box(points)
-    detail = _detail_box(points, whole)
+    points = _flow_points(network, tonnes)
+    whole = _box(points + [(w.lon, w.lat) for w in waits])
+    named = waits[:LABELLED_WAITS]
+    detail = _detail_box(points, named, whole)
     boxes = [whole] if detail is None else [whole, detail]
     sizes = [_map_size(box, 9.0 if detail is None else 6.5) for box in boxes]
     width_in = max(w for w, _ in sizes)
     heights_in = [h for _, h in sizes]
+    fig_w = width_in + 4.0
     # Fixed margins (in inches) rather than a layout engine: the labels and the second
     # legend are placed from measured positions, which must not move afterwards.
-    fig_w, fig_h = width_in + 4.0, sum(heights_in) + 0.9 * len(boxes) + 0.9
-    fig, axes = plt.subplots(len(boxes), 1, squeeze=False, figsize=(fig_w, fig_h),
-                             gridspec_kw={"height_ratios": heights_in})
+    fig = plt.figure(figsize=(fig_w, 1.0))
+    wrapped = _wrap(fig, title, 13, fig_w - 1.0)
+    title_in = 0.24 * wrapped.count("\n")
+    fig_h = sum(heights_in) + 0.9 * len(boxes) + 0.9 + title_in
+    fig.set_size_inches(fig_w, fig_h)
+    axes = fig.subplots(len(boxes), 1, squeeze=False,
+                        gridspec_kw={"height_ratios": heights_in})
     fig.subplots_adjust(
         left=0.8 / fig_w,
         right=(0.8 + width_in) / fig_w,
-        top=1 - 0.55 / fig_h,
+        top=1 - (0.55 + title_in) / fig_h,
         bottom=0.95 / fig_h,
         hspace=0.9 / (sum(heights_in) / len(boxes)),
     )
     panels = list(axes[:, 0])
-    pt2_per_h = MAX_CIRCLE_PT2 / waits[0].wait_h if waits else 0.0
     lines = []
     for ax, box in zip(panels, boxes, strict=True):
         _set_map_axes(ax, box)
         _draw_background(ax, network)
         lines.append(_draw_flows(ax, network, tonnes))
-        _draw_waits(ax, waits, pt2_per_h)
-    named = waits[:LABELLED_WAITS]
+        _draw_waits(ax, waits)
     if detail is not None:
         _outline(panels[0], detail)
         panels[0].set_title("all flow", loc="right", fontsize=9, color="#555555")
         panels[1].set_title("detail (dashed box above)", loc="right", fontsize=9,
                             color="#555555")
         in_detail = [w for w in named if _inside(w.lon, w.lat, detail)]
-        _label_waits(panels[1], in_detail, pt2_per_h, lines[1])
+        _label_waits(panels[1], in_detail, waits, lines[1])
         named = [w for w in named if not _inside(w.lon, w.lat, detail)]
-    _label_waits(panels[0], named, pt2_per_h, lines[0])
-    _flow_legend(panels[0], network, tonnes, waits, pt2_per_h)
+    _label_waits(panels[0], named, waits, lines[0])
+    _flow_legend(panels[0], network, tonnes, waits)
     _footnote(panels[-1], network, tonnes, waits)
-    fig.suptitle(title, x=0.8 / fig_w, y=1 - 0.12 / fig_h, ha="left", va="top", fontsize=13)
+    fig.suptitle(wrapped, x=0.8 / fig_w, y=1 - 0.12 / fig_h, ha="left", va="top", fontsize=13)
     save_figure(fig, path, dpi=dpi, tight=False)
 
 
@@ -610,8 +752,8 @@ def _change_panel(ax: Any, xs: Sequence[int], changes: Sequence[float], toleranc
         status = f"converged: max share change {last:.3g} ≤ tolerance {tolerance:g}"
     else:
         status = f"not converged: last max share change {last:.3g} > tolerance {tolerance:g}"
-    ax.set_title(f"{status} after {len(changes)} iterations", loc="left", fontsize=9,
-                 color="#444444")
+    count = f"{len(changes)} iteration{'s' if len(changes) != 1 else ''}"
+    ax.set_title(f"{status} after {count}", loc="left", fontsize=9, color="#444444")
     ax.grid(color="#e5e5e5", linewidth=0.6)
 
 
@@ -662,7 +804,8 @@ def convergence_chart(
     iteration. Top: the max share change per iteration on a log axis (0 drawn at
     :data:`SHARE_CHANGE_FLOOR`) against the dashed ``tolerance``. Bottom: every flow's route
     shares; the legend below names at most :data:`LEGEND_LINES` lines, those with the largest
-    final shares. No iterations give a chart that says so.
+    final shares. The iteration axis has whole-number ticks only, half an iteration either
+    side of the first and last. No iterations give a chart that says so.
     """
     if not iterations:
         _message_chart(
@@ -681,8 +824,10 @@ def convergence_chart(
     )
     _change_panel(top, xs, changes, tolerance)
     handles, total = _shares_panel(bottom, xs, lines)
-    bottom.xaxis.set_major_locator(MaxNLocator(integer=True))
-    bottom.set_xlim(min(xs) - 0.3, max(xs) + 0.3)
+    # min_n_ticks=1: with one or two iterations the locator would otherwise fall back to
+    # fractional ticks.
+    bottom.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    bottom.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
     if handles:
         fig.legend(
             handles=handles,
@@ -694,7 +839,8 @@ def convergence_chart(
             title_fontsize=8,
             frameon=False,
         )
-    fig.suptitle(title, x=0.01, ha="left", fontsize=12)
+    fig.suptitle(_wrap(fig, title, 12, fig.get_figwidth() - 0.4), x=0.01, ha="left",
+                 fontsize=12)
     save_figure(fig, path, dpi=dpi, tight=False)
 
 
@@ -710,6 +856,14 @@ _CRITERION_MEASURES = {
 #: The criteria of a capacity search (those of :mod:`corridorsim.experiment.capacity`, named
 #: here so that drawing a chart does not import the engine).
 CRITERIA = tuple(_CRITERION_MEASURES)
+#: The zoom panel shows the evaluations within this factor of the capacity (either side)...
+ZOOM_FACTOR = 1.1
+#: ... when there are at least this many of them, and the search spans three times its width.
+ZOOM_LEAST_POINTS = 3
+P50_COLOUR = "#1f5fa8"
+P90_COLOUR = "#8e3fa0"
+MEASURE_COLOUR = "#e07b00"
+CAPACITY_COLOUR = "#2a9d3a"
 
 
 def _tonnes_axis(ax: Any, largest: float) -> None:
@@ -732,6 +886,160 @@ def _measure(points: Sequence[Mapping[str, float]], key: str) -> list[float]:
     return [_number(p.get(key)) for p in points]
 
 
+def _at(xs: Sequence[float], ys: Sequence[float], x: float) -> float:
+    """``ys`` at ``x``, interpolated between the nearest finite points (the nearest one beyond
+    the ends); nan with no finite point."""
+    known = [(a, b) for a, b in zip(xs, ys, strict=True) if math.isfinite(b)]
+    if not known:
+        return math.nan
+    below = [p for p in known if p[0] <= x]
+    above = [p for p in known if p[0] >= x]
+    if not below or not above:
+        return min(known, key=lambda p: abs(p[0] - x))[1]
+    (x0, y0), (x1, y1) = below[-1], above[0]
+    return y0 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+
+
+def _axis_top(values: Sequence[float], reference: float, limit: float | None) -> float | None:
+    """Where to cut an axis so that a far evaluation does not squeeze the rest: 3 x the
+    ``limit`` or 1.5 x the ``reference`` value at the capacity, whichever is higher (2 x the
+    reference without a limit); None when every value fits below it anyway."""
+    finite = [v for v in values if math.isfinite(v)]
+    candidates = [3 * limit] if limit is not None else []
+    if math.isfinite(reference):
+        candidates.append((1.5 if limit is not None else 2.0) * reference)
+    if not finite or not candidates or max(finite) <= max(candidates) * 1.05:
+        return None
+    return max(candidates)
+
+
+class _Series(NamedTuple):
+    """A measure drawn against tonnes per year on one axis of the capacity chart."""
+
+    ax: Any
+    key: str
+    short: str
+    unit: str
+    colour: str
+    marker: str
+    label: str
+
+
+def _draw_series(xs: Sequence[float], series: _Series,
+                 ordered: Sequence[Mapping[str, float]]) -> None:
+    series.ax.plot(xs, _measure(ordered, series.key), marker=series.marker, markersize=5,
+                   color=series.colour, alpha=0.85, markeredgecolor="white",
+                   markeredgewidth=0.6, label=series.label)
+
+
+def _mark_beyond(xs: Sequence[float], values: Sequence[float], top: float, series: _Series,
+                 stacked: dict[float, int]) -> None:
+    """Draw the points of ``series`` above ``top`` as up-pointing triangles on the axes' top
+    edge, each with its value written below it (stacked where several share a tonnage)."""
+    for x, v in zip(xs, values, strict=True):
+        if not (math.isfinite(v) and v > top):
+            continue
+        row = stacked.get(x, 0)
+        stacked[x] = row + 1
+        series.ax.plot([x], [top], marker="^", markersize=8, color=series.colour,
+                       markeredgecolor="white", markeredgewidth=0.6, clip_on=False, zorder=6)
+        series.ax.annotate(
+            f"{series.short} {v:.3g}{series.unit} ↑",
+            (x, top),
+            xytext=(-7, -6 - 11 * row),
+            textcoords="offset points",
+            ha="right",
+            va="top",
+            fontsize=8,
+            color=series.colour,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
+        )
+
+
+def _capacity_line(ax: Any, capacity: float, *, name: bool) -> None:
+    label = f"capacity {_tonnes(capacity, 2)}/yr"
+    ax.axvline(capacity, color=CAPACITY_COLOUR, linewidth=1.6, label=label if name else None)
+    ax.annotate(
+        label,
+        (capacity, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(-3, -4),
+        textcoords="offset points",
+        rotation=90,
+        ha="right",
+        va="top",
+        fontsize=8,
+        color="#1f7a2c",
+        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+    )
+
+
+def _zoom_points(ordered: Sequence[Mapping[str, float]], capacity: float | None
+                 ) -> list[Mapping[str, float]]:
+    """The evaluations near ``capacity`` worth a panel of their own (none when there are few,
+    or the search spans little more than them)."""
+    if capacity is None or capacity <= 0:
+        return []
+    near = [p for p in ordered
+            if capacity / ZOOM_FACTOR <= _number(p["tonnes_per_year"]) <= capacity * ZOOM_FACTOR]
+    xs = _measure(ordered, "tonnes_per_year")
+    span = capacity * (ZOOM_FACTOR - 1 / ZOOM_FACTOR)
+    if len(near) < ZOOM_LEAST_POINTS or max(xs) - min(xs) < 3 * span:
+        return []
+    return near
+
+
+def _zoom_panel(ax: Any, near: Sequence[Mapping[str, float]], key: str, axis_label: str,
+                limit: float, capacity: float) -> None:
+    """The criterion's measure of the evaluations ``near`` the capacity: filled where it meets
+    the ``limit``, open where it does not."""
+    xs = _measure(near, "tonnes_per_year")
+    ys = _measure(near, key)
+    colour = P90_COLOUR if key == "p90_days" else MEASURE_COLOUR
+    ax.plot(xs, ys, color=colour, linewidth=1.2, alpha=0.7)
+    meets = [(x, y) for x, y in zip(xs, ys, strict=True) if math.isfinite(y) and y <= limit]
+    fails = [(x, y) for x, y in zip(xs, ys, strict=True) if math.isfinite(y) and y > limit]
+    for chosen, face, label in ((meets, colour, "meets the criterion"),
+                                (fails, "white", "fails the criterion")):
+        if chosen:
+            ax.plot(*zip(*chosen, strict=True), linestyle="none", marker="o", markersize=6,
+                    markerfacecolor=face, markeredgecolor=colour, markeredgewidth=1.3,
+                    label=label)
+    ax.axhline(limit, color=colour, linestyle="--", linewidth=1.3)
+    _capacity_line(ax, capacity, name=False)
+    finite = [y for y in ys if math.isfinite(y)] + [limit]
+    pad = (max(finite) - min(finite)) * 0.15 or abs(limit) * 0.05 or 1.0
+    ax.set_ylim(min(finite) - pad, max(finite) + pad)
+    x_pad = (max(xs) - min(xs)) * 0.08 or capacity * 0.02
+    ax.set_xlim(min(xs) - x_pad, max(xs) + x_pad)
+    _tonnes_axis(ax, max(xs))
+    ax.set_ylabel(axis_label)
+    ax.grid(color="#e5e5e5", linewidth=0.6)
+    ax.set_title(f"near the capacity: {len(near)} evaluations", loc="left", fontsize=9,
+                 color="#444444")
+
+
+def _criterion_axis(ax: Any, criterion: str, xs: Sequence[float],
+                    ordered: Sequence[Mapping[str, float]], limit: float,
+                    capacity: float | None, stacked: dict[float, int]) -> None:
+    """The right-hand axis of a criterion other than the p90 days: its measure, cut like the
+    days axis (utilisation always 0 to 1.05)."""
+    key, axis_label, _ = _CRITERION_MEASURES[criterion]
+    measure = _Series(ax, key, axis_label.split(" (")[0], " h" if key == "mean_wait_h" else "",
+                      MEASURE_COLOUR, "^", axis_label)
+    _draw_series(xs, measure, ordered)
+    ax.set_ylabel(axis_label, color="#b05f00")
+    if criterion == "max_utilisation":
+        ax.set_ylim(0, 1.05)
+        return
+    values = _measure(ordered, key)
+    top = _axis_top(values, _at(xs, values, capacity) if capacity is not None else math.nan,
+                    limit)
+    ax.set_ylim(0, top)
+    if top is not None:
+        _mark_beyond(xs, values, top, measure, stacked)
+
+
 def capacity_chart(
     points: Sequence[Mapping[str, float]],
     *,
@@ -749,7 +1057,12 @@ def capacity_chart(
     The p50 and p90 transit days are drawn against tonnes per year; ``criterion`` (one of
     :data:`CRITERIA`) and its ``limit`` are a dashed line, on the days axis for
     ``max_p90_days`` and on a right-hand axis with its measure otherwise. A vertical line marks
-    ``capacity_tonnes_per_year`` (none when None). No points give a chart that says so.
+    ``capacity_tonnes_per_year`` (none when None). An axis is cut at about three times the
+    limit (or 1.5 times the measure at the capacity, if higher) when a far evaluation would
+    squeeze the rest: points beyond are triangles on the top edge with their value written.
+    With at least :data:`ZOOM_LEAST_POINTS` evaluations within :data:`ZOOM_FACTOR` of the
+    capacity, a second panel shows them against the limit. No points give a chart that says
+    so.
     """
     if criterion not in _CRITERION_MEASURES:
         raise ValueError(f"criterion must be one of {', '.join(CRITERIA)}, not {criterion!r}")
@@ -761,52 +1074,57 @@ def capacity_chart(
         _message_chart(path, title, "no points: the capacity search evaluated nothing", dpi=dpi)
         return
     plt = _pyplot()
-    xs = _measure(ordered, "tonnes_per_year")
-    fig, ax = plt.subplots(figsize=(10, 6), layout="constrained")
-    ax.plot(xs, _measure(ordered, "p50_days"), marker="o", color="#1f5fa8", label="p50 transit")
-    ax.plot(xs, _measure(ordered, "p90_days"), marker="s", color="#8e3fa0", label="p90 transit")
-    ax.set_ylabel("transit days")
-    ax.set_ylim(bottom=0)
     key, axis_label, limit_text = _CRITERION_MEASURES[criterion]
-    criterion_ax = ax
-    if criterion != "max_p90_days":
-        criterion_ax = ax.twinx()
-        criterion_ax.plot(
-            xs, _measure(ordered, key), marker="^", color="#e07b00", label=axis_label
-        )
-        criterion_ax.set_ylabel(axis_label, color="#b05f00")
-        if criterion == "max_utilisation":
-            criterion_ax.set_ylim(0, 1.05)
-        else:
-            criterion_ax.set_ylim(bottom=0)
+    capacity = capacity_tonnes_per_year
+    near = _zoom_points(ordered, capacity)
+    if near:
+        fig, (ax, zoom) = plt.subplots(1, 2, figsize=(14, 6.5), layout="constrained",
+                                       gridspec_kw={"width_ratios": [3, 2]})
+    else:
+        fig, ax = plt.subplots(figsize=(10, 6), layout="constrained")
+    xs = _measure(ordered, "tonnes_per_year")
+    days = [
+        _Series(ax, "p50_days", "p50", " d", P50_COLOUR, "o", "p50 transit"),
+        _Series(ax, "p90_days", "p90", " d", P90_COLOUR, "s", "p90 transit"),
+    ]
+    for series in days:
+        _draw_series(xs, series, ordered)
+    ax.set_ylabel("transit days")
+    criterion_ax = ax if criterion == "max_p90_days" else ax.twinx()
+    stacked: dict[float, int] = {}
+    days_top = _axis_top(
+        _measure(ordered, "p50_days") + _measure(ordered, "p90_days"),
+        _at(xs, _measure(ordered, "p90_days"), capacity) if capacity is not None else math.nan,
+        limit if criterion_ax is ax else None,
+    )
+    ax.set_ylim(0, days_top)
+    if days_top is not None:
+        for series in days:
+            _mark_beyond(xs, _measure(ordered, series.key), days_top, series, stacked)
+    if criterion_ax is not ax:
+        _criterion_axis(criterion_ax, criterion, xs, ordered, limit, capacity, stacked)
     criterion_ax.axhline(
         limit,
-        color="#e07b00" if criterion_ax is not ax else "#8e3fa0",
+        color=MEASURE_COLOUR if criterion_ax is not ax else P90_COLOUR,
         linestyle="--",
         linewidth=1.3,
         label=f"criterion: {limit_text.format(limit)}",
     )
-    if capacity_tonnes_per_year is not None:
-        label = f"capacity {_tonnes(capacity_tonnes_per_year, 2)}/yr"
-        ax.axvline(capacity_tonnes_per_year, color="#2a9d3a", linewidth=1.6, label=label)
-        ax.annotate(
-            label,
-            (capacity_tonnes_per_year, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(-3, -4),
-            textcoords="offset points",
-            rotation=90,
-            ha="right",
-            va="top",
-            fontsize=8,
-            color="#1f7a2c",
-            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
-        )
-    _tonnes_axis(ax, max([*xs, capacity_tonnes_per_year or 0.0]))
+    if capacity is not None:
+        _capacity_line(ax, capacity, name=True)
+    _tonnes_axis(ax, max([*xs, capacity or 0.0]))
     ax.grid(color="#e5e5e5", linewidth=0.6)
+    if near and capacity is not None:
+        ax.axvspan(_number(near[0]["tonnes_per_year"]), _number(near[-1]["tonnes_per_year"]),
+                   color="#e3e3e3", alpha=0.7, zorder=0, label="zoomed in at right")
+        _zoom_panel(zoom, near, key, axis_label, limit, capacity)
     handles = ax.get_legend_handles_labels()[0]
     if criterion_ax is not ax:
         handles += criterion_ax.get_legend_handles_labels()[0]
-    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
-    ax.set_title(f"{title}\n{len(ordered)} evaluations", loc="left", fontsize=11)
+    if near:
+        handles += zoom.get_legend_handles_labels()[0]
+    fig.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=8, frameon=False)
+    fig.suptitle(_wrap(fig, title, 11, fig.get_figwidth() - 0.4), x=0.01, ha="left",
+                 fontsize=11)
+    ax.set_title(f"{len(ordered)} evaluations", loc="left", fontsize=9, color="#444444")
     save_figure(fig, path, dpi=dpi, tight=False)

@@ -55,7 +55,7 @@ def write_assign_folder(
                 )
             with naming(out / "convergence.png"):
                 convergence_chart(
-                    document["iterations"],
+                    outcome.iteration_rows(),
                     outcome.scenario.spec.assignment.tolerance,
                     out / "convergence.png",
                     title=f"{name}: convergence of the split",
