@@ -111,6 +111,9 @@ def figures(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     real = flow_charts.save_figure
 
     def keep(fig: Any, path: Any, **keys: Any) -> None:
+        from matplotlib.legend import Legend
+
+        renderer = fig.canvas.get_renderer()
         kept.append(
             {
                 "lines": [
@@ -119,6 +122,27 @@ def figures(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
                 ],
                 "texts": [t.get_text() for ax in fig.axes for t in ax.texts],
                 "axes": len(fig.axes),
+                "ylabels": [ax.get_ylabel() for ax in fig.axes],
+                "xlim": [ax.get_xlim() for ax in fig.axes],
+                "ylim": [ax.get_ylim() for ax in fig.axes],
+                "xticks": [list(ax.get_xticks()) for ax in fig.axes],
+                # Per axes: each wait label's text, display box and the place it names.
+                "labels": [
+                    [(t.get_text(), t.get_window_extent(renderer),
+                      ax.transData.transform(t.xy)) for t in ax.texts
+                     if t.get_text().endswith(" h") and hasattr(t, "xy")]
+                    for ax in fig.axes
+                ],
+                "circles": [
+                    sum(len(c.get_offsets()) for c in ax.collections if c.get_gid() == "waits")
+                    for ax in fig.axes
+                ],
+                "legend_widths": {
+                    text.get_text(): handle.get_linewidth()
+                    for legend in fig.findobj(Legend)
+                    for handle, text in zip(legend.legend_handles, legend.texts, strict=True)
+                    if text.get_text().endswith("/yr")
+                },
             }
         )
         real(fig, path, **keys)
@@ -138,8 +162,10 @@ def test_flow_map_draws_flows_wide_as_their_tonnes(
     assert len(widths) == 5  # the link with 0 t is background only
     assert len(drawn["lines"][0]) == len(network.links) + 5
     assert max(widths) == pytest.approx(MAX_WIDTH_PT)
-    assert min(widths) == pytest.approx(MIN_WIDTH_PT)  # 40 kt of 1.2 Mt would be 0.3 pt
-    assert sorted(widths)[1:4] == pytest.approx([MAX_WIDTH_PT * 0.75] * 3)
+    # Square-root scale from MIN_WIDTH_PT: 40 kt of 1.2 Mt is a line, not a hairline.
+    spread = MAX_WIDTH_PT - MIN_WIDTH_PT
+    assert min(widths) == pytest.approx(MIN_WIDTH_PT + spread * math.sqrt(40 / 1200))
+    assert sorted(widths)[1:4] == pytest.approx([MIN_WIDTH_PT + spread * math.sqrt(0.75)] * 3)
     # Wider than one panel: the whole flow and a detail of the west.
     assert drawn["axes"] == 2
     labels = [t for t in drawn["texts"] if t.endswith(" h")]
@@ -179,6 +205,156 @@ def test_flow_map_without_flow_says_so(
     assert figures[0]["texts"] == ["no flow in the measured window"]
 
 
+def test_flow_map_leaves_out_waits_under_half_an_hour(
+    network: Network, tmp_path: Path, figures: list[Any]
+) -> None:
+    path = tmp_path / "short.png"
+    flows = [
+        *(f for f in FLOWS if f.kind == "link"),
+        row("W", "facility", 1_200_000, wait_h=0.04),  # reads 0.0 h
+        row("B", "facility", 900_000, wait_h=0.44),  # reads 0.4 h
+        row("G", "facility", 1_200_000, wait_h=0.5),
+    ]
+    flow_map(network, flows, path, title="short waits", dpi=DPI)
+    assert_png(path)
+    drawn = figures[0]
+    labels = [t for t in drawn["texts"] if t.endswith(" h")]
+    assert not any(t.startswith(("West Port", "Border Post")) for t in labels)
+    assert "Gauge Town  0.5 h" in labels
+    # Circles only for the ferry (60 h) and the gauge change: in each panel.
+    assert drawn["circles"] == [2, 2]
+
+
+def two_ports(tmp_path: Path) -> Network:
+    """Two Caspian ports half a degree apart, each with a ferry to a port south, a railway
+    far east: as Aktau and Kuryk on the container runs."""
+    port = {"type": "port", "dwell_h": 3}
+    aktau = node("A", 51.14, 43.6, name="Aktau", kind="port", facility=port)
+    kuryk = node("K", 51.66, 43.18, name="Kuryk", kind="port", facility=port)
+    turkmen = node("T", 52.97, 40.02, name="Turkmenbashi", kind="port", facility=port)
+    alat = node("L", 49.41, 39.95, name="Alat", kind="port", facility=port)
+    junction = node("M", 51.4, 43.7, name="Mangyshlak")
+    east = node("E", 80.0, 44.2, name="Khorgos")
+    west = node("W", 43.0, 41.0, name="Kars")
+    ferry = {"capacity_wagons": 40, "sailing_h": 30, "every_h": 24}
+    doc = collection([
+        aktau, kuryk, turkmen, alat, junction, east, west,
+        link("E-M", east, junction, mode="rail", gauge_mm=1520),
+        link("M-A", junction, aktau, mode="rail", gauge_mm=1520),
+        link("M-K", junction, kuryk, mode="rail", gauge_mm=1520),
+        link("M-T", junction, turkmen, mode="rail", gauge_mm=1520),
+        link("A-L", aktau, alat, mode="ferry", ferry=ferry),
+        link("K-L", kuryk, alat, mode="ferry", ferry=ferry),
+        link("T-L", turkmen, alat, mode="ferry", ferry=ferry),
+        link("L-W", alat, west, mode="rail", gauge_mm=1520),
+    ])
+    path = tmp_path / "ports.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return load_network(path)
+
+
+PORT_FLOWS = [
+    row("E-M", "link", 500_000),
+    row("M-A", "link", 80_000),
+    row("M-K", "link", 400_000),
+    row("M-T", "link", 28_000),
+    row("A-L", "link", 42_000, wait_h=2054.2),
+    row("K-L", "link", 312_000, wait_h=1166.5),
+    row("T-L", "link", 29_000, wait_h=136.8),
+    row("L-W", "link", 384_000),
+    row("A", "facility", 80_000, wait_h=0.02),
+    row("K", "facility", 400_000, wait_h=0.016),
+    row("L", "facility", 384_000, wait_h=3.0),
+]
+
+
+def test_flow_map_labels_of_nearby_long_waits_do_not_overlap(
+    tmp_path: Path, figures: list[Any]
+) -> None:
+    path = tmp_path / "ports.png"
+    flow_map(two_ports(tmp_path), PORT_FLOWS, path, title="ports", dpi=DPI)
+    assert_png(path)
+    labels = [label for panel in figures[0]["labels"] for label in panel]
+    texts = [text for text, _, _ in labels]
+    assert {"Aktau ferry  2054.2 h", "Kuryk ferry  1166.5 h", "Turkmenbashi ferry  136.8 h",
+            "Alat  3.0 h"} <= set(texts)
+    assert not any(t.startswith(("Aktau  ", "Kuryk  ")) for t in texts)  # 0.0 h
+    for panel in figures[0]["labels"]:
+        for i, (text, box, _) in enumerate(panel):
+            for other_text, other_box, _ in panel[i + 1:]:
+                assert not box.overlaps(other_box), (text, other_text)
+            for other_text, _, place in panel:
+                if other_text != text:
+                    assert not box.contains(*place), (text, other_text)
+    # The largest circle is capped whatever the hours, the shortest still visible.
+    assert flow_charts._circle_pt(2054.2, 2054.2) == flow_charts.MAX_CIRCLE_PT
+    assert flow_charts._circle_pt(0.5, 2054.2) == flow_charts.MIN_CIRCLE_PT
+
+
+def test_flow_map_detail_holds_the_longest_wait(
+    network: Network, tmp_path: Path, figures: list[Any]
+) -> None:
+    """The flow crowds in the west, but the time is lost at the far East Port: the detail
+    shows the East Port."""
+    path = tmp_path / "east.png"
+    flows = [*(f for f in FLOWS if f.kind == "link" and f.element != "Q-E"),
+             row("Q-E", "link", 900_000), row("E", "facility", 900_000, wait_h=500.0),
+             row("W", "facility", 1_200_000, wait_h=2.0)]
+    flow_map(network, flows, path, title="east wait", dpi=DPI)
+    assert_png(path)
+    drawn = figures[0]
+    assert drawn["axes"] == 2
+    (x0, x1), (y0, y1) = drawn["xlim"][1], drawn["ylim"][1]
+    assert x0 <= 60.0 <= x1 and y0 <= 43.0 <= y1
+    assert drawn["labels"][1][0][0] == "East Port  500.0 h"  # the longest, named first
+
+
+def test_flow_map_detail_holds_the_labelled_waits_and_the_crowd(
+    tmp_path: Path, figures: list[Any]
+) -> None:
+    """As on the container runs: the detail holds the ports where the time is lost."""
+    path = tmp_path / "caspian.png"
+    flow_map(two_ports(tmp_path), PORT_FLOWS, path, title="ports", dpi=DPI)
+    (x0, x1), (y0, y1) = figures[0]["xlim"][1], figures[0]["ylim"][1]
+    for lon, lat in ((51.14, 43.6), (51.66, 43.18), (52.97, 40.02), (49.41, 39.95)):
+        assert x0 <= lon <= x1 and y0 <= lat <= y1
+
+
+def test_flow_map_keeps_small_flows_visible(
+    network: Network, tmp_path: Path, figures: list[Any]
+) -> None:
+    """A 3.5 Mt flow beside 30 kt ones: the small ones are still lines of MIN_WIDTH_PT or more,
+    and the legend's reference widths follow the same scale."""
+    path = tmp_path / "grain.png"
+    flows = [row("W-G", "link", 3_500_000), row("G-B", "link", 106_000),
+             row("B-Q", "link", 30_000), row("Q-E", "link", 30_000, wait_h=17.0),
+             row("E-F", "link", 1_000)]
+    flow_map(network, flows, path, title="grain", dpi=DPI)
+    assert_png(path)
+    drawn = figures[0]
+    widths = sorted(w for w, colour in drawn["lines"][0] if colour != BACKGROUND_LINK)
+    assert len(widths) == 5
+    assert min(widths) >= MIN_WIDTH_PT
+    assert widths[-1] == pytest.approx(MAX_WIDTH_PT)
+    assert widths[1] > MIN_WIDTH_PT + 0.5  # 30 kt is told apart from 1 kt
+    legend = drawn["legend_widths"]
+    assert legend["2.5 Mt/yr"] == pytest.approx(flow_charts._width_pt(2.5e6, 3.5e6))
+    assert legend["1 kt/yr"] == pytest.approx(flow_charts._width_pt(1e3, 3.5e6))
+    assert len(legend) >= 3
+
+
+def test_long_titles_are_wrapped() -> None:
+    plt = flow_charts._pyplot()
+    fig = plt.figure(figsize=(8, 2))
+    title = "Middle Corridor containers at the 2030 volume (11 Mt corridor), Khorgos - Kars, " * 2
+    wrapped = flow_charts._wrap(fig, title.strip(), 13, 6.0)
+    probe = fig.text(0, 0, wrapped, fontsize=13)
+    assert probe.get_window_extent(fig.canvas.get_renderer()).width / fig.dpi <= 6.0
+    assert "\n" in wrapped
+    assert wrapped.replace("\n", " ") == title.strip()
+    plt.close(fig)
+
+
 def iterations(n: int, flows: int = 2, routes: int = 2) -> list[dict[str, Any]]:
     out = []
     for k in range(1, n + 1):
@@ -197,6 +373,18 @@ def test_convergence_chart_of_several_iterations(tmp_path: Path, figures: list[A
     convergence_chart(iterations(6), 0.01, path, title="settling", dpi=DPI)
     assert_png(path)
     assert "tolerance 0.01" in figures[0]["texts"]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_convergence_chart_ticks_whole_iterations(
+    n: int, tmp_path: Path, figures: list[Any]
+) -> None:
+    path = tmp_path / "few.png"
+    convergence_chart(iterations(n), 0.01, path, title="a few steps", dpi=DPI)
+    assert_png(path)
+    for xlim, xticks in zip(figures[0]["xlim"], figures[0]["xticks"], strict=True):
+        assert xlim == pytest.approx((0.5, n + 0.5))
+        assert [t for t in xticks if xlim[0] <= t <= xlim[1]] == list(range(1, n + 1))
 
 
 def test_convergence_chart_names_only_twelve_lines(tmp_path: Path) -> None:
@@ -255,6 +443,56 @@ def test_capacity_chart_for_each_criterion(
     assert figures[0]["axes"] == (1 if criterion == "max_p90_days" else 2)
     if capacity is not None:
         assert f"capacity {capacity / 1e6:.2f} Mt/yr" in figures[0]["texts"]
+
+
+#: The Caspian capacity search: a far point at 551 kt, the rest bisecting about 178 kt.
+CASPIAN = [
+    {"tonnes_per_year": t, "p50_days": p50, "p90_days": p90, "mean_wait_h": wait,
+     "utilisation": u, "meets": p90 <= 18}
+    for t, p50, p90, wait, u in [
+        (137750.0, 13.44, 16.45, 58.0, 0.42), (172187.5, 13.44, 17.82, 64.1, 0.53),
+        (176492.2, 13.52, 17.82, 64.5, 0.544), (177568.4, 13.49, 17.72, 62.3, 0.549),
+        (178644.5, 13.53, 18.35, 67.4, 0.557), (180796.9, 13.61, 18.43, 71.4, 0.558),
+        (189406.2, 13.57, 19.66, 85.4, 0.585), (206625.0, 13.92, 23.95, 111.3, 0.638),
+        (275500.0, 15.0, 26.93, 149.9, 0.816), (551000.0, 84.47, 156.16, 1111.3, 0.986),
+    ]
+]
+
+
+def test_capacity_chart_cuts_the_days_axis_below_a_far_point(
+    tmp_path: Path, figures: list[Any]
+) -> None:
+    path = tmp_path / "caspian.png"
+    capacity_chart(CASPIAN, criterion="max_p90_days", limit=18.0,
+                   capacity_tonnes_per_year=177568.4, path=path, title="caspian", dpi=DPI)
+    assert_png(path)
+    drawn = figures[0]
+    top = drawn["ylim"][0][1]
+    assert top == pytest.approx(54.0)  # 3 x the 18-day limit
+    assert top < 156.16
+    # The far point is still there: written at the top edge.
+    assert any(t.startswith("p90 156 d") for t in drawn["texts"])
+    assert any(t.startswith("p50 84.5 d") for t in drawn["texts"])
+    # The bisection about the capacity has a panel of its own, the capacity marked in both.
+    assert drawn["axes"] == 2
+    assert drawn["texts"].count("capacity 178 kt/yr") == 2
+    x0, x1 = drawn["xlim"][1]
+    assert x0 < 172187.5 and 189406.2 < x1 < 206625.0
+
+
+def test_capacity_chart_cuts_the_criterion_axis_too(tmp_path: Path, figures: list[Any]) -> None:
+    path = tmp_path / "wait.png"
+    capacity_chart(CASPIAN, criterion="max_mean_wait_h", limit=72.0,
+                   capacity_tonnes_per_year=180796.9, path=path, title="caspian", dpi=DPI)
+    assert_png(path)
+    drawn = figures[0]
+    # Days (left), the mean wait (right), the zoom on the mean wait near the capacity.
+    assert drawn["axes"] == 3
+    assert drawn["ylabels"] == ["transit days", "mean wait (h)", "mean wait (h)"]
+    wait_top = drawn["ylim"][2][1]  # the twin axis, made after the zoom panel
+    assert wait_top == pytest.approx(3 * 72.0) and wait_top < 1111.3
+    assert any(t.startswith("mean wait 1111 h") for t in drawn["texts"])
+    assert drawn["ylim"][0][1] < 156.16  # days: twice the p90 at the capacity
 
 
 @pytest.mark.parametrize("points", [[], [{"tonnes_per_year": NAN, "p50_days": 3.0}]],

@@ -216,17 +216,18 @@ def _detail_box(
     points: Sequence[tuple[float, float]], named: Sequence[_Wait], whole: Box
 ) -> Box | None:
     """For flow wider than :data:`WIDE_DEG`, the detail window: around the ``named`` waits
-    (where the most time is lost) and the densest part of the flow. When they spread over more
-    than half the map's width (or most of its height), the longest waits win: they are taken
-    longest first while the window stays that small, then the flow nearest them. None when the
-    flow is narrow enough for one panel, or there is neither a wait nor a crowd to show."""
+    (where the most time is lost) and the densest part of the flow. When they spread over
+    more than half the map's width (or most of a tall map's height), the longest waits win:
+    they are taken longest first while the window stays that small, then the flow nearest
+    them. None when the flow is narrow enough for one panel, or there is neither a wait nor
+    a crowd to show."""
     width, height = whole[2] - whole[0], whole[3] - whole[1]
     if width <= WIDE_DEG:
         return None
 
     def useful(chosen: Sequence[tuple[float, float]]) -> bool:
         box = _box(chosen)
-        return box[2] - box[0] <= width / 2 and box[3] - box[1] <= max(0.75 * height, 3.0)
+        return box[2] - box[0] <= width / 2 and box[3] - box[1] <= max(0.75 * height, 6.0)
 
     crowd = _crowd(points, whole)
     waits = [(w.lon, w.lat) for w in named]
@@ -484,6 +485,8 @@ def _flow_legend(
     present = {(_colour(network.links[i]), _carrier_label(network.links[i])) for i in tonnes}
     for colour, label in sorted(present, key=lambda p: p[1]):
         handles.append(Line2D([], [], color=colour, linewidth=3, label=label))
+    # The second legend goes below the first, measured: the axes must have its final shape.
+    ax.apply_aspect()
     lines = _side_legend(ax, handles, 1.0, labelspacing=0.7)
     if not waits:
         return
@@ -567,19 +570,19 @@ def _map_size(box: Box, most_height: float) -> tuple[float, float]:
     ratio = (box[3] - box[1]) / ((box[2] - box[0]) * math.cos(math.radians(mid_lat)))
     if ratio * 12.0 > most_height:
         return max(most_height / ratio, 6.0), most_height
-    return 12.0, max(12.0 * ratio, 4.0)
+    return 12.0, max(12.0 * ratio, 2.5)
 
 
-def _footnote(ax: Any, network: Network, tonnes: Mapping[str, float], waits: Sequence[_Wait]
-              ) -> None:
+def _footnote(ax: Any, network: Network, tonnes: Mapping[str, float], waits: Sequence[_Wait],
+              width_in: float) -> None:
     busiest = max(tonnes, key=lambda link_id: tonnes[link_id])
     link = network.links[busiest]
     text = (
         f"{len(tonnes)} links carry flow; the most, {_tonnes(tonnes[busiest], 2)}/yr, on "
         f"{network.nodes[link.from_].name} - {network.nodes[link.to].name}. Line width: "
         f"{MIN_WIDTH_PT:g} pt plus up to {MAX_WIDTH_PT - MIN_WIDTH_PT:g} pt with the square root "
-        "of the tonnes, so that small flows stay visible.\n"
-        "Grey: links without flow. Straight or simplified geometry."
+        "of the tonnes, so that small flows stay visible. Grey: links without flow. Straight "
+        "or simplified geometry."
     )
     kinds = {w.colour for w in waits}
     circles = [
@@ -594,10 +597,12 @@ def _footnote(ax: Any, network: Network, tonnes: Mapping[str, float], waits: Seq
         text += (
             " Circles: " + "; ".join(circles) + f"; waits under {MIN_WAIT_H:g} h not drawn."
         )
+    # From the figure's left margin (a narrow detail panel is centred), below the panel.
+    left = ax.figure.subplotpars.left
     ax.annotate(
-        text,
-        (0, 0),
-        xycoords="axes fraction",
+        _wrap(ax.figure, text, 7.5, width_in),
+        (left, 0),
+        xycoords=("figure fraction", "axes fraction"),
         xytext=(0, -34),
         textcoords="offset points",
         fontsize=7.5,
@@ -663,7 +668,8 @@ def flow_map(
     # Fixed margins (in inches) rather than a layout engine: the labels and the second
     # legend are placed from measured positions, which must not move afterwards.
     fig = plt.figure(figsize=(fig_w, 1.0))
-    wrapped = _wrap(fig, title, 13, fig_w - 1.0)
+    # The title spans the map and its legend, no further.
+    wrapped = _wrap(fig, title, 13, width_in + 2.2)
     title_in = 0.24 * wrapped.count("\n")
     fig_h = sum(heights_in) + 0.9 * len(boxes) + 0.9 + title_in
     fig.set_size_inches(fig_w, fig_h)
@@ -693,7 +699,7 @@ def flow_map(
         named = [w for w in named if not _inside(w.lon, w.lat, detail)]
     _label_waits(panels[0], named, waits, lines[0])
     _flow_legend(panels[0], network, tonnes, waits)
-    _footnote(panels[-1], network, tonnes, waits)
+    _footnote(panels[-1], network, tonnes, waits, width_in + 2.2)
     fig.suptitle(wrapped, x=0.8 / fig_w, y=1 - 0.12 / fig_h, ha="left", va="top", fontsize=13)
     save_figure(fig, path, dpi=dpi, tight=False)
 
@@ -824,9 +830,11 @@ def convergence_chart(
     )
     _change_panel(top, xs, changes, tolerance)
     handles, total = _shares_panel(bottom, xs, lines)
-    # min_n_ticks=1: with one or two iterations the locator would otherwise fall back to
-    # fractional ticks.
-    bottom.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    # A tick per iteration while they fit; min_n_ticks=1: with one or two iterations the
+    # locator would otherwise fall back to fractional ticks.
+    bottom.xaxis.set_major_locator(
+        MaxNLocator(nbins=min(max(xs) - min(xs) + 1, 20), integer=True, min_n_ticks=1)
+    )
     bottom.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
     if handles:
         fig.legend(
@@ -944,7 +952,8 @@ def _mark_beyond(xs: Sequence[float], values: Sequence[float], top: float, serie
         series.ax.plot([x], [top], marker="^", markersize=8, color=series.colour,
                        markeredgecolor="white", markeredgewidth=0.6, clip_on=False, zorder=6)
         series.ax.annotate(
-            f"{series.short} {v:.3g}{series.unit} ↑",
+            f"{series.short} {v:.0f}{series.unit} ↑" if v >= 100
+            else f"{series.short} {v:.3g}{series.unit} ↑",
             (x, top),
             xytext=(-7, -6 - 11 * row),
             textcoords="offset points",
@@ -1004,7 +1013,7 @@ def _zoom_panel(ax: Any, near: Sequence[Mapping[str, float]], key: str, axis_lab
         if chosen:
             ax.plot(*zip(*chosen, strict=True), linestyle="none", marker="o", markersize=6,
                     markerfacecolor=face, markeredgecolor=colour, markeredgewidth=1.3,
-                    label=label)
+                    label=label, zorder=4)
     ax.axhline(limit, color=colour, linestyle="--", linewidth=1.3)
     _capacity_line(ax, capacity, name=False)
     finite = [y for y in ys if math.isfinite(y)] + [limit]
@@ -1012,8 +1021,11 @@ def _zoom_panel(ax: Any, near: Sequence[Mapping[str, float]], key: str, axis_lab
     ax.set_ylim(min(finite) - pad, max(finite) + pad)
     x_pad = (max(xs) - min(xs)) * 0.08 or capacity * 0.02
     ax.set_xlim(min(xs) - x_pad, max(xs) + x_pad)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(5))
     _tonnes_axis(ax, max(xs))
-    ax.set_ylabel(axis_label)
+    ax.set_ylabel("p90 transit days" if key == "p90_days" else axis_label)
     ax.grid(color="#e5e5e5", linewidth=0.6)
     ax.set_title(f"near the capacity: {len(near)} evaluations", loc="left", fontsize=9,
                  color="#444444")
