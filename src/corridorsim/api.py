@@ -110,6 +110,8 @@ class RouteSearch:
     routes: list[Route]
     #: When no route exists: the planned or closed links that would connect the two places.
     would_connect: tuple[str, ...] = ()
+    #: The scenario's cargo the costs are for (None on a network file).
+    cargo: str | None = None
 
     def document(self) -> dict[str, Any]:
         """The ``routes --json`` document (stable keys, see the README)."""
@@ -119,6 +121,7 @@ class RouteSearch:
             "from": self.origin,
             "to": self.destination,
             "policy": self.by,
+            **({"cargo": self.cargo} if self.cargo is not None else {}),
             "routes": [
                 {
                     **r.to_dict(rank),
@@ -132,6 +135,47 @@ class RouteSearch:
                 for rank, r in enumerate(self.routes, 1)
             ],
         }
+
+
+    def leg_rows(self) -> list[dict[str, Any]]:
+        """``routes --csv``: a row per leg of every route, with the route's rank, the leg's
+        cost category and the country its charges go to."""
+        from corridorsim.routing.costs import charge_category
+
+        rows = []
+        for rank, route in enumerate(self.routes, 1):
+            for seq, leg in enumerate(route.legs, 1):
+                cells = leg.to_dict(route.tonnes_per_wagon)
+                rows.append(
+                    {
+                        "rank": rank,
+                        "seq": seq,
+                        "kind": cells["kind"],
+                        "id": cells["id"],
+                        "type": cells["type"],
+                        "carrier": cells["carrier"],
+                        "from": cells.get("from", cells.get("node")),
+                        "to": cells.get("to", cells.get("node")),
+                        "km": cells.get("km", 0.0),
+                        "hours": cells["hours"],
+                        "run_h": cells["run_h"],
+                        "wait_h": cells["wait_h"],
+                        "usd_per_wagon": cells["usd_per_wagon"],
+                        "usd_per_tonne": round(
+                            leg.total_usd_per_wagon / route.tonnes_per_wagon, 4
+                        ),
+                        "co2_kg_per_tonne": cells["co2_kg_per_tonne"],
+                        "category": charge_category(self.network, leg),
+                        "country": self.network.nodes[leg.from_node].country,
+                    }
+                )
+        return rows
+
+
+#: The columns of ``routes --csv``.
+ROUTE_LEG_COLUMNS = ("rank", "seq", "kind", "id", "type", "carrier", "from", "to", "km",
+                     "hours", "run_h", "wait_h", "usd_per_wagon", "usd_per_tonne",
+                     "co2_kg_per_tonne", "category", "country")
 
 
 def _rounded(values: dict[str, float]) -> dict[str, float]:
@@ -163,9 +207,10 @@ def search_routes(
     k: int = 1,
     avoid: Iterable[str] = (),
     open_links: Iterable[str] = (),
-    tonnes_per_wagon: float = 68.0,
-    value_of_time_usd_per_tonne_day: float = 0.5,
+    tonnes_per_wagon: float | None = None,
+    value_of_time_usd_per_tonne_day: float | None = None,
     max_overlap: float | None = None,
+    cargo: str | None = None,
 ) -> RouteSearch:
     """The ``k`` best routes between two nodes, and why there are none when there are none.
 
@@ -176,6 +221,12 @@ def search_routes(
     node ids or names, link ids and ISO country codes; ``open_links`` opens planned or closed
     links by id. ``max_overlap`` (0-1) keeps routes sharing at most that share of their km
     with each better one.
+
+    Costs are for a wagon of ``tonnes_per_wagon`` (default 68) and a value of time of
+    ``value_of_time_usd_per_tonne_day`` (default 0.5). On a scenario file they are for its
+    ``cargo`` (by default the cargo of its first shipment or demand flow between the two
+    places, else of its first shipment, else its first cargo), with that cargo's wagon hire,
+    tare and units, and the two values replace the cargo's where given.
     """
     from corridorsim.routing.graph import CostModel
     from corridorsim.routing.search import (
@@ -191,9 +242,10 @@ def search_routes(
         value_of_time_usd_per_tonne_day=value_of_time_usd_per_tonne_day,
         max_overlap=max_overlap,
     )
-    if tonnes_per_wagon <= 0:
+    if tonnes_per_wagon is not None and tonnes_per_wagon <= 0:
         raise ParameterError("tonnes_per_wagon", f"must be above 0 (got {tonnes_per_wagon})")
     services: tuple[Any, ...] = ()
+    scenario = None
     if isinstance(network, Network):
         net = network
     elif Path(network).suffix.lower() in SCENARIO_SUFFIXES:
@@ -201,11 +253,32 @@ def search_routes(
         net, services = scenario.network, scenario.services
     else:
         net = load_network(network)
+    if cargo is not None and scenario is None:
+        raise ParameterError("cargo", "only with a scenario file (its cargo: block names them)")
     opened = check_open_links(net, list(open_links))
     avoided = resolve_avoid(net, list(avoid))
     start = _node(net, origin, "origin")
     end = _node(net, destination, "destination")
-    cost = CostModel(tonnes_per_wagon, value_of_time_usd_per_tonne_day)
+    cargo_name = None
+    if scenario is not None:
+        cargo_name, cost = _scenario_cost(scenario, cargo, start, end)
+        updates = {
+            key: value
+            for key, value in (
+                ("tonnes_per_wagon", tonnes_per_wagon),
+                ("value_of_time_usd_per_tonne_day", value_of_time_usd_per_tonne_day),
+            )
+            if value is not None
+        }
+        if updates:
+            import dataclasses
+
+            cost = dataclasses.replace(cost, **updates)
+    else:
+        cost = CostModel(
+            68.0 if tonnes_per_wagon is None else tonnes_per_wagon,
+            0.5 if value_of_time_usd_per_tonne_day is None else value_of_time_usd_per_tonne_day,
+        )
     router = Router(net, open_links=opened, avoid=avoided, cost=cost)
     found = router.routes(start, end, by=by, k=k, max_overlap=max_overlap)
     if services:
@@ -214,7 +287,31 @@ def search_routes(
             key=lambda route: route.score,
         )
     missing = () if found else links_that_would_connect(net, start, end, avoid=avoided)
-    return RouteSearch(net, start, end, by, found, missing)
+    return RouteSearch(net, start, end, by, found, missing, cargo_name)
+
+
+def _scenario_cost(
+    scenario: Scenario, cargo: str | None, start: str, end: str
+) -> tuple[str, Any]:
+    """The scenario's cargo to price routes for, and its cost model (for the wagons of the
+    shipment it comes from)."""
+    plans = scenario.shipments
+    if cargo is not None:
+        if cargo not in scenario.spec.cargo:
+            raise ParameterError(
+                "cargo",
+                f"no cargo '{cargo}' in {scenario.path} (defined: "
+                f"{', '.join(scenario.spec.cargo)})",
+            )
+        matching = [p for p in plans if p.spec.cargo == cargo]
+        wagons = matching[0].wagons if matching else 1
+        return cargo, scenario.spec.cargo[cargo].cost_model(wagons)
+    between = [p for p in plans if (p.origin, p.destination) == (start, end)]
+    chosen = between[0] if between else (plans[0] if plans else None)
+    if chosen is not None:
+        return chosen.spec.cargo, chosen.cargo.cost_model(chosen.wagons)
+    name = next(iter(scenario.spec.cargo))
+    return name, scenario.spec.cargo[name].cost_model(1)
 
 
 class RouteOptions(TypedDict, total=False):
@@ -224,9 +321,10 @@ class RouteOptions(TypedDict, total=False):
     k: int
     avoid: Iterable[str]
     open_links: Iterable[str]
-    tonnes_per_wagon: float
-    value_of_time_usd_per_tonne_day: float
+    tonnes_per_wagon: float | None
+    value_of_time_usd_per_tonne_day: float | None
     max_overlap: float | None
+    cargo: str | None
 
 
 def routes(

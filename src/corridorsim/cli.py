@@ -200,10 +200,20 @@ def _simulation_options(
     return apply
 
 
+#: The width tables get when stdout is not a terminal: a file or a pipe has no screen to fit,
+#: so no table is cut or wrapped (COLUMNS, when set, still rules).
+PIPE_WIDTH = 1_000
+
+
 def _console() -> Any:
+    import os
+
     from rich.console import Console
 
-    return Console()
+    console = Console()
+    if console.is_terminal or os.environ.get("COLUMNS"):
+        return console
+    return Console(width=PIPE_WIDTH)
 
 
 def _progress(label: str, quiet: bool, unit: str | None = None) -> Any:
@@ -356,19 +366,30 @@ def network_plot(file: str, output: str, title: str | None, labels: bool) -> Non
 @click.option(
     "--tonnes-per-wagon",
     type=click.FloatRange(min=0, min_open=True),
-    default=68.0,
-    show_default=True,
-    help="Net load per wagon, for USD and CO2 per tonne.",
+    help="Net load per wagon, for USD and CO2 per tonne (default: 68, or on a scenario file "
+    "its cargo's).",
 )
 @click.option(
     "--value-of-time",
     "value_of_time",
     type=click.FloatRange(min=0),
-    default=0.5,
-    show_default=True,
-    help="USD per tonne per day, for --by generalized.",
+    help="USD per tonne per day, for --by generalized (default: 0.5, or on a scenario file "
+    "its cargo's).",
+)
+@click.option(
+    "--cargo",
+    help="On a scenario file: the cargo to price for (default: that of its first shipment "
+    "between the two places, else of its first shipment).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of tables.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print a CSV row per leg of every route.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False),
+    help="With --csv: write the CSV to this file instead of stdout.",
+)
 def routes_command(
     source: str,
     origin: str,
@@ -377,14 +398,29 @@ def routes_command(
     k: int,
     avoid: Sequence[str],
     open_links: Sequence[str],
-    tonnes_per_wagon: float,
-    value_of_time: float,
+    tonnes_per_wagon: float | None,
+    value_of_time: float | None,
     max_overlap: float | None,
+    cargo: str | None,
     as_json: bool,
+    as_csv: bool,
+    output: str | None,
 ) -> None:
-    """The k best routes from --from to --to, with a per-leg breakdown."""
+    """The k best routes from --from to --to, with a per-leg breakdown and what they cost by
+    category and by country."""
     from corridorsim.api import search_routes
 
+    if as_json and as_csv:
+        raise InputError("routes: give --json or --csv, not both")
+    if output is not None and not as_csv:
+        raise InputError("-o: only with --csv (the CSV file to write)")
+    if output is not None:
+        from corridorsim.report.outputs import check_output_file
+
+        try:
+            check_output_file(output)
+        except ParameterError as exc:
+            raise InputError(f"-o: {m}" for m in exc.messages) from None
     found = search_routes(
         source,
         origin,
@@ -396,13 +432,25 @@ def routes_command(
         tonnes_per_wagon=tonnes_per_wagon,
         value_of_time_usd_per_tonne_day=value_of_time,
         max_overlap=max_overlap,
+        cargo=cargo,
     )
     if as_json:
         _emit_json(found.document())
+    elif as_csv:
+        from corridorsim.api import ROUTE_LEG_COLUMNS
+        from corridorsim.report.outputs import csv_text
+
+        text = csv_text(found.leg_rows(), ROUTE_LEG_COLUMNS)
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            from corridorsim._files import write_text_atomic
+
+            write_text_atomic(output, text)
     elif found.routes:
         from corridorsim.report.tables import print_routes
 
-        print_routes(_console(), found.routes, found.network)
+        print_routes(_console(), found.routes, found.network, found.cargo)
     if not found.routes:
         missing = found.would_connect
         hint = f"; opening {', '.join(missing)} would connect them (--open)" if missing else ""

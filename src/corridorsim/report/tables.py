@@ -136,9 +136,17 @@ def cost_caption(by_category: Mapping[str, float], by_country: Mapping[str, floa
     return f"USD/t: {categories or '0'}; by country: {countries or '0'}"
 
 
-def print_routes(console: Console, routes: Sequence[Route], network: Network) -> None:
-    """The overview of the routes, then each route leg by leg."""
-    console.print(routes_overview(routes, network))
+def print_routes(
+    console: Console, routes: Sequence[Route], network: Network, cargo: str | None = None
+) -> None:
+    """The overview of the routes, then each route leg by leg; ``cargo``: the scenario's
+    cargo the costs are for."""
+    overview = routes_overview(routes, network)
+    if cargo is not None:
+        overview.title = (
+            f"{overview.title}; costs for {cargo}, {routes[0].tonnes_per_wagon:g} t a wagon"
+        )
+    console.print(overview)
     for rank, route in enumerate(routes, 1):
         console.print()
         console.print(route_legs(route, rank, network))

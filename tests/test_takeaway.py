@@ -1,0 +1,99 @@
+"""What planners take away on the command line (DESIGN §14): routes priced for a scenario's
+cargo and written leg by leg as CSV, and tables at full width through a pipe."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cliguard import cli, one_line
+from netgen import link, node
+from scenariogen import write_scenario
+
+
+def line_network() -> list[dict[str, Any]]:
+    """A - B - C: 100 km each, 200 USD a wagon on A-B; a border at B charging 50 USD a wagon."""
+    rail = {"mode": "rail", "gauge_mm": 1520, "speed_kmh": 50}
+    a = node("A", 40.0, 40.0)
+    b = node("B", 41.0, 40.0, kind="border", country="XB",
+              facility={"type": "border", "servers": 1, "dwell_h": 2,
+                        "fee_usd_per_wagon": 50})
+    c = node("C", 42.0, 40.0, country="XC")
+    return [a, b, c, link("A-B", a, b, length_km=100, tariff={"usd_per_wagon": 200}, **rail),
+            link("B-C", b, c, length_km=100, **rail)]
+
+
+def scenario(tmp_path: Path) -> Path:
+    return write_scenario(
+        tmp_path, line_network(),
+        cargo={"box": {"tonnes_per_wagon": 50}, "grain": {"tonnes_per_wagon": 25}},
+        shipments=[{"id": "g", "cargo": "grain", "origin": "A", "destination": "C",
+                    "wagons": 4}])
+
+
+def test_routes_on_a_scenario_price_for_its_cargo(tmp_path: Path) -> None:
+    import json
+
+    path = scenario(tmp_path)
+    # The shipment between A and C carries grain at 25 t a wagon: 250 USD / 25 t.
+    doc = json.loads(cli("routes", path, "--from", "A", "--to", "C", "--json").stdout)
+    assert doc["cargo"] == "grain"
+    assert doc["routes"][0]["usd_per_tonne"] == pytest.approx(250 / 25)
+    box = json.loads(cli("routes", path, "--from", "A", "--to", "C", "--json",
+                         "--cargo", "box").stdout)
+    assert box["routes"][0]["usd_per_tonne"] == pytest.approx(250 / 50)
+    # A flag still overrides the cargo's load; on the network file the default is 68 t.
+    given = json.loads(cli("routes", path, "--from", "A", "--to", "C", "--json",
+                           "--tonnes-per-wagon", "10").stdout)
+    assert given["routes"][0]["usd_per_tonne"] == pytest.approx(25.0)
+    plain = json.loads(cli("routes", tmp_path / "net.geojson", "--from", "A", "--to", "C",
+                           "--json").stdout)
+    assert "cargo" not in plain
+    assert plain["routes"][0]["usd_per_tonne"] == pytest.approx(250 / 68, abs=1e-3)
+    table = cli("routes", path, "--from", "A", "--to", "C").stdout
+    assert "costs for grain, 25 t a wagon" in table
+
+
+def test_an_unknown_cargo_and_cargo_on_a_network_file_are_refused(tmp_path: Path) -> None:
+    path = scenario(tmp_path)
+    line = one_line(cli("routes", path, "--from", "A", "--to", "C", "--cargo", "oil"), 2)
+    assert line.startswith("--cargo:") and "no cargo 'oil'" in line and "box, grain" in line
+    line = one_line(cli("routes", tmp_path / "net.geojson", "--from", "A", "--to", "C",
+                        "--cargo", "box"), 2)
+    assert line.startswith("--cargo:") and "scenario file" in line
+
+
+def test_routes_csv_is_a_row_per_leg_with_its_category_and_country(tmp_path: Path) -> None:
+    path = scenario(tmp_path)
+    result = cli("routes", path, "--from", "A", "--to", "C", "--csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["kind"], r["id"]) for r in rows] == [
+        ("link", "A-B"), ("facility", "B"), ("link", "B-C")]
+    assert [r["category"] for r in rows] == ["tariff", "facility_fees", "tariff"]
+    assert [r["country"] for r in rows] == ["XA", "XB", "XB"]
+    assert sum(float(r["usd_per_tonne"]) for r in rows) == pytest.approx(10.0)
+    out = tmp_path / "legs.csv"
+    assert cli("routes", path, "--from", "A", "--to", "C", "--csv", "-o", out).exit_code == 0
+    assert out.read_text() == result.stdout
+    assert "-o: only with --csv" in one_line(
+        cli("routes", path, "--from", "A", "--to", "C", "-o", out), 2)
+
+
+def test_tables_through_a_pipe_are_not_cut(tmp_path: Path) -> None:
+    # Two scenarios with long file names: a pipe gets them whole, not "scenario-with-a-l...".
+    first = scenario(tmp_path / "a")
+    long_names = []
+    for name in ("a-scenario-with-a-rather-long-file-name", "another-scenario-also-named-at-length"):
+        target = tmp_path / f"{name}.yaml"
+        target.write_text(first.read_text().replace("net.geojson", "a/net.geojson"))
+        long_names.append(target)
+    result = cli("compare", *long_names, "-r", "2", "--quiet")
+    assert result.exit_code == 0, result.output
+    for name in ("a-scenario-with-a-rather-long-file-name", "another-scenario-also-named-at-length"):
+        assert name in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) > 80
