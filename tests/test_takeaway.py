@@ -87,13 +87,14 @@ def test_routes_csv_is_a_row_per_leg_with_its_category_and_country(tmp_path: Pat
 def test_tables_through_a_pipe_are_not_cut(tmp_path: Path) -> None:
     # Two scenarios with long file names: a pipe gets them whole, not "scenario-with-a-l...".
     first = scenario(tmp_path / "a")
+    names = ("a-scenario-with-a-rather-long-file-name", "another-scenario-also-named-at-length")
     long_names = []
-    for name in ("a-scenario-with-a-rather-long-file-name", "another-scenario-also-named-at-length"):
+    for name in names:
         target = tmp_path / f"{name}.yaml"
         target.write_text(first.read_text().replace("net.geojson", "a/net.geojson"))
         long_names.append(target)
     result = cli("compare", *long_names, "-r", "2", "--quiet")
     assert result.exit_code == 0, result.output
-    for name in ("a-scenario-with-a-rather-long-file-name", "another-scenario-also-named-at-length"):
+    for name in names:
         assert name in result.stdout
     assert max(len(line) for line in result.stdout.splitlines()) > 80
