@@ -98,3 +98,70 @@ def test_tables_through_a_pipe_are_not_cut(tmp_path: Path) -> None:
     for name in names:
         assert name in result.stdout
     assert max(len(line) for line in result.stdout.splitlines()) > 80
+
+
+# --------------------------------------------------------------------------------------------
+# --set PATH=VALUE
+
+
+def test_set_changes_what_routes_sees_as_computed_by_hand(tmp_path: Path) -> None:
+    import json
+
+    path = scenario(tmp_path)
+    # 100 instead of 200 USD a wagon on A-B, and the border fee 50: 150 / 25 t.
+    doc = json.loads(cli("routes", path, "--from", "A", "--to", "C", "--json",
+                         "--set", "links.A-B.tariff.usd_per_wagon=100").stdout)
+    assert doc["routes"][0]["usd_per_tonne"] == pytest.approx(150 / 25)
+    # On the network file too, and the speed: 100 km at 100 km/h + 2 h at B + 100 km at 50.
+    doc = json.loads(cli("routes", tmp_path / "net.geojson", "--from", "A", "--to", "C",
+                         "--json", "--set", "links.A-B.speed_kmh=100").stdout)
+    assert doc["routes"][0]["hours"] == pytest.approx(1 + 2 + 2)
+
+
+def test_set_reaches_the_scenario_itself_in_run_and_compare(tmp_path: Path) -> None:
+    import json
+
+    path = scenario(tmp_path)
+    doc = json.loads(cli("run", path, "-r", "1", "--json", "--quiet",
+                         "--set", "shipments.g.wagons=6", "--set", "horizon_days=10").stdout)
+    assert doc["horizon_days"] == 10
+    assert doc["shipments"]["g"]["wagons_departed"] == 6
+    other = tmp_path / "other.yaml"
+    other.write_text(path.read_text())
+    compared = cli("compare", path, other, "-r", "2", "--json", "--quiet",
+                   "--set", "cargo.grain.tonnes_per_wagon=50")
+    assert compared.exit_code == 0, compared.output
+    per = json.loads(compared.stdout)["shipments"]["g"]["per_scenario"]
+    assert {round(v["usd_per_tonne"], 6) for v in per.values()} == {250 / 50}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("nonsense", "--set: expected PATH=VALUE (got 'nonsense')"),
+        ("=3", "--set: expected PATH=VALUE"),
+        ("links.A-B.speed_kmh=[1, ", "--set links.A-B.speed_kmh: not a value YAML can read"),
+        ("links.A-B.speed_kmz=80", "--set links.A-B.speed_kmz: not a settable parameter"),
+        ("shipments.g.wagonz=3", "did you mean 'wagons'"),
+    ],
+)
+def test_a_bad_set_is_one_line_naming_it(tmp_path: Path, value: str, expected: str) -> None:
+    line = one_line(cli("run", scenario(tmp_path), "-r", "1", "--quiet", "--set", value), 2)
+    assert expected in line
+
+
+def test_set_on_assign_and_capacity(tmp_path: Path) -> None:
+    import json
+
+    path = write_scenario(
+        tmp_path, line_network(), horizon_days=20,
+        demand=[{"id": "f", "cargo": "box", "origin": "A", "destination": "C", "wagons": 2,
+                 "tonnes_per_year": 50_000, "routes": 1}],
+        assignment={"replications": 1, "iterations": 1})
+    doc = json.loads(cli("assign", path, "--json", "--quiet",
+                         "--set", "links.A-B.tariff.usd_per_wagon=0").stdout)
+    assert doc["flows"]["f"]["routes"][0]["usd_per_tonne"] == pytest.approx(50 / 50)
+    capacity = cli("capacity", path, "--shipment", "f", "--max-utilisation", "0.5", "--json",
+                   "--quiet", "-r", "1", "--set", "nodes.B.facility.servers=2")
+    assert capacity.exit_code == 0, capacity.output
+    assert json.loads(capacity.stdout)["binding"]["element"] == "B"

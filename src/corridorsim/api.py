@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -62,11 +62,29 @@ __all__ = [
 ]
 
 
-def load_scenario(path: str | os.PathLike[str]) -> Scenario:
-    """Read, validate and resolve a scenario file (its network, changes and routes)."""
+#: ``--set`` values: dotted path -> value (see :func:`load_scenario`).
+Sets = Mapping[str, Any]
+
+
+def load_scenario(path: str | os.PathLike[str], sets: Sets | None = None) -> Scenario:
+    """Read, validate and resolve a scenario file (its network, changes and routes), with
+    ``sets`` applied first: dotted paths as in ``network_changes.set`` (``links.ID.KEY``,
+    ``nodes.ID.facility.KEY``) and paths into the scenario itself (``horizon_days``,
+    ``shipments.pilot.wagons``, ``cargo.wheat.tonnes_per_wagon``)."""
     from corridorsim.scenario.load import load_scenario as load
 
-    return load(path)
+    return load(path, sets)
+
+
+def _scenario(scenario: Scenario | str | os.PathLike[str], sets: Sets | None) -> Scenario:
+    """``scenario`` loaded with ``sets``, or as it is when already loaded (then without)."""
+    from corridorsim.scenario.load import Scenario
+
+    if isinstance(scenario, Scenario):
+        if sets:
+            raise ParameterError("sets", "give a scenario file to apply them to, not a loaded one")
+        return scenario
+    return load_scenario(scenario, sets)
 
 
 def network_for(path: str | os.PathLike[str]) -> Network:
@@ -85,13 +103,16 @@ def network_summary(network: Network | str | os.PathLike[str]) -> dict[str, Any]
     return summarise(network if isinstance(network, Network) else load_network(network))
 
 
-def load_scenarios(paths: Iterable[str | os.PathLike[str]]) -> list[Scenario]:
-    """Load several scenario files, reporting the problems of all of them at once."""
+def load_scenarios(
+    paths: Iterable[str | os.PathLike[str]], sets: Sets | None = None
+) -> list[Scenario]:
+    """Load several scenario files (each with ``sets`` applied), reporting the problems of
+    all of them at once."""
     problems: list[str] = []
     scenarios = []
     for path in paths:
         try:
-            scenarios.append(load_scenario(path))
+            scenarios.append(load_scenario(path, sets))
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -211,6 +232,7 @@ def search_routes(
     value_of_time_usd_per_tonne_day: float | None = None,
     max_overlap: float | None = None,
     cargo: str | None = None,
+    sets: Sets | None = None,
 ) -> RouteSearch:
     """The ``k`` best routes between two nodes, and why there are none when there are none.
 
@@ -226,7 +248,9 @@ def search_routes(
     ``value_of_time_usd_per_tonne_day`` (default 0.5). On a scenario file they are for its
     ``cargo`` (by default the cargo of its first shipment or demand flow between the two
     places, else of its first shipment, else its first cargo), with that cargo's wagon hire,
-    tare and units, and the two values replace the cargo's where given.
+    tare and units, and the two values replace the cargo's where given. ``sets`` are
+    applied first: to a scenario file as :func:`load_scenario` does, to a network file its
+    ``links.`` and ``nodes.`` paths.
     """
     from corridorsim.routing.graph import CostModel
     from corridorsim.routing.search import (
@@ -249,10 +273,13 @@ def search_routes(
     if isinstance(network, Network):
         net = network
     elif Path(network).suffix.lower() in SCENARIO_SUFFIXES:
-        scenario = load_scenario(network)
+        scenario = load_scenario(network, sets)
         net, services = scenario.network, scenario.services
+        sets = None
     else:
         net = load_network(network)
+    if sets:
+        net = _network_sets(net, sets)
     if cargo is not None and scenario is None:
         raise ParameterError("cargo", "only with a scenario file (its cargo: block names them)")
     opened = check_open_links(net, list(open_links))
@@ -290,6 +317,19 @@ def search_routes(
     return RouteSearch(net, start, end, by, found, missing, cargo_name)
 
 
+def _network_sets(network: Network, sets: Sets) -> Network:
+    """``network`` with the ``links.`` and ``nodes.`` paths of ``sets`` set (ParameterError
+    ``sets`` for any other path: a network file has no scenario keys)."""
+    from corridorsim.scenario.paths import NETWORK_ROOTS, apply_network_sets
+
+    other = [path for path in sets if path.split(".", 1)[0] not in NETWORK_ROOTS]
+    if other:
+        raise ParameterError(
+            "sets", [f"{path}: a network file has only links. and nodes. paths" for path in other]
+        )
+    return apply_network_sets(network, sets, where="")
+
+
 def _scenario_cost(
     scenario: Scenario, cargo: str | None, start: str, end: str
 ) -> tuple[str, Any]:
@@ -325,6 +365,7 @@ class RouteOptions(TypedDict, total=False):
     value_of_time_usd_per_tonne_day: float | None
     max_overlap: float | None
     cargo: str | None
+    sets: Sets | None
 
 
 def routes(
@@ -348,6 +389,7 @@ def simulate(
     precision: float | None = None,
     max_replications: int = 1000,
     progress: Progress | None = None,
+    sets: Sets | None = None,
 ) -> SimulationResult:
     """Run a scenario's replications (default: the scenario's number and seed).
 
@@ -361,10 +403,8 @@ def simulate(
     """
     from corridorsim.experiment.replications import simulate as run
     from corridorsim.experiment.replications import to_precision
-    from corridorsim.scenario.load import Scenario
 
-    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    loaded = with_warmup(loaded, warmup_days)
+    loaded = with_warmup(_scenario(scenario, sets), warmup_days)
     result = run(loaded, replications=replications, seed=seed, jobs=jobs, progress=progress)
     if precision is None:
         return result
@@ -400,6 +440,7 @@ def compare(
     precision: float | None = None,
     max_replications: int = 1000,
     progress: Progress | None = None,
+    sets: Sets | None = None,
 ) -> Comparison:
     """Run scenarios under common random numbers (the first one's seed and replications
     unless given) and pair them replication by replication; ``.document()`` is
@@ -415,7 +456,9 @@ def compare(
     if len(scenarios) < 2:
         raise ParameterError("scenarios", f"give at least two (got {len(scenarios)})")
     paths = [s for s in scenarios if not isinstance(s, Scenario)]
-    loaded_paths = iter(load_scenarios(paths))
+    if sets and len(paths) < len(scenarios):
+        raise ParameterError("sets", "give scenario files to apply them to, not loaded ones")
+    loaded_paths = iter(load_scenarios(paths, sets))
     loaded = [s if isinstance(s, Scenario) else next(loaded_paths) for s in scenarios]
     loaded = [with_warmup(s, warmup_days) for s in loaded]
     comparison = run(loaded, replications=replications, seed=seed, jobs=jobs, progress=progress)
@@ -485,6 +528,7 @@ def assign(
     out_dir: str | os.PathLike[str] | None = None,
     resume: bool = False,
     progress: AssignProgress | None = None,
+    sets: Sets | None = None,
 ) -> AssignmentOutcome:
     """Assign a scenario's demand flows to their routes with congestion feedback (DESIGN
     §13): simulate the split, price each route by its simulated cost, move the split toward
@@ -499,10 +543,8 @@ def assign(
     """
     from corridorsim.experiment.assignment import assign as run
     from corridorsim.experiment.executors import make_executor
-    from corridorsim.scenario.load import Scenario
 
-    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    loaded = with_warmup(loaded, warmup_days)
+    loaded = with_warmup(_scenario(scenario, sets), warmup_days)
     with make_executor(executor, jobs=jobs, scheduler=scheduler) as runner:
         return run(
             loaded,
@@ -530,6 +572,7 @@ def capacity(
     replications: int | None = None,
     warmup_days: float | None = None,
     progress: Progress | None = None,
+    sets: Sets | None = None,
 ) -> CapacityOutcome:
     """The largest tonnes per year of ``shipment`` (a shipment or demand flow id) that meets
     one criterion: ``max_p90_days``, ``max_mean_wait_h`` or ``max_utilisation`` (give exactly
@@ -538,7 +581,6 @@ def capacity(
     """
     from corridorsim.experiment.capacity import capacity as search
     from corridorsim.experiment.executors import make_executor
-    from corridorsim.scenario.load import Scenario
 
     given = {
         name: value
@@ -556,8 +598,7 @@ def capacity(
         )
     ((criterion, limit),) = given.items()
     _finite(**given)
-    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    loaded = with_warmup(loaded, warmup_days)
+    loaded = with_warmup(_scenario(scenario, sets), warmup_days)
     with make_executor(executor, jobs=jobs, scheduler=scheduler) as runner:
         try:
             return search(

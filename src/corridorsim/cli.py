@@ -142,6 +142,35 @@ _jobs_option = click.option(
     help="Worker processes (default: all cores).",
 )
 _quiet_option = click.option("--quiet", is_flag=True, help="No progress bar.")
+_set_option = click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="A what-if without editing a file (repeatable): a dotted path as in "
+    "network_changes.set (links.ID.ferry.every_h=12) or into the scenario "
+    "(shipments.pilot.wagons=30); VALUE is read as YAML.",
+)
+
+
+def _parsed_sets(values: Sequence[str]) -> dict[str, Any]:
+    """``--set`` values as ``{path: value}`` (the value read as YAML); one line per bad one."""
+    from corridorsim.scenario.yaml_source import parse_value
+
+    out: dict[str, Any] = {}
+    problems = []
+    for text in values:
+        path, equals, raw = text.partition("=")
+        if not equals or not path.strip():
+            problems.append(f"--set: expected PATH=VALUE (got '{text}')")
+            continue
+        try:
+            out[path.strip()] = parse_value(raw.strip(), what=f"--set {path.strip()}")
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return out
 _warmup_option = click.option(
     "--warmup-days",
     type=click.FloatRange(min=0),
@@ -189,6 +218,7 @@ def _simulation_options(
         ),
         click.option("--plots", is_flag=True, help=f"With -o: also write {charts}."),
         click.option("--json", "as_json", is_flag=True, help=f"Print {document}."),
+        _set_option,
         _quiet_option,
     )
 
@@ -383,6 +413,7 @@ def network_plot(file: str, output: str, title: str | None, labels: bool) -> Non
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of tables.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print a CSV row per leg of every route.")
+@_set_option
 @click.option(
     "-o",
     "--output",
@@ -405,6 +436,7 @@ def routes_command(
     as_json: bool,
     as_csv: bool,
     output: str | None,
+    sets: Sequence[str],
 ) -> None:
     """The k best routes from --from to --to, with a per-leg breakdown and what they cost by
     category and by country."""
@@ -433,6 +465,7 @@ def routes_command(
         value_of_time_usd_per_tonne_day=value_of_time,
         max_overlap=max_overlap,
         cargo=cargo,
+        sets=_parsed_sets(sets),
     )
     if as_json:
         _emit_json(found.document())
@@ -478,13 +511,14 @@ def run_command(
     out_dir: str | None,
     plots: bool,
     as_json: bool,
+    sets: Sequence[str],
     quiet: bool,
 ) -> None:
     """Simulate SCENARIO: transit times, costs and where the time goes, with 95% CIs."""
     from corridorsim.api import load_scenario, simulate
 
     _needs_output_dir(plots, out_dir)
-    scenario = load_scenario(scenario_file)
+    scenario = load_scenario(scenario_file, _parsed_sets(sets))
     with _progress("replications", quiet) as bar:
         result = simulate(
             scenario,
@@ -535,6 +569,7 @@ def compare_command(
     out_dir: str | None,
     plots: bool,
     as_json: bool,
+    sets: Sequence[str],
     quiet: bool,
 ) -> None:
     """Run scenarios under common random numbers; KPIs and paired differences to the first."""
@@ -553,6 +588,7 @@ def compare_command(
             precision=precision,
             max_replications=max_replications,
             progress=bar,
+            sets=_parsed_sets(sets),
         )
     _warn(comparison.warnings)
     if out_dir is not None:
@@ -709,6 +745,7 @@ def _with_executor_options(per: str, default: str = "the scenario's") -> Callabl
 )
 @click.option("--plots", is_flag=True, help="With -o: also write flow_map.png, convergence.png.")
 @click.option("--json", "as_json", is_flag=True, help="Print assignment.json instead of tables.")
+@_set_option
 @_quiet_option
 def assign_command(
     scenario_file: str,
@@ -723,6 +760,7 @@ def assign_command(
     out_dir: str | None,
     plots: bool,
     as_json: bool,
+    sets: Sequence[str],
     quiet: bool,
 ) -> None:
     """Split SCENARIO's demand flows over their routes until the split is consistent with the
@@ -732,7 +770,7 @@ def assign_command(
     if resume and out_dir is None:
         raise InputError("--resume: needs -o DIR, where the iterations are kept")
     _needs_output_dir(plots, out_dir)
-    scenario = api.load_scenario(scenario_file)
+    scenario = api.load_scenario(scenario_file, _parsed_sets(sets))
     try:
         with _progress("iterations", quiet) as bar:
             outcome = api.assign(
@@ -794,6 +832,7 @@ def assign_command(
 )
 @click.option("--plots", is_flag=True, help="With -o: also write capacity.png.")
 @click.option("--json", "as_json", is_flag=True, help="Print capacity.json instead of a table.")
+@_set_option
 @_quiet_option
 def capacity_command(
     scenario_file: str,
@@ -810,6 +849,7 @@ def capacity_command(
     out_dir: str | None,
     plots: bool,
     as_json: bool,
+    sets: Sequence[str],
     quiet: bool,
 ) -> None:
     """The largest tonnes per year of one flow that meets a criterion, by bisection, and the
@@ -822,7 +862,7 @@ def capacity_command(
             "capacity: give exactly one of --max-p90-days, --max-mean-wait-h, --max-utilisation"
         )
     _needs_output_dir(plots, out_dir)
-    scenario = api.load_scenario(scenario_file)
+    scenario = api.load_scenario(scenario_file, _parsed_sets(sets))
     with _progress("tonnages", quiet) as bar:
         outcome = api.capacity(
             scenario,

@@ -28,7 +28,7 @@ from corridorsim.routing.plan import fixed_route_problems, plan_route, router_fo
 from corridorsim.routing.route import Route
 from corridorsim.routing.search import Avoid, links_that_would_connect, resolve_avoid
 from corridorsim.routing.sections import service_sections, with_formation_waits
-from corridorsim.scenario.paths import apply_network_sets
+from corridorsim.scenario.paths import apply_network_sets, apply_scenario_sets
 from corridorsim.scenario.schema import (
     MAX_DEPARTURES,
     Cargo,
@@ -142,10 +142,27 @@ def _sha256(path: str | os.PathLike[str]) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def load_scenario(path: str | os.PathLike[str]) -> Scenario:
-    """Read, validate and resolve a scenario file."""
+def load_scenario(
+    path: str | os.PathLike[str], sets: Mapping[str, Any] | None = None
+) -> Scenario:
+    """Read, validate and resolve a scenario file, with each ``path: value`` of ``sets`` set
+    first (as a study's point or ``--set`` does: see :func:`apply_scenario_sets`)."""
     doc = read_yaml(path)
-    return build_scenario(doc, doc.data)
+    if not sets:
+        return build_scenario(doc, doc.data)
+    try:
+        return build_scenario(doc, apply_scenario_sets(doc.data, sets))
+    except InputError as exc:
+        # A network path given with --set is checked as part of network_changes.set: say
+        # where it came from, not where the file would have held it.
+        own = (doc.data.get("network_changes") or {}).get("set") or {}
+        given = [p for p in sets if p not in own]
+        problems = []
+        for line in exc.problems:
+            for set_path in given:
+                line = line.replace(f"network_changes.set.{set_path}", f"--set {set_path}")
+            problems.append(line)
+        raise InputError(problems) from None
 
 
 def build_scenario(

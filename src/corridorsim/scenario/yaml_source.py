@@ -187,6 +187,24 @@ def read_yaml(path: str | os.PathLike[str]) -> YamlDocument:
 _EXPANDED = " once its aliases (*name) are expanded"
 
 
+def parse_value(text: str, *, what: str) -> Any:
+    """A value given on the command line (``--set PATH=VALUE``), read as the same YAML a
+    scenario file is: ``12`` is a number, ``true`` a boolean, ``[a, b]`` a list,
+    ``{dist: exponential, mean: 2}`` a mapping, anything else text. InputError naming
+    ``what`` when it is not YAML."""
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        _check_size(root)
+        return loader.construct_document(root)
+    except (yaml.YAMLError, _TooBig, ValueError, TypeError, KeyError, OverflowError) as exc:
+        raise InputError(f"{what}: not a value YAML can read: {short_text(str(exc))}") from None
+    finally:
+        loader.dispose()
+
+
 class _TooBig(Exception):
     """The node tree, aliases expanded, is too big or too deep (the message says which)."""
 
