@@ -24,7 +24,8 @@ def line_network() -> list[dict[str, Any]]:
                         "fee_usd_per_wagon": 50})
     c = node("C", 42.0, 40.0, country="XC")
     return [a, b, c, link("A-B", a, b, length_km=100, tariff={"usd_per_wagon": 200}, **rail),
-            link("B-C", b, c, length_km=100, **rail)]
+            link("B-C", b, c, length_km=100, tariff={"usd_per_wagon": 0, "note": "free"},
+                 **rail)]
 
 
 def scenario(tmp_path: Path) -> Path:
@@ -165,3 +166,76 @@ def test_set_on_assign_and_capacity(tmp_path: Path) -> None:
                    "--quiet", "-r", "1", "--set", "nodes.B.facility.servers=2")
     assert capacity.exit_code == 0, capacity.output
     assert json.loads(capacity.stdout)["binding"]["element"] == "B"
+
+
+# --------------------------------------------------------------------------------------------
+# network_changes.add
+
+
+def added(**link_props: Any) -> dict[str, Any]:
+    """network_changes.add: a station D beyond C and a 60 km link C - D."""
+    props = {"id": "C-D", "from": "C", "to": "D", "mode": "rail", "gauge_mm": 1520,
+             "length_km": 60, "speed_kmh": 60, "tariff": {"usd_per_wagon": 100}, **link_props}
+    return {"add": {
+        "nodes": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [43.0, 40.0]},
+                   "properties": {"id": "D", "name": "Dee", "country": "XC", "kind": "station"}}],
+        "links": [{"type": "Feature",
+                   "geometry": {"type": "LineString", "coordinates": [[42.0, 40.0], [43.0, 40.0]]},
+                   "properties": props}]}}
+
+
+def test_a_scenario_adds_a_station_and_a_link_that_routes_use(tmp_path: Path) -> None:
+    import json
+
+    path = write_scenario(tmp_path, line_network(), network_changes=added(),
+                          shipments=[{"id": "s", "cargo": "box", "origin": "A",
+                                      "destination": "D", "wagons": 2}])
+    doc = json.loads(cli("routes", path, "--from", "A", "--to", "Dee", "--json").stdout)
+    (route,) = doc["routes"]
+    assert route["links"] == ["A-B", "B-C", "C-D"]
+    # 2 h + 2 h (B) + 2 h + 1 h, and 200 + 50 + 100 USD a wagon of 50 t.
+    assert route["hours"] == pytest.approx(7.0)
+    assert route["usd_per_tonne"] == pytest.approx(350 / 50)
+    run = json.loads(cli("run", path, "--json", "--quiet").stdout)
+    assert run["shipments"]["s"]["transit_days"]["mean"] == pytest.approx(7.0 / 24, abs=1e-6)
+    # The network file is as it was.
+    assert "C-D" not in (tmp_path / "net.geojson").read_text()
+
+
+def test_added_features_are_checked_as_the_network_files_are(tmp_path: Path) -> None:
+    changes = added(speedkmh=60, to="NOWHERE")
+    path = write_scenario(tmp_path, line_network(), network_changes=changes,
+                          shipments=[{"id": "s", "cargo": "box", "origin": "A",
+                                      "destination": "C", "wagons": 2}])
+    result = cli("run", path, "--quiet")
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert any("network_changes.add.links[0]" in x and "speedkmh" in x
+               and "did you mean 'speed_kmh'" in x for x in lines), lines
+    changes = added(to="NOWHERE")
+    path = write_scenario(tmp_path, line_network(), network_changes=changes,
+                          shipments=[{"id": "s", "cargo": "box", "origin": "A",
+                                      "destination": "C", "wagons": 2}])
+    line = one_line(cli("run", path, "--quiet"), 2)
+    assert "network_changes.add" in line and "NOWHERE" in line
+    changes = added()
+    changes["add"]["nodes"][0]["geometry"] = {"type": "LineString", "coordinates": [[0, 0]]}
+    path = write_scenario(tmp_path, line_network(), network_changes=changes,
+                          shipments=[{"id": "s", "cargo": "box", "origin": "A",
+                                      "destination": "C", "wagons": 2}])
+    line = one_line(cli("run", path, "--quiet"), 2)
+    assert "network_changes.add.nodes[0]: geometry: must be a node: a Point" in line
+
+
+def test_validate_warns_of_a_link_without_a_tariff(tmp_path: Path) -> None:
+    changes = added()
+    del changes["add"]["links"][0]["properties"]["tariff"]
+    path = write_scenario(tmp_path, line_network(), network_changes=changes,
+                          shipments=[{"id": "s", "cargo": "box", "origin": "A",
+                                      "destination": "D", "wagons": 2}])
+    result = cli("network", "validate", path, tmp_path / "net.geojson")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"warning: {path}: link C-D has no tariff: it carries for free (give its tariff, or "
+        "one of 0 with a note saying why it is free)"]
+    assert result.stdout.count(": ok (") == 2

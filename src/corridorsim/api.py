@@ -20,7 +20,7 @@ from typing_extensions import Unpack
 
 from corridorsim.errors import InputError, ParameterError, UnknownNameError
 from corridorsim.experiment.executors import WorkerLostError
-from corridorsim.network.io import load_network
+from corridorsim.network.io import free_links, load_network
 from corridorsim.network.model import Network
 
 # Routing, scenarios and experiments import networkx, numpy and SimPy: they are imported in
@@ -49,6 +49,7 @@ __all__ = [
     "assign",
     "capacity",
     "compare",
+    "free_links",
     "load_network",
     "load_scenario",
     "load_scenarios",

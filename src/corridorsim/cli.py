@@ -306,17 +306,24 @@ def network() -> None:
 @network.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def network_validate(files: Sequence[str]) -> None:
-    """Check network FILES; print every problem, one line each (exit 2 if any)."""
-    from corridorsim.api import load_network
+    """Check network FILES (or scenario files: their network with its changes); print every
+    problem, one line each (exit 2 if any), and warn of links without a tariff."""
+    from corridorsim.api import free_links, network_for
 
     problems: list[str] = []
     for path in files:
         try:
-            net = load_network(path)
+            net = network_for(path)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
         click.echo(f"{path}: ok ({len(net.nodes)} nodes, {len(net.links)} links)")
+        for link_id in free_links(net):
+            click.echo(
+                f"warning: {path}: link {link_id} has no tariff: it carries for free (give "
+                "its tariff, or one of 0 with a note saying why it is free)",
+                err=True,
+            )
     if problems:
         raise InputError(problems)
 

@@ -6,6 +6,7 @@ Reading reports *every* problem of a file at once, one line each, as
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import os
@@ -20,7 +21,7 @@ from corridorsim._files import read_user_text, write_text_atomic
 from corridorsim._schema import error_lines, field_vocabulary, short_repr, short_text, shown_key
 from corridorsim.errors import InputError
 from corridorsim.network.geometry import haversine_km
-from corridorsim.network.model import Link, Network, Node
+from corridorsim.network.model import Link, Network, Node, Tariff
 
 FORMAT_VERSION = 1
 #: A link's geometry must start and end this close to its nodes (catches swapped from/to).
@@ -288,6 +289,36 @@ def _validate_feature(feature: Any, index: int, fail: Any) -> tuple[str, Node | 
         ):
             fail(where, line)
         return label, None
+
+
+def with_features(
+    network: Network, features: list[tuple[str, Any]], *, filename: str
+) -> Network:
+    """``network`` with ``features`` added: each ``(where, feature)`` a GeoJSON node or link
+    feature validated as a network file's are, its problems prefixed with ``where``; then
+    the whole checked again (ids used twice, links to unknown nodes, unknown sources).
+    InputError with every problem."""
+    problems: list[str] = []
+    for where, feature in features:
+
+        def fail(at: str, what: str, where: str = where) -> None:
+            problems.append(f"{where}{at}{what}")
+
+        _validate_feature(feature, 0, fail)
+    if problems:
+        raise InputError(problems)
+    doc = network_to_geojson(network)
+    doc["features"] = [*doc["features"], *(feature for _, feature in features)]
+    # The added features' own sources are checked against the network's list of sources.
+    added = parse_network(doc, filename=filename)
+    return dataclasses.replace(added, path=network.path)
+
+
+def free_links(network: Network) -> list[str]:
+    """The ids of the links without a tariff: they charge nothing and name no source or note
+    for it, so they carry for nothing unnoticed (a link that is free on purpose says why, as
+    ``tariff: {usd_per_wagon: 0, note: ...}``)."""
+    return [link.id for link in network.links.values() if link.tariff == Tariff()]
 
 
 def _is_point(feature: Any) -> bool:

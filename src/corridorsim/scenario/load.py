@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from corridorsim._schema import FrozenDict, dotted, error_lines, field_vocabulary
 from corridorsim.errors import InputError
 from corridorsim.network.distributions import MAX_DURATION_H, Distribution
-from corridorsim.network.io import load_network
+from corridorsim.network.io import load_network, with_features
 from corridorsim.network.lookup import resolve_node
 from corridorsim.network.model import Network
 from corridorsim.routing.choice import path_sizes, target_shares
@@ -245,6 +245,7 @@ def build_scenario(
 
 def _apply_changes(network: Network, spec: ScenarioFile, where: Any) -> Network:
     changes = spec.network_changes
+    network = _add_features(network, spec, where)
     problems = []
     status: dict[str, str] = {}
     for i, link_id in enumerate(changes.open):
@@ -276,6 +277,41 @@ def _apply_changes(network: Network, spec: ScenarioFile, where: Any) -> Network:
             where=f"{where(('network_changes', 'set'))}network_changes.set",
         )
     return network
+
+
+def _add_features(network: Network, spec: ScenarioFile, where: Any) -> Network:
+    """The network with the scenario's ``network_changes.add`` nodes and links (each checked
+    as a network file's feature is, and the whole again: ids, ends, sources)."""
+    add = spec.network_changes.add
+    features: list[tuple[str, Any]] = []
+    problems = []
+    for key, kind in (("nodes", "Point"), ("links", "LineString")):
+        for i, feature in enumerate(getattr(add, key)):
+            loc: PathKey = ("network_changes", "add", key, i)
+            geometry = feature.get("geometry")
+            if not isinstance(geometry, Mapping) or geometry.get("type") != kind:
+                what = "a node: a Point" if key == "nodes" else "a link: a LineString"
+                problems.append(f"{where(loc)}{dotted(loc)}: geometry: must be {what}")
+                continue
+            features.append((f"{where(loc)}{dotted(loc)}: ", _thawed(feature)))
+    if problems:
+        raise InputError(problems)
+    if not features:
+        return network
+    loc = ("network_changes", "add")
+    try:
+        return with_features(network, features, filename=f"{where(loc)}{dotted(loc)}")
+    except InputError as exc:
+        raise InputError(exc.problems) from None
+
+
+def _thawed(value: Any) -> Any:
+    """Plain dicts and lists of a frozen mapping (what a GeoJSON reader expects)."""
+    if isinstance(value, Mapping):
+        return {k: _thawed(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_thawed(v) for v in value]
+    return value
 
 
 def _check_no_opening_hours(network: Network, where: Any) -> None:

@@ -409,9 +409,19 @@ class Assignment(FrozenModel):
     replications: Whole = Field(5, ge=1, le=MAX_REPLICATIONS)
 
 
-class NetworkChanges(FrozenModel):
-    """What-ifs on top of the network file: links opened, links or nodes closed, values set."""
+class NetworkAdditions(FrozenModel):
+    """Stations and links a scenario adds to its network: GeoJSON features with the same
+    properties as the network file's, validated as the file's are."""
 
+    nodes: tuple[Annotated[dict[str, Any], AfterValidator(freeze_mapping)], ...] = ()
+    links: tuple[Annotated[dict[str, Any], AfterValidator(freeze_mapping)], ...] = ()
+
+
+class NetworkChanges(FrozenModel):
+    """What-ifs on top of the network file: stations and links added, links opened, links or
+    nodes closed, values set."""
+
+    add: NetworkAdditions = NetworkAdditions()
     open: tuple[str, ...] = ()
     close: tuple[str, ...] = ()
     set: Annotated[dict[str, Any], AfterValidator(freeze_mapping)] = Field(
