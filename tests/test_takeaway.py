@@ -239,3 +239,64 @@ def test_validate_warns_of_a_link_without_a_tariff(tmp_path: Path) -> None:
         f"warning: {path}: link C-D has no tariff: it carries for free (give its tariff, or "
         "one of 0 with a note saying why it is free)"]
     assert result.stdout.count(": ok (") == 2
+
+
+# --------------------------------------------------------------------------------------------
+# Errors: all at once, best suggestion first, no misleading hint
+
+
+def test_every_problem_of_a_file_comes_in_one_pass(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, line_network(), horizon_days="thirty", shipments=[
+        {"id": "a", "cargo": "box", "origin": "Aa", "destination": "C", "wagons": 1},
+        {"id": "b", "cargo": "box", "origin": "A", "destination": "Cee", "wagons": 1}])
+    lines = cli("run", path, "--quiet").stderr.splitlines()
+    assert any("horizon_days" in x for x in lines)
+    assert any("shipments[0].origin: no origin 'Aa'" in x for x in lines)
+    assert any("shipments[1].destination: no destination 'Cee'" in x for x in lines)
+    # With the type fixed: both bad routes, not only the first.
+    rail = {"mode": "rail", "gauge_mm": 1520, "speed_kmh": 50}
+    lonely = [node("X", 45.0, 45.0), node("Y", 45.5, 45.0)]
+    features = [*line_network(), *lonely, link("X-Y", lonely[0], lonely[1], length_km=10,
+                                                tariff={"usd_per_wagon": 1}, **rail)]
+    path = write_scenario(tmp_path, features, shipments=[
+        {"id": "a", "cargo": "box", "origin": "A", "destination": "X", "wagons": 1},
+        {"id": "b", "cargo": "box", "origin": "Y", "destination": "C", "wagons": 1}])
+    lines = cli("run", path, "--quiet").stderr.splitlines()
+    assert [x.split(": ")[1] for x in lines] == ["shipments[0].route", "shipments[1].route"]
+
+
+def test_name_suggestions_come_most_similar_first(tmp_path: Path) -> None:
+    line = one_line(cli("routes", Path("networks/caucasus-caspian.geojson"),
+                        "--from", "Kostanai", "--to", "Ayrum"), 2)
+    assert "(closest: KZ-KOSTANAY (Kostanay)" in line and "GE-POTI" not in line
+    line = one_line(cli("routes", Path("networks/caucasus-caspian.geojson"),
+                        "--from", "baku port", "--to", "Ayrum"), 2)
+    assert "(closest: AZ-ALAT (Alat)" in line
+
+
+def test_a_key_named_by_one_of_its_words_is_suggested(tmp_path: Path) -> None:
+    features = line_network()
+    features[1]["properties"]["facility"]["fee"] = 50
+    path = write_scenario(tmp_path, features, shipments=[
+        {"id": "a", "cargo": "box", "origin": "A", "destination": "C", "wagons": 1}])
+    line = one_line(cli("run", path, "--quiet"), 2)
+    assert ("properties.facility.fee: unknown key (did you mean 'fee_usd_per_tonne' or "
+            "'fee_usd_per_wagon'?)") in line
+
+
+def test_a_bad_fixed_route_names_only_the_link_it_misses(tmp_path: Path) -> None:
+    rail = {"mode": "rail", "gauge_mm": 1520, "speed_kmh": 50}
+    features = line_network()
+    a, c = features[0], features[2]
+    elsewhere = node("E", 41.0, 41.0)
+    features += [elsewhere,
+                 link("A-C", a, c, length_km=150, status="planned",
+                      tariff={"usd_per_wagon": 1}, **rail),
+                 link("A-E", a, elsewhere, length_km=150, status="planned",
+                      tariff={"usd_per_wagon": 1}, **rail)]
+    path = write_scenario(tmp_path, features, shipments=[
+        {"id": "a", "cargo": "box", "origin": "A", "destination": "C", "wagons": 1,
+         "route": {"fixed": ["A", "C"]}}])
+    line = one_line(cli("run", path, "--quiet"), 2)
+    assert "route.fixed[1]: no open link from A to C; A-C between them is planned" in line
+    assert "A-E" not in line

@@ -134,8 +134,8 @@ def _message(error: Any, vocabulary: Iterable[str]) -> str:
     msg: str = error["msg"]
     if kind == "extra_forbidden":
         key = error["loc"][-1]
-        close = difflib.get_close_matches(str(key), list(vocabulary), n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        close = suggest_key(str(key), vocabulary)
+        hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
         return f"unknown key{hint}"
     if kind == "missing":
         return "missing (required)"
@@ -158,6 +158,22 @@ def _message(error: Any, vocabulary: Iterable[str]) -> str:
     if not isinstance(value, dict | list) and kind not in ("value_error", "assertion_error"):
         msg += f" (got {_short(value)})"
     return msg
+
+
+def suggest_key(key: str, vocabulary: Iterable[str]) -> list[str]:
+    """The known keys a mistyped ``key`` most likely meant: the most similar spelling
+    (``speedkmh`` -> ``speed_kmh``), else the shortest keys having every word of it (``fee``
+    -> ``fee_usd_per_tonne``, ``fee_usd_per_wagon``); none when nothing is close."""
+    known = sorted(set(vocabulary))
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if close:
+        return close
+    words = {w for w in key.casefold().split("_") if w}
+    having = [k for k in known if words and words <= set(k.casefold().split("_"))]
+    if not having:
+        return []
+    shortest = min(len(k) for k in having)
+    return [k for k in having if len(k) == shortest][:3]
 
 
 def field_vocabulary(*models: type[BaseModel]) -> set[str]:

@@ -56,6 +56,7 @@ __all__ = [
     "load_study",
     "network_for",
     "network_summary",
+    "parse_value",
     "routes",
     "search_routes",
     "simulate",
@@ -75,6 +76,15 @@ def load_scenario(path: str | os.PathLike[str], sets: Sets | None = None) -> Sce
     from corridorsim.scenario.load import load_scenario as load
 
     return load(path, sets)
+
+
+def parse_value(text: str, *, what: str) -> Any:
+    """A value given as text (a ``--set``'s VALUE), read as a scenario file's YAML is:
+    ``12`` a number, ``true`` a boolean, ``[a, b]`` a list, anything else text; InputError
+    naming ``what`` when it is not YAML."""
+    from corridorsim.scenario.yaml_source import parse_value as parse
+
+    return parse(text, what=what)
 
 
 def _scenario(scenario: Scenario | str | os.PathLike[str], sets: Sets | None) -> Scenario:

@@ -155,7 +155,7 @@ _set_option = click.option(
 
 def _parsed_sets(values: Sequence[str]) -> dict[str, Any]:
     """``--set`` values as ``{path: value}`` (the value read as YAML); one line per bad one."""
-    from corridorsim.scenario.yaml_source import parse_value
+    from corridorsim.api import parse_value
 
     out: dict[str, Any] = {}
     problems = []
@@ -484,9 +484,9 @@ def routes_command(
         if output is None:
             click.echo(text, nl=False)
         else:
-            from corridorsim._files import write_text_atomic
+            from corridorsim.report.outputs import write_text_file
 
-            write_text_atomic(output, text)
+            write_text_file(output, text)
     elif found.routes:
         from corridorsim.report.tables import print_routes
 

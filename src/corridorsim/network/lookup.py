@@ -49,15 +49,37 @@ def _word_starts(name: str) -> list[str]:
     return [" ".join(parts[i:]) for i in range(len(parts))]
 
 
-def _describe(network: Network, ids: list[str]) -> str:
-    return ", ".join(f"{i} ({network.nodes[i].name})" for i in sorted(ids)[:8])
+def _describe(network: Network, ids: list[str], *, ordered: bool = False) -> str:
+    shown = ids if ordered else sorted(ids)
+    return ", ".join(f"{i} ({network.nodes[i].name})" for i in shown[:8])
+
+
+def _sorted_words(text: str) -> str:
+    return " ".join(sorted(w for w in text.replace("-", " ").split() if w not in {"of", "the"}))
+
+
+#: Candidates shown are those at most this far below the best match's similarity (0-1).
+SIMILARITY_MARGIN = 0.2
 
 
 def _closest(network: Network, text: str) -> str:
-    by_label: dict[str, str] = {}
+    """The nodes whose id, name or alias is most like ``text``, most similar first."""
+    wanted = text.casefold()
+    # Words in another order ("baku port" for "port of baku") count as alike too.
+    wanted_words = _sorted_words(wanted)
+    best: dict[str, float] = {}
     for node in network.nodes.values():
         for label in _names(node):
-            by_label.setdefault(label.casefold(), node.id)
-    close = difflib.get_close_matches(text.casefold(), list(by_label), n=8, cutoff=0.5)
-    ids = list(dict.fromkeys(by_label[c] for c in close))[:5]
-    return f" (closest: {_describe(network, ids)})" if ids else ""
+            name = label.casefold()
+            ratio = max(
+                difflib.SequenceMatcher(None, wanted, name).ratio(),
+                difflib.SequenceMatcher(None, wanted_words, _sorted_words(name)).ratio(),
+            )
+            best[node.id] = max(best.get(node.id, 0.0), ratio)
+    ranked = sorted((r, node_id) for node_id, r in best.items() if r >= 0.5)
+    ranked.sort(key=lambda item: (-item[0], item[1]))
+    if not ranked:
+        return ""
+    top = ranked[0][0]
+    ids = [node_id for r, node_id in ranked if r >= top - SIMILARITY_MARGIN][:5]
+    return f" (closest: {_describe(network, ids, ordered=True)})"

@@ -64,6 +64,15 @@ def csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None = 
     return buffer.getvalue()
 
 
+def write_text_file(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` in one step (a temporary file renamed into place); a write
+    the disk refuses is one line naming the file."""
+    try:
+        write_text_atomic(path, text)
+    except OSError as exc:
+        raise write_error(exc, path) from None
+
+
 def _cell(value: Any) -> Any:
     # Enough digits for hours to the second and money to the cent, without float noise.
     if isinstance(value, float):

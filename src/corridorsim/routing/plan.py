@@ -59,13 +59,20 @@ def fixed_route_problems(
     for j, (a, b) in enumerate(pairwise(fixed), start=1):
         if a == b or a not in network.nodes or b not in network.nodes:
             continue
-        if not any(
-            link.status == "open"
-            and link.id not in avoid.links
-            and (link.endpoints() == (a, b) or (link.bidirectional and link.endpoints() == (b, a)))
+        between = [
+            link
             for link in network.links.values()
-        ):
-            problems.append((j, f"no open link from {a} to {b}"))
+            if link.endpoints() == (a, b) or (link.bidirectional and link.endpoints() == (b, a))
+        ]
+        if not any(link.status == "open" and link.id not in avoid.links for link in between):
+            # Only a link between these two nodes is worth naming: one elsewhere would not
+            # make this route.
+            shut = [link for link in between if link.status != "open"]
+            hint = "".join(
+                f"; {link.id} between them is {link.status} (network_changes.open)"
+                for link in shut[:1]
+            )
+            problems.append((j, f"no open link from {a} to {b}{hint}"))
     return problems
 
 

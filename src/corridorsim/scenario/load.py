@@ -186,6 +186,9 @@ def build_scenario(
         spec = ScenarioFile.model_validate(data)
     except ValidationError as exc:
         problems = error_lines(exc, data, vocabulary=_VOCABULARY, where=where)
+        # The places a file names are checked too, so that a value of the wrong type does
+        # not hide a misspelled node for a second round of errors.
+        problems += _raw_place_problems(doc, data, base_network, where)
         raise InputError(list(dict.fromkeys(problems))) from None
 
     if base_network is None:
@@ -210,18 +213,41 @@ def build_scenario(
         )
         for service in spec.services
     )
-    plans = []
+    plans = _plan_all(network, spec, services, where)
+    return Scenario(
+        path=doc.path,
+        spec=spec,
+        network=network,
+        shipments=tuple(plans),
+        services=services,
+        input_hashes=FrozenDict(input_hashes or {}),
+    )
+
+
+def _plan_all(
+    network: Network, spec: ScenarioFile, services: tuple[Service, ...], where: Any
+) -> list[ShipmentPlan]:
+    """Every shipment and demand flow planned, with its fleet; the problems of all of them
+    at once (those of the shipments before those of the services and demand, which build
+    on them)."""
+    plans: list[ShipmentPlan] = []
+    problems: list[str] = []
     for i, shipment in enumerate(spec.shipments):
-        plans.append(
-            _plan(
-                network,
-                spec,
-                services,
-                shipment,
-                lambda *loc, i=i: where(("shipments", i, *loc)),
-                f"shipments[{i}]",
+        try:
+            plans.append(
+                _plan(
+                    network,
+                    spec,
+                    services,
+                    shipment,
+                    lambda *loc, i=i: where(("shipments", i, *loc)),
+                    f"shipments[{i}]",
+                )
             )
-        )
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
     problems = list(_check_services(network, services, plans, where))
     if problems:
         raise InputError(problems)
@@ -232,15 +258,58 @@ def build_scenario(
         if problems:
             raise InputError(problems)
         for i in range(len(spec.demand)):
-            plans.extend(_plan_demand(network, spec, services, i, where))
-    return Scenario(
-        path=doc.path,
-        spec=spec,
-        network=network,
-        shipments=tuple(plans),
-        services=services,
-        input_hashes=FrozenDict(input_hashes or {}),
-    )
+            try:
+                plans.extend(_plan_demand(network, spec, services, i, where))
+            except InputError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise InputError(problems)
+    return plans
+
+
+def _raw_place_problems(
+    doc: YamlDocument, data: Mapping[str, Any], base_network: Network | None, where: Any
+) -> list[str]:
+    """Unknown nodes named by the shipments, demand flows and services of a scenario that did
+    not validate, read from its raw data (best effort: what cannot be read is left to the
+    validation's own lines)."""
+    network = base_network
+    if network is None:
+        name = data.get("network")
+        path = Path(doc.path).parent / name if isinstance(name, str) and name else None
+        if path is None or not path.is_file():
+            return []
+        try:
+            network = load_network(path)
+        except InputError:
+            return []  # the network's own problems come when the scenario is fixed
+    problems = []
+    for block, keys in (("shipments", ("origin", "destination")),
+                        ("demand", ("origin", "destination")),
+                        ("services", ("from", "to"))):
+        items = data.get(block)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            if not isinstance(item, Mapping):
+                continue
+            for key in keys:
+                value = item.get(key)
+                places = (
+                    [((block, i, key), value)]
+                    if isinstance(value, str)
+                    else [((block, i, key, m), v) for m, v in enumerate(value)]
+                    if isinstance(value, list)
+                    else []
+                )
+                for loc, text in places:
+                    if not isinstance(text, str):
+                        continue
+                    try:
+                        resolve_node(network, text, what=key)
+                    except InputError as exc:
+                        problems.append(f"{where(loc)}{dotted(loc)}: {exc.problems[0]}")
+    return problems
 
 
 def _apply_changes(network: Network, spec: ScenarioFile, where: Any) -> Network:
@@ -661,7 +730,13 @@ def _plan(
     except InputError as exc:
         raise InputError(f"{place}{index_path}.route: {exc.problems[0]}") from None
     if route is None:
-        missing = links_that_would_connect(network, origin, destination, avoid=avoid)
+        # A fixed route is checked link by link above; a hint about connecting the two ends
+        # some other way would only mislead.
+        missing = (
+            ()
+            if shipment.route.fixed
+            else links_that_would_connect(network, origin, destination, avoid=avoid)
+        )
         hint = f"; opening {', '.join(missing)} would connect them" if missing else ""
         what = "through the fixed nodes" if shipment.route.fixed else "on this network state"
         raise InputError(
