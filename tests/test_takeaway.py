@@ -300,3 +300,66 @@ def test_a_bad_fixed_route_names_only_the_link_it_misses(tmp_path: Path) -> None
     line = one_line(cli("run", path, "--quiet"), 2)
     assert "route.fixed[1]: no open link from A to C; A-C between them is planned" in line
     assert "A-E" not in line
+
+
+# --------------------------------------------------------------------------------------------
+# results.xlsx
+
+
+def sheets(path: Path) -> dict[str, list[list[Any]]]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    return {ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in book}
+
+
+def test_a_run_writes_its_tables_as_typed_sheets_with_units(tmp_path: Path) -> None:
+    import json
+
+    path = scenario(tmp_path)
+    out = tmp_path / "out"
+    assert cli("run", path, "-r", "2", "-o", out, "--xlsx", "--quiet").exit_code == 0
+    book = sheets(out / "results.xlsx")
+    assert list(book) == ["summary", "shipments", "legs", "facilities"]
+    summary = json.loads((out / "summary.json").read_text())
+    head, row = book["summary"][0], book["summary"][1]
+    assert row[0] == "g"
+    mean = row[head.index("transit mean (days)")]
+    assert isinstance(mean, float)
+    assert mean == pytest.approx(summary["shipments"]["g"]["transit_days"]["mean"], abs=1e-6)
+    assert "cost mean (USD per tonne)" in head
+    legs_csv = (out / "legs.csv").read_text().splitlines()
+    assert len(book["legs"]) == len(legs_csv)  # the same rows, a header each
+    assert book["legs"][0][:7] == ["shipment", "replication", "consignment", "seq", "kind", "id",
+                                   "arrive (h)"]
+    assert all(isinstance(r[book["legs"][0].index("end (h)")], int | float)
+               for r in book["legs"][1:])
+    assert "utilisation (share)" in book["facilities"][0]
+    assert "--xlsx: needs -o DIR" in one_line(cli("run", path, "--xlsx", "--quiet"), 2)
+
+
+def test_compare_assign_and_capacity_write_their_sheets(tmp_path: Path) -> None:
+    path = scenario(tmp_path / "a")
+    other = tmp_path / "a" / "other.yaml"
+    other.write_text(path.read_text())
+    assert cli("compare", path, other, "-r", "2", "-o", tmp_path / "cmp", "--xlsx",
+               "--quiet").exit_code == 0
+    book = sheets(tmp_path / "cmp" / "results.xlsx")
+    assert list(book) == ["scenarios", "differences"]
+    assert [r[1] for r in book["scenarios"][1:]] == ["scenario", "other"]
+    flows = write_scenario(
+        tmp_path / "f", line_network(), horizon_days=20,
+        demand=[{"id": "f", "cargo": "box", "origin": "A", "destination": "C", "wagons": 2,
+                 "tonnes_per_year": 50_000, "routes": 1}],
+        assignment={"replications": 1, "iterations": 1})
+    assert cli("assign", flows, "-o", tmp_path / "asg", "--xlsx", "--quiet").exit_code == 0
+    book = sheets(tmp_path / "asg" / "results.xlsx")
+    assert list(book) == ["routes", "elements", "iterations"]
+    head, row = book["routes"][0], book["routes"][1]
+    assert row[head.index("share (0-1)")] == 1.0 and row[head.index("via")] == "A - B - C"
+    assert cli("capacity", flows, "--shipment", "f", "--max-utilisation", "0.5", "-r", "1",
+               "-o", tmp_path / "cap", "--xlsx", "--quiet").exit_code == 0
+    book = sheets(tmp_path / "cap" / "results.xlsx")
+    assert list(book) == ["points", "capacity"]
+    assert isinstance(book["capacity"][1][book["capacity"][0].index(
+        "capacity (t per year)")], float)

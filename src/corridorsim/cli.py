@@ -142,6 +142,9 @@ _jobs_option = click.option(
     help="Worker processes (default: all cores).",
 )
 _quiet_option = click.option("--quiet", is_flag=True, help="No progress bar.")
+_xlsx_option = click.option(
+    "--xlsx", is_flag=True, help="With -o: also write results.xlsx, a sheet per table."
+)
 _set_option = click.option(
     "--set",
     "sets",
@@ -217,6 +220,7 @@ def _simulation_options(
             "-o", "--output", "out_dir", type=click.Path(file_okay=False), help=f"Write {writes}."
         ),
         click.option("--plots", is_flag=True, help=f"With -o: also write {charts}."),
+        _xlsx_option,
         click.option("--json", "as_json", is_flag=True, help=f"Print {document}."),
         _set_option,
         _quiet_option,
@@ -258,10 +262,13 @@ def _warn(warnings: Iterable[str]) -> None:
         click.echo(f"warning: {text}", err=True)
 
 
-def _needs_output_dir(plots: bool, out_dir: str | None) -> None:
-    """Refuse --plots without -o, and an -o folder that cannot be written, before any run."""
+def _needs_output_dir(plots: bool, out_dir: str | None, xlsx: bool = False) -> None:
+    """Refuse --plots or --xlsx without -o, and an -o folder that cannot be written, before
+    any run."""
     if plots and out_dir is None:
         raise InputError("--plots: needs -o DIR to write the charts into")
+    if xlsx and out_dir is None:
+        raise InputError("--xlsx: needs -o DIR to write results.xlsx into")
     if out_dir is not None:
         from corridorsim.report.outputs import check_output_dir
 
@@ -517,6 +524,7 @@ def run_command(
     max_replications: int,
     out_dir: str | None,
     plots: bool,
+    xlsx: bool,
     as_json: bool,
     sets: Sequence[str],
     quiet: bool,
@@ -524,7 +532,7 @@ def run_command(
     """Simulate SCENARIO: transit times, costs and where the time goes, with 95% CIs."""
     from corridorsim.api import load_scenario, simulate
 
-    _needs_output_dir(plots, out_dir)
+    _needs_output_dir(plots, out_dir, xlsx)
     scenario = load_scenario(scenario_file, _parsed_sets(sets))
     with _progress("replications", quiet) as bar:
         result = simulate(
@@ -544,7 +552,7 @@ def run_command(
     _finish(
         out_dir,
         as_json,
-        write=lambda out: write_run_outputs(result, out, plots=plots),
+        write=lambda out: write_run_outputs(result, out, plots=plots, xlsx=xlsx),
         document=result.summary,
         tables=lambda: run_tables(result),
     )
@@ -575,6 +583,7 @@ def compare_command(
     max_replications: int,
     out_dir: str | None,
     plots: bool,
+    xlsx: bool,
     as_json: bool,
     sets: Sequence[str],
     quiet: bool,
@@ -584,7 +593,7 @@ def compare_command(
 
     if len(scenario_files) < 2:
         raise InputError("compare: give at least two scenario files")
-    _needs_output_dir(plots, out_dir)
+    _needs_output_dir(plots, out_dir, xlsx)
     with _progress("replications", quiet) as bar:
         comparison = compare(
             list(scenario_files),
@@ -601,7 +610,7 @@ def compare_command(
     if out_dir is not None:
         from corridorsim.report.outputs import write_compare_outputs
 
-        write_compare_outputs(comparison, out_dir, plots=plots)
+        write_compare_outputs(comparison, out_dir, plots=plots, xlsx=xlsx)
     if as_json:
         _emit_json(comparison.document())
         return
@@ -751,6 +760,7 @@ def _with_executor_options(per: str, default: str = "the scenario's") -> Callabl
     help="Write assignment.json, flows.csv, manifest.json and the results store.",
 )
 @click.option("--plots", is_flag=True, help="With -o: also write flow_map.png, convergence.png.")
+@_xlsx_option
 @click.option("--json", "as_json", is_flag=True, help="Print assignment.json instead of tables.")
 @_set_option
 @_quiet_option
@@ -766,6 +776,7 @@ def assign_command(
     resume: bool,
     out_dir: str | None,
     plots: bool,
+    xlsx: bool,
     as_json: bool,
     sets: Sequence[str],
     quiet: bool,
@@ -776,7 +787,7 @@ def assign_command(
 
     if resume and out_dir is None:
         raise InputError("--resume: needs -o DIR, where the iterations are kept")
-    _needs_output_dir(plots, out_dir)
+    _needs_output_dir(plots, out_dir, xlsx)
     scenario = api.load_scenario(scenario_file, _parsed_sets(sets))
     try:
         with _progress("iterations", quiet) as bar:
@@ -802,7 +813,7 @@ def assign_command(
     _finish(
         out_dir,
         as_json,
-        write=lambda out: write_assign_folder(outcome, out, plots=plots),
+        write=lambda out: write_assign_folder(outcome, out, plots=plots, xlsx=xlsx),
         document=outcome.document,
         tables=lambda: assignment_tables(outcome),
     )
@@ -838,6 +849,7 @@ def assign_command(
     help="Write capacity.json and manifest.json.",
 )
 @click.option("--plots", is_flag=True, help="With -o: also write capacity.png.")
+@_xlsx_option
 @click.option("--json", "as_json", is_flag=True, help="Print capacity.json instead of a table.")
 @_set_option
 @_quiet_option
@@ -855,6 +867,7 @@ def capacity_command(
     warmup_days: float | None,
     out_dir: str | None,
     plots: bool,
+    xlsx: bool,
     as_json: bool,
     sets: Sequence[str],
     quiet: bool,
@@ -868,7 +881,7 @@ def capacity_command(
         raise InputError(
             "capacity: give exactly one of --max-p90-days, --max-mean-wait-h, --max-utilisation"
         )
-    _needs_output_dir(plots, out_dir)
+    _needs_output_dir(plots, out_dir, xlsx)
     scenario = api.load_scenario(scenario_file, _parsed_sets(sets))
     with _progress("tonnages", quiet) as bar:
         outcome = api.capacity(
@@ -891,7 +904,7 @@ def capacity_command(
     _finish(
         out_dir,
         as_json,
-        write=lambda out: write_capacity_folder(outcome, out, plots=plots),
+        write=lambda out: write_capacity_folder(outcome, out, plots=plots, xlsx=xlsx),
         document=outcome.document,
         tables=lambda: capacity_table(outcome),
     )

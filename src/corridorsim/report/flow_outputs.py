@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from corridorsim._files import naming, remove_stale_temp_files, write_error, write_text_atomic
 from corridorsim.experiment.flows import FLOW_COLUMNS
@@ -29,8 +29,10 @@ def write_assign_folder(
     argv: Sequence[str] | None = None,
     *,
     plots: bool = False,
+    xlsx: bool = False,
 ) -> list[Path]:
-    """Write an assignment's files into ``out_dir`` (created if needed); return their paths."""
+    """Write an assignment's files into ``out_dir`` (created if needed), with ``xlsx`` its
+    tables as ``results.xlsx``; return their paths."""
     out = Path(out_dir)
     document = outcome.document()
     files = {
@@ -41,6 +43,10 @@ def write_assign_folder(
         ),
     }
     written = _write(out, files)
+    if xlsx:
+        from corridorsim.report.xlsx import assign_sheets
+
+        written.append(_write_xlsx(out, assign_sheets(outcome)))
     if plots:
         from corridorsim.report.flow_charts import convergence_chart, flow_map
 
@@ -72,9 +78,10 @@ def write_capacity_folder(
     argv: Sequence[str] | None = None,
     *,
     plots: bool = False,
+    xlsx: bool = False,
 ) -> list[Path]:
-    """Write a capacity search's files into ``out_dir`` (created if needed); return their
-    paths."""
+    """Write a capacity search's files into ``out_dir`` (created if needed), with ``xlsx``
+    its tables as ``results.xlsx``; return their paths."""
     out = Path(out_dir)
     files = {
         "capacity.json": json_text(outcome.document()),
@@ -83,6 +90,10 @@ def write_capacity_folder(
         ),
     }
     written = _write(out, files)
+    if xlsx:
+        from corridorsim.report.xlsx import capacity_sheets
+
+        written.append(_write_xlsx(out, capacity_sheets(outcome)))
     if plots:
         from corridorsim.report.flow_charts import capacity_chart
 
@@ -100,6 +111,17 @@ def write_capacity_folder(
             raise write_error(exc, exc.filename or out) from None
         written.append(out / "capacity.png")
     return written
+
+
+def _write_xlsx(out: Path, sheets: Any) -> Path:
+    from corridorsim.report.xlsx import FILE_NAME, write_xlsx
+
+    try:
+        with naming(out / FILE_NAME):
+            write_xlsx(out / FILE_NAME, sheets)
+    except OSError as exc:
+        raise write_error(exc, exc.filename or out) from None
+    return out / FILE_NAME
 
 
 def _write(out: Path, files: dict[str, str]) -> list[Path]:

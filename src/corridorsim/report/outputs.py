@@ -177,7 +177,8 @@ def replaced_folder(
 
 
 #: The files of a run's folder.
-RUN_FILES = ("summary.json", "shipments.csv", "legs.csv", "facilities.csv", "manifest.json")
+RUN_FILES = ("summary.json", "shipments.csv", "legs.csv", "facilities.csv", "manifest.json",
+             "results.xlsx", "report.html")
 
 
 def _is_run_entry(entry: os.DirEntry[str]) -> bool:
@@ -190,7 +191,10 @@ def _is_compare_entry(entry: os.DirEntry[str]) -> bool:
     chart, or a scenario's run folder)."""
     if entry.is_dir():
         return all(_is_run_entry(e) or is_temp(e.name) for e in os.scandir(entry.path))
-    return entry.is_file() and (entry.name == "compare.json" or entry.name.endswith(".png"))
+    return entry.is_file() and (
+        entry.name in ("compare.json", "results.xlsx", "report.html")
+        or entry.name.endswith(".png")
+    )
 
 
 def manifest(
@@ -223,11 +227,19 @@ def write_run_outputs(
     argv: Sequence[str] | None = None,
     *,
     plots: bool = False,
+    xlsx: bool = False,
 ) -> list[Path]:
-    """Write the five files of a run into ``out_dir`` (and its charts with ``plots``),
-    replacing a previous run there in one step; return their paths."""
+    """Write the five files of a run into ``out_dir`` (and its charts with ``plots``, its
+    tables as ``results.xlsx`` with ``xlsx``), replacing a previous run there in one step;
+    return their paths."""
     with replaced_folder(out_dir, _is_run_entry) as stage:
         names = _write_run_files(result, stage, argv, plots=plots)
+        if xlsx:
+            from corridorsim.report.xlsx import FILE_NAME, run_sheets, write_xlsx
+
+            with naming(stage / FILE_NAME):
+                write_xlsx(stage / FILE_NAME, run_sheets(result))
+            names.append(FILE_NAME)
     return [Path(out_dir) / name for name in names]
 
 
@@ -261,10 +273,11 @@ def write_compare_outputs(
     argv: Sequence[str] | None = None,
     *,
     plots: bool = False,
+    xlsx: bool = False,
 ) -> list[Path]:
     """Write ``compare.json`` and each scenario's run files into ``out_dir/<label>/`` (and
-    the comparison charts with ``plots``), replacing a previous comparison there in one
-    step; return their paths."""
+    the comparison charts with ``plots``, the comparison's tables as ``results.xlsx`` with
+    ``xlsx``), replacing a previous comparison there in one step; return their paths."""
     with replaced_folder(out_dir, _is_compare_entry) as stage:
         with naming(stage / "compare.json"):
             write_text_atomic(stage / "compare.json", json_text(comparison.document()))
@@ -278,6 +291,12 @@ def write_compare_outputs(
 
             charts = write_compare_charts(comparison, stage)
             names.extend(os.path.relpath(p, stage) for p in charts)
+        if xlsx:
+            from corridorsim.report.xlsx import FILE_NAME, compare_sheets, write_xlsx
+
+            with naming(stage / FILE_NAME):
+                write_xlsx(stage / FILE_NAME, compare_sheets(comparison))
+            names.append(FILE_NAME)
     return [Path(out_dir) / name for name in names]
 
 
