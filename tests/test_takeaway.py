@@ -363,3 +363,30 @@ def test_compare_assign_and_capacity_write_their_sheets(tmp_path: Path) -> None:
     assert list(book) == ["points", "capacity"]
     assert isinstance(book["capacity"][1][book["capacity"][0].index(
         "capacity (t per year)")], float)
+
+
+# --------------------------------------------------------------------------------------------
+# GMNS on the command line
+
+
+def test_gmns_export_then_import_on_the_command_line(tmp_path: Path) -> None:
+    from corridorsim.network.io import load_network
+
+    shipped = Path("networks/caucasus-caspian.geojson")
+    result = cli("network", "export", shipped, "--gmns", tmp_path / "gmns")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "gmns").iterdir()) == [
+        "config.csv", "link.csv", "node.csv", "use_definition.csv"]
+    back = tmp_path / "back.geojson"
+    result = cli("network", "import", tmp_path / "gmns", "-o", back)
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.stdout and "(81 nodes, 100 links)" in result.stdout
+    assert load_network(back) == load_network(shipped)
+    assert cli("network", "validate", back).exit_code == 0
+
+
+def test_gmns_import_of_a_folder_that_is_not_one_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = cli("network", "import", tmp_path / "empty", "-o", tmp_path / "x.geojson")
+    assert result.exit_code == 2 and "node.csv" in result.stderr
+    assert "Traceback" not in result.output and not (tmp_path / "x.geojson").exists()

@@ -49,7 +49,9 @@ __all__ = [
     "assign",
     "capacity",
     "compare",
+    "export_gmns",
     "free_links",
+    "import_gmns",
     "load_network",
     "load_scenario",
     "load_scenarios",
@@ -104,6 +106,26 @@ def network_for(path: str | os.PathLike[str]) -> Network:
     if Path(path).suffix.lower() in SCENARIO_SUFFIXES:
         return load_scenario(path).network
     return load_network(path)
+
+
+def export_gmns(
+    network: Network | str | os.PathLike[str], out_dir: str | os.PathLike[str]
+) -> list[Path]:
+    """Write ``network`` (a loaded one, a network file, or a scenario file's network with its
+    changes) as GMNS tables in ``out_dir``; the paths written (see docs/gmns.md)."""
+    from corridorsim.network.gmns import export_gmns as export
+
+    return export(network if isinstance(network, Network) else network_for(network), out_dir)
+
+
+def import_gmns(
+    in_dir: str | os.PathLike[str], out_geojson: str | os.PathLike[str] | None = None
+) -> Network:
+    """The network of a GMNS folder (written as a corridorsim network file to
+    ``out_geojson`` when given); every problem of its tables in one InputError."""
+    from corridorsim.network.gmns import import_gmns as read
+
+    return read(in_dir, out_geojson)
 
 
 def network_summary(network: Network | str | os.PathLike[str]) -> dict[str, Any]:

@@ -369,6 +369,57 @@ def network_plot(file: str, output: str, title: str | None, labels: bool) -> Non
     click.echo(f"wrote {output}")
 
 
+@network.command("export")
+@click.argument("file", metavar="NETWORK|SCENARIO", type=click.Path(dir_okay=False))
+@click.option(
+    "--gmns",
+    "gmns_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write the GMNS tables into (node.csv, link.csv, config.csv, "
+    "use_definition.csv).",
+)
+def network_export(file: str, gmns_dir: str) -> None:
+    """Write a network (or a scenario's network with its changes) as GMNS v0.96 tables; what
+    GMNS has no field for goes in u_ columns, so importing them gives the network back."""
+    from corridorsim.api import export_gmns
+    from corridorsim.report.outputs import check_output_dir
+
+    try:
+        check_output_dir(gmns_dir)
+    except ParameterError as exc:
+        raise InputError(f"--gmns: {m}" for m in exc.messages) from None
+    written = export_gmns(file, gmns_dir)
+    click.echo(f"wrote {len(written)} GMNS tables into {gmns_dir}/")
+
+
+@network.command("import")
+@click.argument("gmns_dir", metavar="DIR", type=click.Path(file_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The corridorsim network (GeoJSON) to write.",
+)
+def network_import(gmns_dir: str, output: str) -> None:
+    """Read a GMNS network folder (node.csv, link.csv, ...) into a corridorsim network file:
+    links are road unless allowed_uses or u_mode say otherwise."""
+    from corridorsim.api import free_links, import_gmns
+    from corridorsim.report.outputs import check_output_file
+
+    check_output_file(output)
+    network = import_gmns(gmns_dir, output)
+    click.echo(f"wrote {output} ({len(network.nodes)} nodes, {len(network.links)} links)")
+    free = free_links(network)
+    if free:
+        click.echo(
+            f"warning: {output}: {len(free)} of its links have no tariff: they carry for free "
+            "until you give them one",
+            err=True,
+        )
+
+
 @main.command("routes")
 @click.argument("source", metavar="NETWORK|SCENARIO", type=click.Path(dir_okay=False))
 @click.option("--from", "origin", required=True, help="Origin node: id or unique name.")
