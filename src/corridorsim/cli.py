@@ -959,3 +959,15 @@ def capacity_command(
         document=outcome.document,
         tables=lambda: capacity_table(outcome),
     )
+
+
+@main.command("report")
+@click.argument("out_dir", metavar="DIR", type=click.Path(file_okay=False))
+def report_command(out_dir: str) -> None:
+    """Write DIR/report.html for the output folder of run, compare, sweep, assign or capacity:
+    one self-contained page (the question, headline KPIs, tables, charts, maps and the inputs'
+    checksums) that opens in any browser without a network."""
+    from corridorsim.report.html import write_report
+
+    path = write_report(out_dir)
+    click.echo(f"wrote {path}")

@@ -128,6 +128,8 @@ def _write(out: Path, files: dict[str, str]) -> list[Path]:
     try:
         out.mkdir(parents=True, exist_ok=True)
         remove_stale_temp_files(out)
+        # A report of the previous results would now describe other numbers than the files.
+        (out / "report.html").unlink(missing_ok=True)
         for name, text in files.items():
             with naming(out / name):
                 write_text_atomic(out / name, text)
