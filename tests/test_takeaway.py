@@ -390,3 +390,17 @@ def test_gmns_import_of_a_folder_that_is_not_one_is_refused(tmp_path: Path) -> N
     result = cli("network", "import", tmp_path / "empty", "-o", tmp_path / "x.geojson")
     assert result.exit_code == 2 and "node.csv" in result.stderr
     assert "Traceback" not in result.output and not (tmp_path / "x.geojson").exists()
+
+
+def test_report_on_the_command_line(tmp_path: Path) -> None:
+    path = scenario(tmp_path)
+    out = tmp_path / "out"
+    assert cli("run", path, "-r", "2", "-o", out, "--quiet").exit_code == 0
+    result = cli("report", out)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"wrote {out / 'report.html'}"
+    assert "<html" in (out / "report.html").read_text()
+    # A rerun into the folder keeps it a run folder (the report is one of its outputs).
+    assert cli("run", path, "-r", "2", "-o", out, "--quiet").exit_code == 0
+    line = one_line(cli("report", tmp_path), 2)
+    assert "not a corridorsim output folder" in line
