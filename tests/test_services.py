@@ -242,10 +242,13 @@ def test_routes_expect_the_wait_for_a_departure(
     route = scenario.shipments[0].route
     assert [leg.wait_h for leg in route.legs if leg.id == "Y-B"] == [pytest.approx(wait_h)]
     assert route.hours == pytest.approx(2 + 1 + 10 + 3 + 5 + 1 + wait_h)
-    # The routes command on the scenario file reads the same services.
+    # The routes command on the scenario file reads the same services, and prices the
+    # shipment's own cargo and wagons: ten wagons at the border, as the shipment's route.
     (found,) = corridorsim.routes(path, "A", "Z")
-    # One wagon at the border, not ten: 2.1 h, not 3.
-    assert found.hours == pytest.approx(route.hours - 0.9)
+    assert found.hours == pytest.approx(route.hours)
+    # With a wagon load given, the cargo is still the shipment's.
+    (one,) = corridorsim.routes(path, "A", "Z", tonnes_per_wagon=10)
+    assert one.hours == pytest.approx(route.hours)
 
 
 def test_simulated_formation_waits_average_the_static_half_interval(tmp_path: Path) -> None:

@@ -18,7 +18,16 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from corridorsim.network.model import Link, Network
-from corridorsim.report.maps import WIDE_DEG, Box, _colour, _extent, _pad, save_figure
+from corridorsim.report.basemap import credit, draw_base_layer, draw_scale_bar, obstacles
+from corridorsim.report.maps import (
+    WIDE_DEG,
+    Box,
+    _colour,
+    _extent,
+    _pad,
+    network_points,
+    save_figure,
+)
 
 if TYPE_CHECKING:
     from corridorsim.experiment.flows import ElementFlow
@@ -107,6 +116,7 @@ def _message_chart(
         box = _pad(_extent(network))
         _set_map_axes(ax, box)
         _draw_background(ax, network, width_pt=1.0)
+        draw_scale_bar(ax, box, points=network_points(network))
     else:
         ax.set_axis_off()
     ax.text(
@@ -137,6 +147,10 @@ class _Wait(NamedTuple):
     wait_h: float
     label: str
     colour: str
+
+
+#: A circle on a map of waits (the flow map, a run's waiting map).
+Wait = _Wait
 
 
 def _positive(value: float) -> float:
@@ -264,8 +278,8 @@ def _set_map_axes(ax: Any, box: Box) -> None:
     mid_lat = (box[1] + box[3]) / 2
     # One degree of longitude is cos(latitude) of a degree of latitude: keep distances honest.
     ax.set_aspect(1 / math.cos(math.radians(mid_lat)))
-    ax.set_facecolor("#f7f7f4")
-    ax.grid(color="#e2e2de", linewidth=0.5, zorder=0)
+    draw_base_layer(ax, box)
+    ax.grid(color="#c9c9c9", linewidth=0.4, alpha=0.6)
     ax.set_xlim(box[0], box[2])
     ax.set_ylim(box[1], box[3])
     ax.set_xlabel("longitude (°E)")
@@ -379,6 +393,7 @@ def _label_waits(ax: Any, waits: Sequence[_Wait], drawn: Sequence[_Wait], lines:
     circles = [(w, _point_box(ax, w.lon, w.lat, _circle_pt(w.wait_h, longest) / 2 * 0.85))
                for w in drawn]
     centres = [(w, _point_box(ax, w.lon, w.lat, 2.5)) for w in waits]
+    blocked = obstacles(ax, renderer)
     taken: list[Any] = []
     for wait in waits:
         radius_pt = _circle_pt(wait.wait_h, longest) / 2
@@ -393,6 +408,7 @@ def _label_waits(ax: Any, waits: Sequence[_Wait], drawn: Sequence[_Wait], lines:
                     extent.x1, extent.y1
                 )
                 if (not fits or any(extent.overlaps(other) for other in taken)
+                        or any(extent.overlaps(other) for other in blocked)
                         or any(extent.overlaps(box) for w, box in centres if w is not wait)):
                     continue
                 crossings = sum(path.intersects_bbox(extent, filled=False) for path in paths)
@@ -582,7 +598,7 @@ def _footnote(ax: Any, network: Network, tonnes: Mapping[str, float], waits: Seq
         f"{network.nodes[link.from_].name} - {network.nodes[link.to].name}. Line width: "
         f"{MIN_WIDTH_PT:g} pt plus up to {MAX_WIDTH_PT - MIN_WIDTH_PT:g} pt with the square root "
         "of the tonnes, so that small flows stay visible. Grey: links without flow. Straight "
-        "or simplified geometry."
+        f"or simplified geometry. {credit()}"
     )
     kinds = {w.colour for w in waits}
     circles = [
@@ -654,12 +670,33 @@ def flow_map(
     if not tonnes:
         _message_chart(path, title, "no flow in the measured window", network, dpi)
         return
-    plt = _pyplot()
     waits = _waits(network, flows)
     points = _flow_points(network, tonnes)
     whole = _box(points + [(w.lon, w.lat) for w in waits])
     named = waits[:LABELLED_WAITS]
     detail = _detail_box(points, named, whole)
+    fig, panels, width_in, wrapped = _map_layout(whole, detail, title)
+    boxes = [whole] if detail is None else [whole, detail]
+    lines = []
+    for ax, box in zip(panels, boxes, strict=True):
+        _set_map_axes(ax, box)
+        _draw_background(ax, network)
+        lines.append(_draw_flows(ax, network, tonnes))
+        _draw_waits(ax, waits)
+        draw_scale_bar(ax, box, points=[*network_points(network, tonnes),
+                                        [(w.lon, w.lat) for w in waits]])
+    _name_waits(panels, detail, named, waits, lines, "all flow")
+    _flow_legend(panels[0], network, tonnes, waits)
+    _footnote(panels[-1], network, tonnes, waits, width_in + 2.2)
+    fig.suptitle(wrapped, x=panels[0].figure.subplotpars.left, y=1 - 0.12 / fig.get_figheight(),
+                 ha="left", va="top", fontsize=13)
+    save_figure(fig, path, dpi=dpi, tight=False)
+
+
+def _map_layout(whole: Box, detail: Box | None, title: str) -> tuple[Any, list[Any], float, str]:
+    """A figure for a map of ``whole`` (and its ``detail`` below): the figure, its panels,
+    the map width (inches) and the title wrapped to the map and its legend."""
+    plt = _pyplot()
     boxes = [whole] if detail is None else [whole, detail]
     sizes = [_map_size(box, 9.0 if detail is None else 6.5) for box in boxes]
     width_in = max(w for w, _ in sizes)
@@ -682,26 +719,126 @@ def flow_map(
         bottom=0.95 / fig_h,
         hspace=0.9 / (sum(heights_in) / len(boxes)),
     )
-    panels = list(axes[:, 0])
-    lines = []
-    for ax, box in zip(panels, boxes, strict=True):
-        _set_map_axes(ax, box)
-        _draw_background(ax, network)
-        lines.append(_draw_flows(ax, network, tonnes))
-        _draw_waits(ax, waits)
+    return fig, list(axes[:, 0]), width_in, wrapped
+
+
+def _name_waits(panels: Sequence[Any], detail: Box | None, named: Sequence[_Wait],
+                waits: Sequence[_Wait], lines: Sequence[Sequence[Any]], whole_title: str) -> None:
+    """Label the ``named`` waits: those in the ``detail`` on its panel, the rest on the
+    whole map's (which outlines the detail)."""
     if detail is not None:
         _outline(panels[0], detail)
-        panels[0].set_title("all flow", loc="right", fontsize=9, color="#555555")
+        panels[0].set_title(whole_title, loc="right", fontsize=9, color="#555555")
         panels[1].set_title("detail (dashed box above)", loc="right", fontsize=9,
                             color="#555555")
         in_detail = [w for w in named if _inside(w.lon, w.lat, detail)]
         _label_waits(panels[1], in_detail, waits, lines[1])
         named = [w for w in named if not _inside(w.lon, w.lat, detail)]
     _label_waits(panels[0], named, waits, lines[0])
-    _flow_legend(panels[0], network, tonnes, waits)
-    _footnote(panels[-1], network, tonnes, waits, width_in + 2.2)
-    fig.suptitle(wrapped, x=0.8 / fig_w, y=1 - 0.12 / fig_h, ha="left", va="top", fontsize=13)
+
+
+# --------------------------------------------------------------------------------------------
+# Where time is lost (a run's waits)
+
+
+def _draw_routes(ax: Any, network: Network, links: Sequence[str]) -> list[Any]:
+    """The links consignments travel, in their carriers' colours; return their lines."""
+    drawn = []
+    for link_id in dict.fromkeys(links):
+        link = network.links[link_id]
+        xs, ys = zip(*link.coords, strict=True)
+        (line,) = ax.plot(xs, ys, color=_colour(link), linewidth=2.4, alpha=0.9, zorder=3,
+                          solid_capstyle="round")
+        drawn.append(line)
+    ends = {end for link_id in links for end in network.links[link_id].endpoints()}
+    ax.scatter([network.nodes[n].coords[0] for n in sorted(ends)],
+               [network.nodes[n].coords[1] for n in sorted(ends)], s=9, color="white",
+               edgecolors="#555555", linewidths=0.6, zorder=4)
+    return drawn
+
+
+def waiting_map(
+    network: Network,
+    waits: Sequence[_Wait],
+    path: str | os.PathLike[str],
+    *,
+    title: str,
+    links: Sequence[str],
+    kinds: Sequence[tuple[str, str]],
+    note: str,
+    message: str | None = None,
+    dpi: int = 150,
+) -> None:
+    """Map where consignments lose time to a PNG at ``path`` (written atomically).
+
+    ``links`` (the routes travelled) are drawn in their carriers' colours over the grey
+    network and the base layer; each of ``waits`` is a circle at its place, of an area in
+    proportion to its hours (at most :data:`MAX_CIRCLE_PT` across), in its colour; the
+    :data:`LABELLED_WAITS` longest are named where a label fits. ``kinds`` are the (colour,
+    meaning) pairs of the legend, ``note`` the footnote. Routes wider than :data:`WIDE_DEG`
+    get a detail panel where the longest waits are. With a ``message`` (nothing arrived) or
+    no waits, the map says so instead.
+    """
+    if message is not None or not links:
+        _message_chart(path, title, message or "no route travelled", network, dpi)
+        return
+    drawn = sorted(waits, key=lambda w: -w.wait_h)
+    points = [xy for link_id in links for xy in network.links[link_id].coords]
+    whole = _box(points + [(w.lon, w.lat) for w in drawn])
+    named = drawn[:LABELLED_WAITS]
+    detail = _detail_box(points, named, whole)
+    fig, panels, width_in, wrapped = _map_layout(whole, detail, title)
+    boxes = [whole] if detail is None else [whole, detail]
+    lines = []
+    for ax, box in zip(panels, boxes, strict=True):
+        _set_map_axes(ax, box)
+        _draw_background(ax, network)
+        lines.append(_draw_routes(ax, network, links))
+        _draw_waits(ax, drawn)
+        draw_scale_bar(ax, box, points=[*network_points(network, links),
+                                        [(w.lon, w.lat) for w in drawn]])
+        if not drawn:
+            ax.text(0.5, 0.5, "no time lost waiting in the measured window",
+                    transform=ax.transAxes, ha="center", va="center", fontsize=12,
+                    color="#333333", zorder=10,
+                    bbox={"boxstyle": "round,pad=0.6", "fc": "white", "ec": "#999999"})
+    _name_waits(panels, detail, named, drawn, lines, "all routes")
+    _waiting_legend(panels[0], drawn, kinds)
+    left = fig.subplotpars.left
+    panels[-1].annotate(
+        _wrap(fig, f"{note} {credit()}", 7.5, width_in + 2.2),
+        (left, 0),
+        xycoords=("figure fraction", "axes fraction"),
+        xytext=(0, -34),
+        textcoords="offset points",
+        fontsize=7.5,
+        color="#555555",
+        va="top",
+    )
+    fig.suptitle(wrapped, x=left, y=1 - 0.12 / fig.get_figheight(), ha="left", va="top",
+                 fontsize=13)
     save_figure(fig, path, dpi=dpi, tight=False)
+
+
+def _waiting_legend(ax: Any, waits: Sequence[_Wait], kinds: Sequence[tuple[str, str]]) -> None:
+    """Right of ``ax``: the circle sizes and what each colour means."""
+    handles = []
+    if waits:
+        longest = waits[0].wait_h
+        handles.append(_header("Hours lost per consignment"))
+        handles += [
+            _circle_handle(_circle_pt(h, longest), "#999999", _hours(h))
+            for h in _wait_references(longest)
+        ]
+    shown = {w.colour for w in waits}
+    handles.append(_header("Why"))
+    handles += [_circle_handle(9.0, colour, label) for colour, label in kinds
+                if colour in shown or not waits]
+    ax.apply_aspect()
+    diameters = sorted(_circle_pt(h, waits[0].wait_h) for h in _wait_references(
+        waits[0].wait_h)) if waits else [9.0]
+    spacing = max(0.7, (sum(diameters[-2:]) / 2 + 3) / 8 - 1)
+    _side_legend(ax, handles, 1.0, labelspacing=spacing)
 
 
 # --------------------------------------------------------------------------------------------

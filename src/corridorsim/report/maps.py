@@ -2,18 +2,24 @@
 
 A corridor network is long and thin with dense knots (the Caucasus is a crowd of borders next
 to thousands of km of steppe), so a wide network gets two panels: the whole network, and a
-detail of its densest part. Labels are placed greedily where they do not overlap.
+detail. The detail of a route map is the routes' own window (every node of every route is in
+it); that of a network map is the network's densest part. Every panel has the base layer
+(land, sea, coastlines and borders: :mod:`corridorsim.report.basemap`) under the network and a
+scale bar. Labels are placed by :func:`place_labels`, where they overlap no other label, no
+other node and no scale bar; a label that fits nowhere is left out.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from collections import Counter
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from corridorsim.network.model import Link, Network, Node
+from corridorsim.report.basemap import credit, draw_base_layer, draw_scale_bar, obstacles
 
 #: Colours by carrier: the two rail gauges apart, because where they meet is where time is lost.
 CARRIER_COLOURS = {
@@ -31,9 +37,27 @@ FACILITY_MARKERS = (  # first match wins: the facility that matters most for a p
     ("terminal", "^", "rail-road terminal"),
     ("yard", "h", "yard"),
 )
+#: The colours of highlighted routes, in the order they are given: light tints, none of them
+#: a carrier's, drawn as a band under the links (the carrier's line stays in the middle).
+ROUTE_COLOURS = ("#f07470", "#f5c342", "#86cf7e", "#e88fc8", "#c49a6c", "#c9ca4f", "#b0b0b0")
+#: Width (points) of the first highlighted route's band; each further one is narrower and on
+#: top, so that a link several routes share shows a band of each.
+ROUTE_WIDTH_PT = 9.0
+ROUTE_WIDTH_STEP_PT = 2.2
+ROUTE_ALPHA = 0.9
+#: Under the links (2 and up), over the base layer and the graticule.
+ROUTE_Z = 1.6
 Box = tuple[float, float, float, float]  # lon_min, lat_min, lon_max, lat_max
 #: A network wider than this (degrees of longitude) gets an overview and a detail panel.
 WIDE_DEG = 15.0
+#: A route map gets a route detail panel when the routes' window is at most this share of
+#: the whole network's area: larger, the overview shows them as well.
+ROUTE_DETAIL_SHARE = 0.6
+#: The width (inches) of a map panel.
+PAGE_WIDTH_IN = 14.0
+#: The gid of every label :func:`place_labels` placed (tests and callers find them by it).
+LABEL_GID = "label"
+NODE_LABEL_PT = 6.5
 
 
 def _colour(link: Link) -> str:
@@ -88,18 +112,44 @@ def densest_window(network: Network) -> Box:
     return _pad(_extent(network, [n for n in nodes if inside(best, n)]), 0.08)
 
 
+def route_nodes(network: Network, links: Iterable[str]) -> list[str]:
+    """The nodes at either end of ``links``, each once, in the order met."""
+    return list(dict.fromkeys(end for link in links for end in network.links[link].endpoints()))
+
+
+def route_window(network: Network, links: Iterable[str]) -> Box:
+    """The window of a route map's detail: every node and every bend of ``links``, padded,
+    at least 3 degrees by 2 (a short route still shows where it is)."""
+    chosen = list(links)
+    points = [xy for link in chosen for xy in network.links[link].coords]
+    points += [network.nodes[n].coords for n in route_nodes(network, chosen)]
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    x0, y0, x1, y1 = _pad((min(lons), min(lats), max(lons), max(lats)), 0.07, 0.4)
+    grow_x, grow_y = max(3.0 - (x1 - x0), 0.0) / 2, max(2.0 - (y1 - y0), 0.0) / 2
+    return x0 - grow_x, y0 - grow_y, x1 + grow_x, y1 + grow_y
+
+
 def _important(network: Network) -> set[str]:
     """Nodes worth a label on the overview: facilities, junctions and line ends."""
     degree = Counter(end for link in network.links.values() for end in link.endpoints())
     return {n.id for n in network.nodes.values() if n.facility or degree[n.id] != 2}
 
 
-def _draw(ax: Any, network: Network, box: Box, highlight: set[str]) -> None:
+class Route(NamedTuple):
+    """A highlighted route: its legend label and its links."""
+
+    label: str
+    links: tuple[str, ...]
+
+
+def _draw(ax: Any, network: Network, box: Box, routes: Sequence[Route]) -> list[Any]:
+    """The base layer, the links, the routes and the nodes in ``box``; return the routes'
+    lines (for the labels to keep off)."""
     mid_lat = (box[1] + box[3]) / 2
     # One degree of longitude is cos(latitude) of a degree of latitude: keep distances honest.
     ax.set_aspect(1 / math.cos(math.radians(mid_lat)))
-    ax.set_facecolor("#f7f7f4")
-    ax.grid(color="#dddddd", linewidth=0.5, zorder=0)
+    draw_base_layer(ax, box)
+    ax.grid(color="#c9c9c9", linewidth=0.4, alpha=0.6)
     order = {"closed": 1, "open": 2, "planned": 3}
     for link in sorted(network.links.values(), key=lambda x: order[x.status]):
         xs, ys = zip(*link.coords, strict=True)
@@ -111,9 +161,14 @@ def _draw(ax: Any, network: Network, box: Box, highlight: set[str]) -> None:
             solid_capstyle="round",
             **_style(link.status, link.mode),
         )
-    for link_id in sorted(highlight):
-        xs, ys = zip(*network.links[link_id].coords, strict=True)
-        ax.plot(xs, ys, color="#d62728", linewidth=5, alpha=0.45, zorder=6)
+    route_lines = []
+    for i, route in enumerate(routes):
+        for link_id in route.links:
+            xs, ys = zip(*network.links[link_id].coords, strict=True)
+            (line,) = ax.plot(xs, ys, color=ROUTE_COLOURS[i % len(ROUTE_COLOURS)],
+                              linewidth=_route_width(i), alpha=ROUTE_ALPHA,
+                              zorder=ROUTE_Z + i * 0.01, solid_capstyle="round", gid="route")
+            route_lines.append(line)
     for node in network.nodes.values():
         marker, _ = _marker(node)
         ax.scatter(
@@ -130,60 +185,249 @@ def _draw(ax: Any, network: Network, box: Box, highlight: set[str]) -> None:
     ax.set_ylim(box[1], box[3])
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
+    draw_scale_bar(ax, box, points=network_points(network))
+    return route_lines
 
 
-def _label_panel(ax: Any, nodes: list[Node], box: Box) -> None:
-    # Positions are final only once the aspect ratio has been applied to the axes.
-    ax.apply_aspect()
-    _place_labels(ax, [n for n in nodes if _within(n, box)])
+def network_points(network: Network, links: Iterable[str] | None = None) -> list[Any]:
+    """Where ``network`` (or only its ``links``) has something drawn: its nodes and points
+    along its links, for the scale bar to keep off."""
+    import numpy as np
+
+    chosen = network.links.values() if links is None else [network.links[i] for i in links]
+    points = [np.asarray([n.coords for n in network.nodes.values()], dtype=float)]
+    for link in chosen:
+        xy = np.asarray(link.coords, dtype=float)
+        # Ten points a segment: a long straight line crossing a corner counts there too.
+        t = np.linspace(0, 1, 10)[:, None]
+        points.extend(a + (b - a) * t for a, b in itertools.pairwise(xy))
+    return points
+
+
+def _route_width(index: int) -> float:
+    """The band width (points) of the ``index``-th route: wider than a link's line."""
+    return max(ROUTE_WIDTH_PT - ROUTE_WIDTH_STEP_PT * index, 3.5)
 
 
 def _within(node: Node, box: Box) -> bool:
     return box[0] <= node.coords[0] <= box[2] and box[1] <= node.coords[1] <= box[3]
 
 
-#: Where a label may go around its point, in points: right, left, above, below, diagonals.
-_OFFSETS = (
-    (5, 3, "left", "bottom"),
-    (-5, 3, "right", "bottom"),
-    (5, -4, "left", "top"),
-    (-5, -4, "right", "top"),
-    (0, 7, "center", "bottom"),
-    (0, -8, "center", "top"),
-)
+# --------------------------------------------------------------------------------------------
+# Labels
 
 
-def _place_labels(ax: Any, nodes: list[Node]) -> None:
-    """Label nodes where the label overlaps no earlier one; the rest stay unlabelled."""
+class LabelItem(NamedTuple):
+    """A label to place beside a point: its text, the point (data coordinates) and the
+    radius (points) of the point's marker, which its label must clear."""
+
+    text: str
+    xy: tuple[float, float]
+    radius_pt: float = 3.0
+
+
+#: Directions a label may take from its point, in the order tried: right, left, the
+#: diagonals, above, below.
+DIRECTIONS = ((1, 0), (1, 1), (1, -1), (-1, 0), (-1, 1), (-1, -1), (0, 1), (0, -1))
+#: Gaps (points) between a marker's edge and its label tried for map labels, nearest first.
+MAP_GAPS_PT = (2.0, 6.0)
+
+
+def _candidate_box(anchor: tuple[float, float], size: tuple[float, float],
+                   offset: tuple[float, float], direction: tuple[int, int]) -> Any:
+    """The display box of a label ``size`` (width, height, pixels) ``offset`` pixels from
+    ``anchor``, on the side of ``direction``."""
+    from matplotlib.transforms import Bbox
+
+    (x, y), (w, h), (dx, dy) = anchor, size, offset
+    x0 = {1: x + dx, 0: x + dx - w / 2, -1: x + dx - w}[direction[0]]
+    y0 = {1: y + dy, 0: y + dy - h / 2, -1: y + dy - h}[direction[1]]
+    return Bbox.from_bounds(x0, y0, w, h)
+
+
+def _alignment(direction: tuple[int, int]) -> tuple[str, str]:
+    return ({1: "left", 0: "center", -1: "right"}[direction[0]],
+            {1: "bottom", 0: "center", -1: "top"}[direction[1]])
+
+
+def _crossings(box: Any, paths: Sequence[tuple[Any, Any]]) -> int:
+    """How many of ``paths`` (display path, its extent) pass through ``box``."""
+    return sum(
+        1 for path, extent in paths if extent.overlaps(box) and path.intersects_bbox(box, False)
+    )
+
+
+def place_labels(
+    ax: Any,
+    items: Sequence[LabelItem],
+    *,
+    fontsize: float = NODE_LABEL_PT,
+    gaps_pt: Sequence[float] = MAP_GAPS_PT,
+    leader_from: int | None = None,
+    lines: Sequence[Any] = (),
+    avoid: Sequence[Any] = (),
+    text_style: Mapping[str, Any] | None = None,
+) -> list[Any]:
+    """Label ``items`` on ``ax`` in their order (the most important first), each beside its
+    point where its label lies inside the axes and overlaps no placed label, no other item's
+    marker and nothing in ``avoid`` (display boxes; the axes' scale bar is always avoided).
+    Of those places the nearest that crosses the fewest ``lines`` wins; from the
+    ``leader_from``-th gap on a thin leader line joins label and point. An item whose label
+    fits nowhere stays unlabelled. Return the labels placed (their gid is :data:`LABEL_GID`).
+    """
+    from matplotlib.lines import Line2D
+
+    if not items:
+        return []
     fig = ax.figure
+    # Positions are final only once the aspect ratio has been applied to the axes.
+    ax.apply_aspect()
     renderer = fig.canvas.get_renderer()
+    px = fig.dpi / 72
+    inside = ax.get_window_extent(renderer)
+    style = {"fontsize": fontsize, "color": "#222222", "zorder": 8,
+             "bbox": {"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.7},
+             **(text_style or {})}
+    # The label's white box reaches pad x font size beyond the text on every side.
+    pad = 0.12 * fontsize * px + 1.0
+    paths = []
+    for line in lines:
+        path = line.get_transform().transform_path(line.get_path())
+        paths.append((path, path.get_extents()))
+    anchors = [tuple(ax.transData.transform(item.xy)) for item in items]
+    markers = [
+        _square(anchor, item.radius_pt * px) for anchor, item in zip(anchors, items, strict=True)
+    ]
+    blocked = [*avoid, *obstacles(ax, renderer)]
     taken: list[Any] = []
-    # Nodes with facilities first: they are what a planner looks for.
-    for node in sorted(nodes, key=lambda n: (not n.facility, n.coords[0])):
-        for dx, dy, ha, va in _OFFSETS:
-            text = ax.annotate(
-                node.name,
-                node.coords,
-                xytext=(dx, dy),
-                textcoords="offset points",
-                ha=ha,
-                va=va,
-                fontsize=6.5,
-                color="#222222",
-                zorder=8,
-                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.65},
-            )
-            extent = text.get_window_extent(renderer).expanded(1.05, 1.1)
-            if not any(extent.overlaps(other) for other in taken):
-                taken.append(extent)
-                break
+    placed = []
+    for k, (item, anchor) in enumerate(zip(items, anchors, strict=True)):
+        if not inside.contains(*anchor):
+            continue
+        probe = ax.text(0, 0, item.text, **style)
+        extent = probe.get_window_extent(renderer)
+        probe.remove()
+        size = (extent.width + 2 * pad, extent.height + 2 * pad)
+        blocking = [*taken, *blocked, *(m for i, m in enumerate(markers) if i != k)]
+        best = _best_place(anchor, size, item.radius_pt * px, [g * px for g in gaps_pt],
+                           inside, blocking, paths)
+        if best is None:
+            continue
+        _, offset, direction, tier = best
+        ha, va = _alignment(direction)
+        # The offset is to the white box's edge; the text starts ``pad`` further in.
+        shift = (offset[0] + direction[0] * pad, offset[1] + direction[1] * pad)
+        text = ax.annotate(item.text, item.xy, xytext=(shift[0] / px, shift[1] / px),
+                           textcoords="offset points", ha=ha, va=va, gid=LABEL_GID, **style)
+        actual = _grown(text.get_window_extent(renderer), pad)
+        # The measured box decides: a label that came out where another is goes.
+        if any(actual.overlaps(other) for other in taken):
             text.remove()
+            continue
+        taken.append(actual)
+        placed.append(text)
+        if leader_from is not None and tier >= leader_from:
+            end = ax.transData.inverted().transform(_nearest_point(actual, anchor))
+            ax.add_line(Line2D([item.xy[0], end[0]], [item.xy[1], end[1]], color="#777777",
+                               linewidth=0.6, zorder=7.5))
+    return placed
 
 
-def _legend(ax: Any, network: Network) -> None:
+def _best_place(
+    anchor: tuple[float, float],
+    size: tuple[float, float],
+    radius: float,
+    gaps: Sequence[float],
+    inside: Any,
+    blocking: Sequence[Any],
+    paths: Sequence[tuple[Any, Any]],
+) -> tuple[tuple[int, int, int], tuple[float, float], tuple[int, int], int] | None:
+    """Where a label ``size`` (pixels) goes beside a point at ``anchor`` with a marker of
+    ``radius`` (pixels): of the places ``gaps`` beyond the marker in each of
+    :data:`DIRECTIONS` that lie inside ``inside`` and overlap nothing ``blocking``, the one
+    crossing the fewest ``paths``, nearer first. Returns (score, offset, direction, gap
+    index), or None where no place is free."""
+    best = None
+    for tier, gap in enumerate(gaps):
+        for j, direction in enumerate(DIRECTIONS):
+            norm = math.hypot(*direction)
+            distance = radius + gap
+            offset = (direction[0] / norm * distance, direction[1] / norm * distance)
+            box = _candidate_box(anchor, size, offset, direction)
+            if not (inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1)):
+                continue
+            if any(box.overlaps(other) for other in blocking):
+                continue
+            score = (2 * _crossings(box, paths) + tier, tier, j)
+            if best is None or score < best[0]:
+                best = (score, offset, direction, tier)
+        if best is not None and best[0][0] <= tier:
+            break  # nothing crossed: no further place can do better
+    return best
+
+
+def _square(centre: tuple[float, float], half: float) -> Any:
+    from matplotlib.transforms import Bbox
+
+    return Bbox.from_extents(centre[0] - half, centre[1] - half, centre[0] + half,
+                             centre[1] + half)
+
+
+def _grown(box: Any, by: float) -> Any:
+    from matplotlib.transforms import Bbox
+
+    return Bbox.from_extents(box.x0 - by, box.y0 - by, box.x1 + by, box.y1 + by)
+
+
+def _nearest_point(box: Any, point: tuple[float, float]) -> tuple[float, float]:
+    return (min(max(point[0], box.x0), box.x1), min(max(point[1], box.y0), box.y1))
+
+
+def _node_radius_pt(node: Node) -> float:
+    # A scatter marker of area s (points squared) is about sqrt(s) points across.
+    return (math.sqrt(60) if _marker(node)[0] != "o" else math.sqrt(20)) / 2 + 0.5
+
+
+def _label_order(network: Network, ids: Iterable[str], first: Sequence[str]) -> list[Node]:
+    """The nodes to label, most wanted first: the routes' facilities and ends, the rest of
+    the routes, other facilities, then the rest (west to east within each)."""
+    on_route = {node_id: i for i, node_id in enumerate(first)}
+    ends = {first[0], first[-1]} if first else set()
+
+    def rank(node: Node) -> tuple[int, float]:
+        if node.id in on_route:
+            group = 0 if node.facility or node.id in ends else 1
+        else:
+            group = 2 if node.facility else 3
+        return group, node.coords[0]
+
+    return sorted((network.nodes[i] for i in ids), key=rank)
+
+
+def _label_panel(ax: Any, network: Network, ids: set[str], box: Box, first: Sequence[str],
+                 lines: Sequence[Any]) -> list[Any]:
+    nodes = [n for n in _label_order(network, ids, first) if _within(n, box)]
+    items = [LabelItem(n.name, n.coords, _node_radius_pt(n)) for n in nodes]
+    # The markers of the nodes left unlabelled must stay visible too.
+    ax.apply_aspect()
+    px = ax.figure.dpi / 72
+    others = [
+        _square(tuple(ax.transData.transform(n.coords)), _node_radius_pt(n) * px)
+        for n in network.nodes.values()
+        if n.id not in ids and _within(n, box)
+    ]
+    return place_labels(ax, items, lines=lines, avoid=others)
+
+
+def _legend(ax: Any, network: Network, routes: Sequence[Route]) -> None:
     from matplotlib.lines import Line2D
 
     handles = []
+    for i, route in enumerate(routes):
+        handles.append(
+            Line2D([], [], color=ROUTE_COLOURS[i % len(ROUTE_COLOURS)], alpha=ROUTE_ALPHA,
+                   linewidth=_route_width(i), solid_capstyle="butt", label=route.label)
+        )
     present = {
         (_colour(x), x.carrier if x.mode == "rail" else x.mode) for x in network.links.values()
     }
@@ -217,6 +461,124 @@ def _legend(ax: Any, network: Network) -> None:
     )
 
 
+class Panel(NamedTuple):
+    """A panel of a map: its window, the nodes to label in it, its subtitle, the windows of
+    the panels below it (drawn dashed on it) and the most height (inches) it may take."""
+
+    box: Box
+    label_ids: set[str]
+    subtitle: str | None
+    outlines: tuple[Box, ...] = ()
+    most_height: float = 11.0
+
+
+def _area(box: Box) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
+def route_crowd(network: Network, links: Sequence[str]) -> Box | None:
+    """Where the stops of a wide route crowd (the Caucasus of a Middle Corridor route): the
+    window around the route node with the most route nodes near it (a fifth of the route's
+    width, two fifths of its height), grown to take in the far end of every route link
+    leaving it, so that no crossing (a ferry, a border) is cut in two. None for a route of
+    fewer than four nodes there."""
+    ids = route_nodes(network, links)
+    points = {i: network.nodes[i].coords for i in ids}
+    x0, y0, x1, y1 = _extent(network, [network.nodes[i] for i in ids])
+    half_w, half_h = max((x1 - x0) / 10, 2.0), max((y1 - y0) / 5, 1.5)
+
+    def near(centre: tuple[float, float]) -> set[str]:
+        return {i for i, p in points.items()
+                if abs(p[0] - centre[0]) <= half_w and abs(p[1] - centre[1]) <= half_h}
+
+    crowd = near(points[max(ids, key=lambda i: (len(near(points[i])), i))])
+    if len(crowd) < 4:
+        return None
+    for link_id in links:
+        ends = network.links[link_id].endpoints()
+        if (ends[0] in crowd) != (ends[1] in crowd):
+            crowd |= set(ends)
+    box = _pad(_extent(network, [network.nodes[i] for i in crowd]), 0.1, 0.5)
+    # At least 5 by 3 degrees: a knot of stations still shows the country around it.
+    grow_x, grow_y = max(5.0 - (box[2] - box[0]), 0.0) / 2, max(3.0 - (box[3] - box[1]), 0.0) / 2
+    return box[0] - grow_x, box[1] - grow_y, box[2] + grow_x, box[3] + grow_y
+
+
+def _panels(network: Network, routes: Sequence[Route], bbox: Box | None, labels: bool
+            ) -> list[Panel]:
+    """The panels of a map, top to bottom.
+
+    With ``bbox``: that window. With routes: the whole network (unless the routes take most
+    of it), then the routes' window (every node of every route: the route detail), then, for
+    a wide route, where its stops crowd. Without: the whole network, and for a wide one its
+    densest part. Each panel labels the nodes that no panel below it shows (the last one
+    all of its nodes); the first labels only the important ones (:func:`_important`).
+    """
+    everything = _pad(_extent(network))
+    all_ids = set(network.nodes) if labels else set()
+    if bbox is not None:
+        return [Panel(bbox, all_ids, None)]
+    links = [link for route in routes for link in route.links]
+    boxes: list[tuple[Box, str | None, float]] = []
+    if links:
+        detail = route_window(network, links)
+        crowd = route_crowd(network, links) if detail[2] - detail[0] > WIDE_DEG else None
+        if crowd is not None and _area(crowd) > 0.4 * _area(detail):
+            crowd = None
+        if _area(detail) <= ROUTE_DETAIL_SHARE * _area(everything):
+            boxes.append((everything, "whole network", 5.5))
+            boxes.append((detail, "route detail: every stop of the route", 8.0))
+        else:
+            boxes.append((everything, "whole network, with the route", 9.0))
+        if crowd is not None:
+            boxes.append((crowd, "where the route's stops crowd", 6.5))
+    elif everything[2] - everything[0] > WIDE_DEG:
+        boxes = [(everything, "whole network", 11.0), (densest_window(network), "detail", 11.0)]
+    else:
+        return [Panel(everything, all_ids, None)]
+    if len(boxes) == 1:
+        return [Panel(_widened(boxes[0][0], PAGE_WIDTH_IN, boxes[0][2]), all_ids, None)]
+    boxes = [(_widened(box, PAGE_WIDTH_IN, most), subtitle, most) for box, subtitle, most in boxes]
+    panels = []
+    for i, (box, subtitle, most) in enumerate(boxes):
+        below = [b for b, _, _ in boxes[i + 1:]]
+        ids = {n.id for n in network.nodes.values()
+               if not any(_within(n, b) for b in below)} & all_ids
+        if i == 0:
+            ids &= _important(network) | set(route_nodes(network, links))
+        if below:
+            subtitle = f"{subtitle} (dashed: the panel below)"
+        panels.append(Panel(box, ids, subtitle, tuple(below[:1]), most))
+    return panels
+
+
+def _height_in(box: Box, width_in: float) -> float:
+    """The height (inches) of a map of ``box`` ``width_in`` wide, distances true at its
+    middle latitude."""
+    mid_lat = math.radians((box[1] + box[3]) / 2)
+    return width_in * (box[3] - box[1]) / ((box[2] - box[0]) * math.cos(mid_lat))
+
+
+def _widened(box: Box, width_in: float, most_height_in: float) -> Box:
+    """``box`` widened about its centre (east and west) until a map of it ``width_in`` wide
+    is at most ``most_height_in`` tall: the same scale as the box shrunk to that height, with
+    more of the country either side instead of blank page."""
+    height = _height_in(box, width_in)
+    if height <= most_height_in:
+        return box
+    grow = (box[2] - box[0]) * (height / most_height_in - 1) / 2
+    return box[0] - grow, box[1], box[2] + grow, box[3]
+
+
+def _outline(ax: Any, box: Box) -> None:
+    from matplotlib.patches import Rectangle
+
+    ax.add_patch(
+        Rectangle((box[0], box[1]), box[2] - box[0], box[3] - box[1], fill=False,
+                  edgecolor="#d62728", linewidth=1.2, linestyle="--", zorder=9)
+    )
+
+
 def plot_network(
     network: Network,
     path: str | os.PathLike[str],
@@ -224,86 +586,66 @@ def plot_network(
     title: str | None = None,
     labels: bool = True,
     highlight: Iterable[str] = (),
+    routes: Mapping[str, Sequence[str]] | None = None,
     bbox: Box | None = None,
     dpi: int = 150,
 ) -> None:
     """Draw ``network`` to a PNG at ``path`` (written atomically).
 
     Links are coloured by carrier (rail gauge, road, ferry, sea), planned links dashed and
-    closed links faint; nodes are marked by their main facility and labelled by name.
-    ``highlight`` takes link ids to draw thick on top (a route). ``bbox`` (lon_min, lat_min,
-    lon_max, lat_max) draws only that window; otherwise a wide network gets an overview and a
-    detail of its densest part.
+    closed links faint; nodes are marked by their main facility and labelled by name; the
+    base layer (land, sea, coastlines, borders) is under them and a scale bar in a corner of
+    each panel. ``routes`` maps a legend label to the link ids of a route, each drawn thick on
+    top in a colour of its own and named in the legend; ``highlight`` takes the links of one
+    more route (legend: "highlighted route"). ``bbox`` (lon_min, lat_min, lon_max, lat_max)
+    draws only that window. Otherwise the panels are those of :func:`_panels`: with routes, a
+    route detail with every node of every route in it.
     """
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
-    from matplotlib.patches import Rectangle
 
-    chosen = set(highlight)
-    everything = _pad(_extent(network))
-    all_ids = set(network.nodes) if labels else set()
-    if bbox is not None:
-        panels: list[tuple[Box, set[str], str | None]] = [(bbox, all_ids, None)]
-    elif everything[2] - everything[0] > WIDE_DEG:
-        detail = densest_window(network)
-        # The overview labels what the detail does not show.
-        outside = {n.id for n in network.nodes.values() if not _within(n, detail)}
-        panels = [
-            (everything, _important(network) & all_ids & outside, "whole network"),
-            (detail, all_ids, "detail"),
-        ]
-    else:
-        panels = [(everything, all_ids, None)]
-    # Panels one above the other, as wide as the page, as tall as their true shape asks.
-    width = 14.0
-    heights = [
-        min(
-            width * (b[3] - b[1]) / ((b[2] - b[0]) * math.cos(math.radians((b[1] + b[3]) / 2))),
-            11.0,
-        )
-        for b, _, _ in panels
-    ]
-    fig, axes = plt.subplots(
-        len(panels),
-        1,
-        squeeze=False,
-        figsize=(width + 2.5, sum(heights) + 1.0),
-        gridspec_kw={"height_ratios": heights},
-    )
-    axes = axes.T
-    for ax, (box, _, subtitle) in zip(axes[0], panels, strict=True):
-        _draw(ax, network, box, chosen)
-        if subtitle:
-            ax.set_title(subtitle, fontsize=9, loc="right", color="#555555")
-    if len(panels) == 2:
-        x0, y0, x1, y1 = panels[1][0]
-        axes[0][0].add_patch(
-            Rectangle(
-                (x0, y0),
-                x1 - x0,
-                y1 - y0,
-                fill=False,
-                edgecolor="#d62728",
-                linewidth=1.2,
-                linestyle="--",
-                zorder=9,
-            )
-        )
-    _legend(axes[0][-1], network)
-    for ax, (box, label_ids, _) in zip(axes[0], panels, strict=True):
-        _label_panel(ax, [network.nodes[i] for i in label_ids], box)
+    chosen = [Route(label, tuple(links)) for label, links in (routes or {}).items()]
+    extra = tuple(dict.fromkeys(highlight))
+    if extra:
+        chosen.append(Route("highlighted route", extra))
+    panels = _panels(network, chosen, bbox, labels)
+    # Route nodes are labelled first, in the order of the routes.
+    first = route_nodes(network, [link for route in chosen for link in route.links])
+    # Panels one above the other, as wide as the page, as tall as their true shape asks
+    # (up to their most height: a window taller than that is widened to the page instead).
+    width = PAGE_WIDTH_IN
+    heights = [min(_height_in(p.box, width), p.most_height) for p in panels]
+    gap_in = 1.0  # for the axis labels and the next panel's title
+    fig_h = sum(heights) + gap_in * len(panels) + 0.4
+    fig = plt.figure(figsize=(width + 2.8, fig_h))
+    axes = fig.subplots(len(panels), 1, squeeze=False,
+                        gridspec_kw={"height_ratios": heights})[:, 0]
+    fig.subplots_adjust(left=0.6 / (width + 2.8), right=(0.6 + width) / (width + 2.8),
+                        top=1 - 0.55 / fig_h, bottom=0.75 / fig_h,
+                        hspace=gap_in / (sum(heights) / len(panels)))
+    lines = []
+    for ax, panel in zip(axes, panels, strict=True):
+        lines.append(_draw(ax, network, panel.box, chosen))
+        if panel.subtitle:
+            ax.set_title(panel.subtitle, fontsize=9, loc="right", color="#555555")
+        for box in panel.outlines:
+            _outline(ax, box)
+    _legend(axes[0], network, chosen)
+    for ax, panel, route_lines in zip(axes, panels, lines, strict=True):
+        _label_panel(ax, network, panel.label_ids, panel.box, first, route_lines)
     n_open = sum(1 for x in network.links.values() if x.status == "open")
     fig.suptitle(
-        title or network.name or str(network.path or "network"), fontsize=13, x=0.01, ha="left"
+        title or network.name or str(network.path or "network"), fontsize=13, x=0.01,
+        y=1 - 0.12 / fig_h, ha="left", va="top",
     )
-    axes[0][0].annotate(
+    axes[-1].annotate(
         f"{len(network.nodes)} nodes, {len(network.links)} links ({n_open} open). "
-        "Straight or simplified geometry; not a survey map.",
+        f"Straight or simplified geometry; not a survey map. {credit()}",
         (0, 0),
         xycoords="axes fraction",
-        xytext=(0, -32),
+        xytext=(0, -30),
         textcoords="offset points",
         fontsize=7,
         color="#555555",
