@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from corridorsim.report import charts, flow_charts, maps
+from corridorsim.report import (
+    capacity_chart,
+    chart_common,
+    charts,
+    convergence_chart,
+    flow_charts,
+    maps,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: Small images: the tests check what is drawn, not how crisply (and stay fast).
@@ -80,7 +87,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, dict[str, An
         real(fig, path, **keys)
 
     # The sweep charts import save_figure from maps when they run: patched there too.
-    for module in (charts, maps, flow_charts):
+    for module in (charts, maps, flow_charts, chart_common, capacity_chart, convergence_chart):
         monkeypatch.setattr(module, "save_figure", keep)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import math
 import os
-import textwrap
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from corridorsim.network.model import Link, Network
-from corridorsim.report.basemap import credit, draw_base_layer, draw_scale_bar, obstacles
+from corridorsim.report.basemap import credit, draw_scale_bar, obstacles
 from corridorsim.report.maps import (
     WIDE_DEG,
     Box,
     _colour,
-    _extent,
     _pad,
     network_points,
     save_figure,
@@ -31,6 +29,29 @@ from corridorsim.report.maps import (
 
 if TYPE_CHECKING:
     from corridorsim.experiment.flows import ElementFlow
+
+# The assignment's other charts live in modules of their own; their names stay here too.
+from corridorsim.report.capacity_chart import CRITERIA, capacity_chart
+from corridorsim.report.chart_common import (
+    BACKGROUND_LINK,
+    _draw_background,
+    _message_chart,
+    _nice_floor,
+    _pyplot,
+    _set_map_axes,
+    _tonnes,
+    _wrap,
+)
+from corridorsim.report.convergence_chart import convergence_chart
+
+__all__ = [
+    "BACKGROUND_LINK",
+    "CRITERIA",
+    "capacity_chart",
+    "convergence_chart",
+    "flow_map",
+    "waiting_map",
+]
 
 #: Line width (points) of the link carrying the most tonnes.
 MAX_WIDTH_PT = 10.0
@@ -50,93 +71,8 @@ MIN_WAIT_H = 0.5
 LABELLED_WAITS = 6
 FACILITY_WAIT_COLOUR = "#d62728"
 FERRY_WAIT_COLOUR = "#0f9d8a"
-BACKGROUND_LINK = "#c9c9c4"
 #: Reference waits for the legend, in hours a planner counts in (a shift, a day, a week).
 WAIT_STEPS_H = (0.25, 0.5, 1, 2, 6, 12, 24, 48, 72, 168, 336, 720, 1440)
-#: Below this a max share change is drawn at it: 0 has no place on a log axis.
-SHARE_CHANGE_FLOOR = 1e-6
-#: The most route-share lines named in the convergence legend.
-LEGEND_LINES = 12
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    return plt
-
-
-def _tonnes(tonnes: float, mt_digits: int = 1) -> str:
-    """Tonnes as a planner says them: ``1.2 Mt``, ``250 kt``, ``800 t``."""
-    if tonnes >= 1e6:
-        return f"{tonnes / 1e6:.{mt_digits}f} Mt"
-    if tonnes >= 1e3:
-        return f"{tonnes / 1e3:.3g} kt"
-    return f"{tonnes:.0f} t"
-
-
-def _nice_floor(value: float) -> float:
-    """The largest of 1, 2, 2.5, 5 times a power of ten not above ``value`` (> 0)."""
-    power = 10.0 ** math.floor(math.log10(value))
-    return max(m * power for m in (1, 2, 2.5, 5, 10) if m * power <= value * (1 + 1e-9))
-
-
-def _wrap(fig: Any, text: str, fontsize: float, width_in: float) -> str:
-    """``text`` broken into lines (at spaces, its own line breaks kept) that each fit
-    ``width_in`` inches of ``fig`` at ``fontsize``, as measured by its renderer."""
-    renderer = fig.canvas.get_renderer()
-    chars = max(24, int(width_in * 72 / (0.5 * fontsize)))
-    while True:
-        wrapped = "\n".join(
-            "\n".join(textwrap.wrap(line, chars, break_long_words=False)) or line
-            for line in text.split("\n")
-        )
-        probe = fig.text(0, 0, wrapped, fontsize=fontsize)
-        width = probe.get_window_extent(renderer).width / fig.dpi
-        probe.remove()
-        if width <= width_in or chars <= 24:
-            return wrapped
-        chars = max(24, int(chars * 0.9))
-
-
-def _message_chart(
-    path: str | os.PathLike[str],
-    title: str,
-    message: str,
-    network: Network | None = None,
-    dpi: int = 150,
-) -> None:
-    """A chart that says why there is nothing to draw (over the grey network, if given), so
-    that a report folder always holds the file its index names."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(10, 6) if network is None else (12, 7))
-    if network is not None:
-        box = _pad(_extent(network))
-        _set_map_axes(ax, box)
-        _draw_background(ax, network, width_pt=1.0)
-        draw_scale_bar(ax, box, points=network_points(network))
-    else:
-        ax.set_axis_off()
-    ax.text(
-        0.5,
-        0.5,
-        message,
-        transform=ax.transAxes,
-        ha="center",
-        va="center",
-        fontsize=13,
-        color="#333333",
-        zorder=10,
-        bbox={"boxstyle": "round,pad=0.6", "fc": "white", "ec": "#999999"},
-    )
-    ax.set_title(_wrap(fig, title, 12, fig.get_figwidth() - 0.6), loc="left", fontsize=12)
-    save_figure(fig, path, dpi=dpi, tight=False)
-
-
-# --------------------------------------------------------------------------------------------
-# Flow map
 
 
 class _Wait(NamedTuple):
@@ -272,32 +208,6 @@ def _least_size(box: Box, whole: Box, least_w: float = 5.0, least_h: float = 3.0
         start = min(max(mid - span / 2, whole[lo]), whole[hi] - span)
         out[lo], out[hi] = start, start + span
     return out[0], out[1], out[2], out[3]
-
-
-def _set_map_axes(ax: Any, box: Box) -> None:
-    mid_lat = (box[1] + box[3]) / 2
-    # One degree of longitude is cos(latitude) of a degree of latitude: keep distances honest.
-    ax.set_aspect(1 / math.cos(math.radians(mid_lat)))
-    draw_base_layer(ax, box)
-    ax.grid(color="#c9c9c9", linewidth=0.4, alpha=0.6)
-    ax.set_xlim(box[0], box[2])
-    ax.set_ylim(box[1], box[3])
-    ax.set_xlabel("longitude (°E)")
-    ax.set_ylabel("latitude (°N)")
-
-
-def _draw_background(ax: Any, network: Network, width_pt: float = 0.8) -> None:
-    for link in network.links.values():
-        xs, ys = zip(*link.coords, strict=True)
-        ax.plot(
-            xs,
-            ys,
-            color=BACKGROUND_LINK,
-            linewidth=width_pt,
-            linestyle="-" if link.status == "open" else (0, (3, 2)),
-            zorder=1,
-            solid_capstyle="round",
-        )
 
 
 def _width_pt(tonnes_per_year: float, top: float) -> float:
@@ -737,10 +647,6 @@ def _name_waits(panels: Sequence[Any], detail: Box | None, named: Sequence[_Wait
     _label_waits(panels[0], named, waits, lines[0])
 
 
-# --------------------------------------------------------------------------------------------
-# Where time is lost (a run's waits)
-
-
 def _draw_routes(ax: Any, network: Network, links: Sequence[str]) -> list[Any]:
     """The links consignments travel, in their carriers' colours; return their lines."""
     drawn = []
@@ -839,441 +745,3 @@ def _waiting_legend(ax: Any, waits: Sequence[_Wait], kinds: Sequence[tuple[str, 
         waits[0].wait_h)) if waits else [9.0]
     spacing = max(0.7, (sum(diameters[-2:]) / 2 + 3) / 8 - 1)
     _side_legend(ax, handles, 1.0, labelspacing=spacing)
-
-
-# --------------------------------------------------------------------------------------------
-# Convergence of an assignment
-
-
-def _share_lines(
-    iterations: Sequence[Mapping[str, Any]],
-) -> dict[tuple[str, int], list[float]]:
-    """Each (flow, route index)'s share per iteration, nan where an iteration lacks it."""
-    keys: dict[tuple[str, int], None] = {}
-    for it in iterations:
-        for flow_id, shares in it["split"].items():
-            for route in range(len(shares)):
-                keys[(str(flow_id), route)] = None
-    lines: dict[tuple[str, int], list[float]] = {}
-    for flow_id, route in keys:
-        values = []
-        for it in iterations:
-            shares = it["split"].get(flow_id, ())
-            values.append(_number(shares[route]) if route < len(shares) else math.nan)
-        lines[(flow_id, route)] = values
-    return lines
-
-
-def _last_finite(values: Sequence[float]) -> float:
-    return next((v for v in reversed(values) if math.isfinite(v)), -math.inf)
-
-
-def _change_panel(ax: Any, xs: Sequence[int], changes: Sequence[float], tolerance: float) -> None:
-    drawn = [max(c, SHARE_CHANGE_FLOOR) if math.isfinite(c) else math.nan for c in changes]
-    floor_tol = max(tolerance, SHARE_CHANGE_FLOOR)
-    ax.plot(xs, drawn, marker="o", color="#1f5fa8", linewidth=1.6, label="max share change")
-    ax.set_yscale("log")
-    ax.axhline(floor_tol, color="#c44e52", linestyle="--", linewidth=1.2)
-    ax.annotate(
-        f"tolerance {tolerance:g}",
-        (1.0, floor_tol),
-        xycoords=("axes fraction", "data"),
-        xytext=(-4, 3),
-        textcoords="offset points",
-        ha="right",
-        va="bottom",
-        fontsize=8,
-        color="#c44e52",
-    )
-    finite = [d for d in drawn if math.isfinite(d)] + [floor_tol]
-    ax.set_ylim(min(finite) / 3, max(finite) * 3)
-    clipped = any(math.isfinite(c) and c < SHARE_CHANGE_FLOOR for c in changes)
-    floor_note = f"\n(0 drawn at {SHARE_CHANGE_FLOOR:g})" if clipped else ""
-    ax.set_ylabel("max share change" + floor_note)
-    last = changes[-1]
-    if math.isfinite(last) and last <= tolerance:
-        status = f"converged: max share change {last:.3g} ≤ tolerance {tolerance:g}"
-    else:
-        status = f"not converged: last max share change {last:.3g} > tolerance {tolerance:g}"
-    count = f"{len(changes)} iteration{'s' if len(changes) != 1 else ''}"
-    ax.set_title(f"{status} after {count}", loc="left", fontsize=9, color="#444444")
-    ax.grid(color="#e5e5e5", linewidth=0.6)
-
-
-def _shares_panel(ax: Any, xs: Sequence[int], lines: Mapping[tuple[str, int], list[float]]
-                  ) -> tuple[list[Any], int]:
-    """Draw every route's share; return the handles for the legend (the largest final shares
-    first when there are too many to name) and how many lines there are."""
-    plt = _pyplot()
-    flow_ids = list(dict.fromkeys(flow_id for flow_id, _ in lines))
-    palette = plt.get_cmap("tab10" if len(flow_ids) <= 10 else "tab20")
-    styles = ("-", "--", ":", "-.")
-    markers = ("o", "s", "^", "D", "v")
-    drawn = {}
-    for (flow_id, route), values in lines.items():
-        (handle,) = ax.plot(
-            xs,
-            values,
-            color=palette(flow_ids.index(flow_id) % palette.N),
-            linestyle=styles[route % len(styles)],
-            marker=markers[route % len(markers)],
-            markersize=4,
-            linewidth=1.5,
-            label=f"{flow_id} route {route + 1}",
-        )
-        drawn[(flow_id, route)] = handle
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("route share")
-    ax.set_xlabel("iteration")
-    ax.grid(color="#e5e5e5", linewidth=0.6)
-    if len(drawn) <= LEGEND_LINES:
-        return list(drawn.values()), len(drawn)
-    named = sorted(drawn, key=lambda key: -_last_finite(lines[key]))[:LEGEND_LINES]
-    return [drawn[key] for key in named], len(drawn)
-
-
-def convergence_chart(
-    iterations: Sequence[Mapping[str, Any]],
-    tolerance: float,
-    path: str | os.PathLike[str],
-    *,
-    title: str,
-    dpi: int = 150,
-) -> None:
-    """Chart how an assignment's split settled to a PNG at ``path`` (written atomically).
-
-    Each of ``iterations`` is ``{"iteration": 1, "max_share_change": 0.08, "split":
-    {flow_id: [share of route 1, share of route 2, ...]}}``, the split simulated in that
-    iteration. Top: the max share change per iteration on a log axis (0 drawn at
-    :data:`SHARE_CHANGE_FLOOR`) against the dashed ``tolerance``. Bottom: every flow's route
-    shares; the legend below names at most :data:`LEGEND_LINES` lines, those with the largest
-    final shares. The iteration axis has whole-number ticks only, half an iteration either
-    side of the first and last. No iterations give a chart that says so.
-    """
-    if not iterations:
-        _message_chart(
-            path, title, "no iterations: the split is the first one (iterations: 0)", dpi=dpi
-        )
-        return
-    from matplotlib.ticker import MaxNLocator
-
-    plt = _pyplot()
-    xs = [int(it["iteration"]) for it in iterations]
-    changes = [_number(it["max_share_change"]) for it in iterations]
-    lines = _share_lines(iterations)
-    fig, (top, bottom) = plt.subplots(
-        2, 1, figsize=(10, 8), sharex=True, layout="constrained",
-        gridspec_kw={"height_ratios": [2, 3]},
-    )
-    _change_panel(top, xs, changes, tolerance)
-    handles, total = _shares_panel(bottom, xs, lines)
-    # A tick per iteration while they fit; min_n_ticks=1: with one or two iterations the
-    # locator would otherwise fall back to fractional ticks.
-    bottom.xaxis.set_major_locator(
-        MaxNLocator(nbins=min(max(xs) - min(xs) + 1, 20), integer=True, min_n_ticks=1)
-    )
-    bottom.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
-    if handles:
-        fig.legend(
-            handles=handles,
-            loc="outside lower center",
-            ncols=min(3, len(handles)),
-            fontsize=8,
-            title=f"({len(handles)} of {total} shown in the legend)" if total > len(handles)
-            else None,
-            title_fontsize=8,
-            frameon=False,
-        )
-    fig.suptitle(_wrap(fig, title, 12, fig.get_figwidth() - 0.4), x=0.01, ha="left",
-                 fontsize=12)
-    save_figure(fig, path, dpi=dpi, tight=False)
-
-
-# --------------------------------------------------------------------------------------------
-# Capacity search
-
-#: The measure each criterion bounds: the point's key, its axis label, how to name the limit.
-_CRITERION_MEASURES = {
-    "max_p90_days": ("p90_days", "transit days", "p90 ≤ {:g} days"),
-    "max_mean_wait_h": ("mean_wait_h", "mean wait (h)", "mean wait ≤ {:g} h"),
-    "max_utilisation": ("utilisation", "utilisation", "utilisation ≤ {:g}"),
-}
-#: The criteria of a capacity search (those of :mod:`corridorsim.experiment.capacity`, named
-#: here so that drawing a chart does not import the engine).
-CRITERIA = tuple(_CRITERION_MEASURES)
-#: The zoom panel shows the evaluations within this factor of the capacity (either side)...
-ZOOM_FACTOR = 1.1
-#: ... when there are at least this many of them, and the search spans three times its width.
-ZOOM_LEAST_POINTS = 3
-P50_COLOUR = "#1f5fa8"
-P90_COLOUR = "#8e3fa0"
-MEASURE_COLOUR = "#e07b00"
-CAPACITY_COLOUR = "#2a9d3a"
-
-
-def _tonnes_axis(ax: Any, largest: float) -> None:
-    from matplotlib.ticker import FuncFormatter
-
-    if largest >= 1e6:
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1e6:g} Mt"))
-    else:
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1e3:g} kt"))
-    ax.set_xlabel("tonnes per year")
-
-
-def _number(value: Any) -> float:
-    """A measure as a float: nan where it is missing (a document written as JSON has None
-    where the run had nan)."""
-    return math.nan if value is None else float(value)
-
-
-def _measure(points: Sequence[Mapping[str, float]], key: str) -> list[float]:
-    return [_number(p.get(key)) for p in points]
-
-
-def _at(xs: Sequence[float], ys: Sequence[float], x: float) -> float:
-    """``ys`` at ``x``, interpolated between the nearest finite points (the nearest one beyond
-    the ends); nan with no finite point."""
-    known = [(a, b) for a, b in zip(xs, ys, strict=True) if math.isfinite(b)]
-    if not known:
-        return math.nan
-    below = [p for p in known if p[0] <= x]
-    above = [p for p in known if p[0] >= x]
-    if not below or not above:
-        return min(known, key=lambda p: abs(p[0] - x))[1]
-    (x0, y0), (x1, y1) = below[-1], above[0]
-    return y0 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
-
-
-def _axis_top(values: Sequence[float], reference: float, limit: float | None) -> float | None:
-    """Where to cut an axis so that a far evaluation does not squeeze the rest: 3 x the
-    ``limit`` or 1.5 x the ``reference`` value at the capacity, whichever is higher (2 x the
-    reference without a limit); None when every value fits below it anyway."""
-    finite = [v for v in values if math.isfinite(v)]
-    candidates = [3 * limit] if limit is not None else []
-    if math.isfinite(reference):
-        candidates.append((1.5 if limit is not None else 2.0) * reference)
-    if not finite or not candidates or max(finite) <= max(candidates) * 1.05:
-        return None
-    return max(candidates)
-
-
-class _Series(NamedTuple):
-    """A measure drawn against tonnes per year on one axis of the capacity chart."""
-
-    ax: Any
-    key: str
-    short: str
-    unit: str
-    colour: str
-    marker: str
-    label: str
-
-
-def _draw_series(xs: Sequence[float], series: _Series,
-                 ordered: Sequence[Mapping[str, float]]) -> None:
-    series.ax.plot(xs, _measure(ordered, series.key), marker=series.marker, markersize=5,
-                   color=series.colour, alpha=0.85, markeredgecolor="white",
-                   markeredgewidth=0.6, label=series.label)
-
-
-def _mark_beyond(xs: Sequence[float], values: Sequence[float], top: float, series: _Series,
-                 stacked: dict[float, int]) -> None:
-    """Draw the points of ``series`` above ``top`` as up-pointing triangles on the axes' top
-    edge, each with its value written below it (stacked where several share a tonnage)."""
-    for x, v in zip(xs, values, strict=True):
-        if not (math.isfinite(v) and v > top):
-            continue
-        row = stacked.get(x, 0)
-        stacked[x] = row + 1
-        series.ax.plot([x], [top], marker="^", markersize=8, color=series.colour,
-                       markeredgecolor="white", markeredgewidth=0.6, clip_on=False, zorder=6)
-        series.ax.annotate(
-            f"{series.short} {v:.0f}{series.unit} ↑" if v >= 100
-            else f"{series.short} {v:.3g}{series.unit} ↑",
-            (x, top),
-            xytext=(-7, -6 - 11 * row),
-            textcoords="offset points",
-            ha="right",
-            va="top",
-            fontsize=8,
-            color=series.colour,
-            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
-        )
-
-
-def _capacity_line(ax: Any, capacity: float, *, name: bool) -> None:
-    label = f"capacity {_tonnes(capacity, 2)}/yr"
-    ax.axvline(capacity, color=CAPACITY_COLOUR, linewidth=1.6, label=label if name else None)
-    ax.annotate(
-        label,
-        (capacity, 1.0),
-        xycoords=("data", "axes fraction"),
-        xytext=(-3, -4),
-        textcoords="offset points",
-        rotation=90,
-        ha="right",
-        va="top",
-        fontsize=8,
-        color="#1f7a2c",
-        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
-    )
-
-
-def _zoom_points(ordered: Sequence[Mapping[str, float]], capacity: float | None
-                 ) -> list[Mapping[str, float]]:
-    """The evaluations near ``capacity`` worth a panel of their own (none when there are few,
-    or the search spans little more than them)."""
-    if capacity is None or capacity <= 0:
-        return []
-    near = [p for p in ordered
-            if capacity / ZOOM_FACTOR <= _number(p["tonnes_per_year"]) <= capacity * ZOOM_FACTOR]
-    xs = _measure(ordered, "tonnes_per_year")
-    span = capacity * (ZOOM_FACTOR - 1 / ZOOM_FACTOR)
-    if len(near) < ZOOM_LEAST_POINTS or max(xs) - min(xs) < 3 * span:
-        return []
-    return near
-
-
-def _zoom_panel(ax: Any, near: Sequence[Mapping[str, float]], key: str, axis_label: str,
-                limit: float, capacity: float) -> None:
-    """The criterion's measure of the evaluations ``near`` the capacity: filled where it meets
-    the ``limit``, open where it does not."""
-    xs = _measure(near, "tonnes_per_year")
-    ys = _measure(near, key)
-    colour = P90_COLOUR if key == "p90_days" else MEASURE_COLOUR
-    ax.plot(xs, ys, color=colour, linewidth=1.2, alpha=0.7)
-    meets = [(x, y) for x, y in zip(xs, ys, strict=True) if math.isfinite(y) and y <= limit]
-    fails = [(x, y) for x, y in zip(xs, ys, strict=True) if math.isfinite(y) and y > limit]
-    for chosen, face, label in ((meets, colour, "meets the criterion"),
-                                (fails, "white", "fails the criterion")):
-        if chosen:
-            ax.plot(*zip(*chosen, strict=True), linestyle="none", marker="o", markersize=6,
-                    markerfacecolor=face, markeredgecolor=colour, markeredgewidth=1.3,
-                    label=label, zorder=4)
-    ax.axhline(limit, color=colour, linestyle="--", linewidth=1.3)
-    _capacity_line(ax, capacity, name=False)
-    finite = [y for y in ys if math.isfinite(y)] + [limit]
-    pad = (max(finite) - min(finite)) * 0.15 or abs(limit) * 0.05 or 1.0
-    ax.set_ylim(min(finite) - pad, max(finite) + pad)
-    x_pad = (max(xs) - min(xs)) * 0.08 or capacity * 0.02
-    ax.set_xlim(min(xs) - x_pad, max(xs) + x_pad)
-    from matplotlib.ticker import MaxNLocator
-
-    ax.xaxis.set_major_locator(MaxNLocator(5))
-    _tonnes_axis(ax, max(xs))
-    ax.set_ylabel("p90 transit days" if key == "p90_days" else axis_label)
-    ax.grid(color="#e5e5e5", linewidth=0.6)
-    ax.set_title(f"near the capacity: {len(near)} evaluations", loc="left", fontsize=9,
-                 color="#444444")
-
-
-def _criterion_axis(ax: Any, criterion: str, xs: Sequence[float],
-                    ordered: Sequence[Mapping[str, float]], limit: float,
-                    capacity: float | None, stacked: dict[float, int]) -> None:
-    """The right-hand axis of a criterion other than the p90 days: its measure, cut like the
-    days axis (utilisation always 0 to 1.05)."""
-    key, axis_label, _ = _CRITERION_MEASURES[criterion]
-    measure = _Series(ax, key, axis_label.split(" (")[0], " h" if key == "mean_wait_h" else "",
-                      MEASURE_COLOUR, "^", axis_label)
-    _draw_series(xs, measure, ordered)
-    ax.set_ylabel(axis_label, color="#b05f00")
-    if criterion == "max_utilisation":
-        ax.set_ylim(0, 1.05)
-        return
-    values = _measure(ordered, key)
-    top = _axis_top(values, _at(xs, values, capacity) if capacity is not None else math.nan,
-                    limit)
-    ax.set_ylim(0, top)
-    if top is not None:
-        _mark_beyond(xs, values, top, measure, stacked)
-
-
-def capacity_chart(
-    points: Sequence[Mapping[str, float]],
-    *,
-    criterion: str,
-    limit: float,
-    capacity_tonnes_per_year: float | None,
-    path: str | os.PathLike[str],
-    title: str,
-    dpi: int = 150,
-) -> None:
-    """Chart a capacity search to a PNG at ``path`` (written atomically).
-
-    ``points`` are its evaluations, in any order, each with ``tonnes_per_year``,
-    ``p50_days``, ``p90_days``, ``mean_wait_h`` and ``utilisation`` (nan where not measured).
-    The p50 and p90 transit days are drawn against tonnes per year; ``criterion`` (one of
-    :data:`CRITERIA`) and its ``limit`` are a dashed line, on the days axis for
-    ``max_p90_days`` and on a right-hand axis with its measure otherwise. A vertical line marks
-    ``capacity_tonnes_per_year`` (none when None). An axis is cut at about three times the
-    limit (or 1.5 times the measure at the capacity, if higher) when a far evaluation would
-    squeeze the rest: points beyond are triangles on the top edge with their value written.
-    With at least :data:`ZOOM_LEAST_POINTS` evaluations within :data:`ZOOM_FACTOR` of the
-    capacity, a second panel shows them against the limit. No points give a chart that says
-    so.
-    """
-    if criterion not in _CRITERION_MEASURES:
-        raise ValueError(f"criterion must be one of {', '.join(CRITERIA)}, not {criterion!r}")
-    ordered = sorted(
-        (p for p in points if math.isfinite(_number(p.get("tonnes_per_year")))),
-        key=lambda p: _number(p["tonnes_per_year"]),
-    )
-    if not ordered:
-        _message_chart(path, title, "no points: the capacity search evaluated nothing", dpi=dpi)
-        return
-    plt = _pyplot()
-    key, axis_label, limit_text = _CRITERION_MEASURES[criterion]
-    capacity = capacity_tonnes_per_year
-    near = _zoom_points(ordered, capacity)
-    if near:
-        fig, (ax, zoom) = plt.subplots(1, 2, figsize=(14, 6.5), layout="constrained",
-                                       gridspec_kw={"width_ratios": [3, 2]})
-    else:
-        fig, ax = plt.subplots(figsize=(10, 6), layout="constrained")
-    xs = _measure(ordered, "tonnes_per_year")
-    days = [
-        _Series(ax, "p50_days", "p50", " d", P50_COLOUR, "o", "p50 transit"),
-        _Series(ax, "p90_days", "p90", " d", P90_COLOUR, "s", "p90 transit"),
-    ]
-    for series in days:
-        _draw_series(xs, series, ordered)
-    ax.set_ylabel("transit days")
-    criterion_ax = ax if criterion == "max_p90_days" else ax.twinx()
-    stacked: dict[float, int] = {}
-    days_top = _axis_top(
-        _measure(ordered, "p50_days") + _measure(ordered, "p90_days"),
-        _at(xs, _measure(ordered, "p90_days"), capacity) if capacity is not None else math.nan,
-        limit if criterion_ax is ax else None,
-    )
-    ax.set_ylim(0, days_top)
-    if days_top is not None:
-        for series in days:
-            _mark_beyond(xs, _measure(ordered, series.key), days_top, series, stacked)
-    if criterion_ax is not ax:
-        _criterion_axis(criterion_ax, criterion, xs, ordered, limit, capacity, stacked)
-    criterion_ax.axhline(
-        limit,
-        color=MEASURE_COLOUR if criterion_ax is not ax else P90_COLOUR,
-        linestyle="--",
-        linewidth=1.3,
-        label=f"criterion: {limit_text.format(limit)}",
-    )
-    if capacity is not None:
-        _capacity_line(ax, capacity, name=True)
-    _tonnes_axis(ax, max([*xs, capacity or 0.0]))
-    ax.grid(color="#e5e5e5", linewidth=0.6)
-    if near and capacity is not None:
-        ax.axvspan(_number(near[0]["tonnes_per_year"]), _number(near[-1]["tonnes_per_year"]),
-                   color="#e3e3e3", alpha=0.7, zorder=0, label="zoomed in at right")
-        _zoom_panel(zoom, near, key, axis_label, limit, capacity)
-    handles = ax.get_legend_handles_labels()[0]
-    if criterion_ax is not ax:
-        handles += criterion_ax.get_legend_handles_labels()[0]
-    if near:
-        handles += zoom.get_legend_handles_labels()[0]
-    fig.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=8, frameon=False)
-    fig.suptitle(_wrap(fig, title, 11, fig.get_figwidth() - 0.4), x=0.01, ha="left",
-                 fontsize=11)
-    ax.set_title(f"{len(ordered)} evaluations", loc="left", fontsize=9, color="#444444")
-    save_figure(fig, path, dpi=dpi, tight=False)

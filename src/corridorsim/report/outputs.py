@@ -35,10 +35,11 @@ from corridorsim._files import (
     write_text_atomic,
 )
 from corridorsim.errors import ParameterError
+from corridorsim.report.rows import FACILITY_COLUMNS, LEG_COLUMNS, shipment_row
 
 if TYPE_CHECKING:
     from corridorsim.experiment.compare import Comparison
-    from corridorsim.experiment.results import ConsignmentRow, SimulationResult
+    from corridorsim.experiment.results import SimulationResult
 
 
 def json_text(document: Any) -> str:
@@ -211,16 +212,6 @@ def manifest(
     }
 
 
-def shipment_row(row: ConsignmentRow) -> dict[str, Any]:
-    """A consignment as a ``shipments.csv`` row: empty cells while in transit, one
-    ``wait_h_<cause>`` column per cause."""
-    cells = row._asdict()
-    waits = cells.pop("wait_h")
-    out = {k: "" if v is None else v for k, v in cells.items()}
-    out.update({f"wait_h_{cause}": hours for cause, hours in waits.items()})
-    return out
-
-
 def write_run_outputs(
     result: SimulationResult,
     out_dir: str | os.PathLike[str],
@@ -298,36 +289,3 @@ def write_compare_outputs(
                 write_xlsx(stage / FILE_NAME, compare_sheets(comparison))
             names.append(FILE_NAME)
     return [Path(out_dir) / name for name in names]
-
-
-LEG_COLUMNS = (
-    "shipment",
-    "replication",
-    "consignment",
-    "seq",
-    "kind",
-    "id",
-    "arrive_h",
-    "start_h",
-    "end_h",
-    "wait_h",
-    "cause",
-    "cost_usd",
-    "co2_kg",
-)
-FACILITY_COLUMNS = (
-    "facility",
-    "node",
-    "type",
-    "servers",
-    "served_per_replication",
-    "utilisation",
-    "utilisation_ci95_lo",
-    "utilisation_ci95_hi",
-    "mean_queue",
-    "mean_queue_ci95_lo",
-    "mean_queue_ci95_hi",
-    "mean_wait_h",
-    "mean_wait_h_ci95_lo",
-    "mean_wait_h_ci95_hi",
-)

@@ -158,7 +158,7 @@ def _columns(rows: list[dict[str, Any]], first: Sequence[str] = ()) -> list[str]
 
 def run_sheets(result: SimulationResult) -> list[Sheet]:
     """A run's sheets: summary (a row per shipment), shipments, legs, facilities."""
-    from corridorsim.report.outputs import FACILITY_COLUMNS, LEG_COLUMNS, shipment_row
+    from corridorsim.report.rows import FACILITY_COLUMNS, LEG_COLUMNS, shipment_row
 
     summary = result.summary()
     rows = [
