@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from corridorsim.network.model import Link, Network
@@ -581,7 +581,37 @@ def flow_map(
         _message_chart(path, title, "no flow in the measured window", network, dpi)
         return
     waits = _waits(network, flows)
-    points = _flow_points(network, tonnes)
+    fig, panels, width_in, wrapped = _wait_panels(
+        network,
+        _flow_points(network, tonnes),
+        waits,
+        title,
+        draw=lambda ax: _draw_flows(ax, network, tonnes),
+        drawn_links=tonnes,
+        whole_label="all flow",
+    )
+    _flow_legend(panels[0], network, tonnes, waits)
+    _footnote(panels[-1], network, tonnes, waits, width_in + 2.2)
+    fig.suptitle(wrapped, x=panels[0].figure.subplotpars.left, y=1 - 0.12 / fig.get_figheight(),
+                 ha="left", va="top", fontsize=13)
+    save_figure(fig, path, dpi=dpi, tight=False)
+
+
+def _wait_panels(
+    network: Network,
+    points: list[tuple[float, float]],
+    waits: Sequence[_Wait],
+    title: str,
+    *,
+    draw: Callable[[Any], list[Any]],
+    drawn_links: Any,
+    whole_label: str,
+) -> tuple[Any, list[Any], float, str]:
+    """The panels of a map of lines (``draw`` draws them on an axes and returns them) and of
+    ``waits`` (longest first): the whole, and a detail where the longest waits and the
+    densest lines are when the whole is wide; each with the base layer, the waits' circles
+    and a scale bar, the longest waits named. The figure, its panels, the map width and the
+    title wrapped to it."""
     whole = _box(points + [(w.lon, w.lat) for w in waits])
     named = waits[:LABELLED_WAITS]
     detail = _detail_box(points, named, whole)
@@ -591,16 +621,12 @@ def flow_map(
     for ax, box in zip(panels, boxes, strict=True):
         _set_map_axes(ax, box)
         _draw_background(ax, network)
-        lines.append(_draw_flows(ax, network, tonnes))
+        lines.append(draw(ax))
         _draw_waits(ax, waits)
-        draw_scale_bar(ax, box, points=[*network_points(network, tonnes),
+        draw_scale_bar(ax, box, points=[*network_points(network, drawn_links),
                                         [(w.lon, w.lat) for w in waits]])
-    _name_waits(panels, detail, named, waits, lines, "all flow")
-    _flow_legend(panels[0], network, tonnes, waits)
-    _footnote(panels[-1], network, tonnes, waits, width_in + 2.2)
-    fig.suptitle(wrapped, x=panels[0].figure.subplotpars.left, y=1 - 0.12 / fig.get_figheight(),
-                 ha="left", va="top", fontsize=13)
-    save_figure(fig, path, dpi=dpi, tight=False)
+    _name_waits(panels, detail, named, waits, lines, whole_label)
+    return fig, panels, width_in, wrapped
 
 
 def _map_layout(whole: Box, detail: Box | None, title: str) -> tuple[Any, list[Any], float, str]:
@@ -689,26 +715,21 @@ def waiting_map(
         _message_chart(path, title, message or "no route travelled", network, dpi)
         return
     drawn = sorted(waits, key=lambda w: -w.wait_h)
-    points = [xy for link_id in links for xy in network.links[link_id].coords]
-    whole = _box(points + [(w.lon, w.lat) for w in drawn])
-    named = drawn[:LABELLED_WAITS]
-    detail = _detail_box(points, named, whole)
-    fig, panels, width_in, wrapped = _map_layout(whole, detail, title)
-    boxes = [whole] if detail is None else [whole, detail]
-    lines = []
-    for ax, box in zip(panels, boxes, strict=True):
-        _set_map_axes(ax, box)
-        _draw_background(ax, network)
-        lines.append(_draw_routes(ax, network, links))
-        _draw_waits(ax, drawn)
-        draw_scale_bar(ax, box, points=[*network_points(network, links),
-                                        [(w.lon, w.lat) for w in drawn]])
-        if not drawn:
+    fig, panels, width_in, wrapped = _wait_panels(
+        network,
+        [xy for link_id in links for xy in network.links[link_id].coords],
+        drawn,
+        title,
+        draw=lambda ax: _draw_routes(ax, network, links),
+        drawn_links=links,
+        whole_label="all routes",
+    )
+    if not drawn:
+        for ax in panels:
             ax.text(0.5, 0.5, "no time lost waiting in the measured window",
                     transform=ax.transAxes, ha="center", va="center", fontsize=12,
                     color="#333333", zorder=10,
                     bbox={"boxstyle": "round,pad=0.6", "fc": "white", "ec": "#999999"})
-    _name_waits(panels, detail, named, drawn, lines, "all routes")
     _waiting_legend(panels[0], drawn, kinds)
     left = fig.subplotpars.left
     panels[-1].annotate(
