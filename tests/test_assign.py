@@ -14,7 +14,7 @@ import pytest
 from scipy.optimize import brentq
 
 from cliguard import cli, one_line
-from corridorsim.experiment.assignment import assign, next_split, tonnes_per_year
+from corridorsim.experiment.assignment import assign, next_split
 from corridorsim.experiment.executors import LocalExecutor
 from corridorsim.routing.choice import target_shares
 from corridorsim.scenario.load import load_scenario
@@ -160,7 +160,7 @@ def test_tonnes_are_conserved_over_the_routes_and_on_the_network(tmp_path: Path)
                      replications=3, iterations=3)
     document = outcome.document()
     (flow_doc,) = document["flows"].values()
-    total = tonnes_per_year(outcome.scenario.shipments[0])
+    total = outcome.scenario.shipments[0].tonnes_per_year
     assert sum(r["tonnes_per_year"] for r in flow_doc["routes"]) == pytest.approx(total)
     assert sum(r["share"] for r in flow_doc["routes"]) == pytest.approx(1.0)
     assert document["iterations"] == 3 and len(flow_doc["iterations"]) == 3
@@ -296,7 +296,7 @@ def test_a_zone_splits_its_tonnage_equally_over_its_pairs(tmp_path: Path) -> Non
     scenario = load_scenario(path)
     pairs = [plan for plan in scenario.shipments if plan.flow == "flow"]
     assert [p.id for p in pairs] == ["flow_O_D", "flow_O2_D"]
-    assert [tonnes_per_year(p) for p in pairs] == pytest.approx([RATE_PER_H * 50 * 8760 / 2] * 2)
+    assert [p.tonnes_per_year for p in pairs] == pytest.approx([RATE_PER_H * 50 * 8760 / 2] * 2)
     outcome = assign(scenario, iterations=1)
     flows = outcome.document()["flows"]
     assert list(flows) == ["flow_O_D", "flow_O2_D"]

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from corridorsim.errors import ParameterError
-from corridorsim.experiment.executors import Executor, LocalExecutor, WorkerLostError
+from corridorsim.experiment.executors import Executor, LocalExecutor, run_replications
 from corridorsim.experiment.flows import (
     ElementFlow,
     ReplicationFlows,
@@ -214,7 +214,7 @@ class AssignmentOutcome:
         spec = self.scenario.spec.assignment
         flows: dict[str, Any] = {}
         for index, plan in self.demand:
-            tonnes = tonnes_per_year(plan)
+            tonnes = plan.tonnes_per_year
             routes = []
             for rank, (route, share, m) in enumerate(
                 zip(plan.choices, self.split[index], self.measures[index], strict=True), 1
@@ -282,16 +282,6 @@ class AssignmentOutcome:
 def demand_plans(scenario: Scenario) -> list[tuple[int, ShipmentPlan]]:
     """The scenario's shipments that are demand flows (split over a choice set), by index."""
     return [(i, plan) for i, plan in enumerate(scenario.shipments) if plan.choices]
-
-
-def tonnes_per_year(plan: ShipmentPlan) -> float:
-    """The annual tonnage a flow's spec gives (monthly factors keep the annual total)."""
-    spec = plan.spec
-    if spec.tonnes_per_year is not None:
-        return float(spec.tonnes_per_year)
-    if spec.tonnes_per_month is not None:
-        return float(spec.tonnes_per_month) * 12
-    return math.nan
 
 
 def with_split(scenario: Scenario, split: Split) -> Scenario:
@@ -512,7 +502,7 @@ def assign(
             row = stored.get(number)
             costs = _stored_costs(row, plans, split) if row is not None else None
             if costs is None:
-                runs = _simulate(runner, scenario, seed, reps, split)
+                runs = run_replications(runner, run_split, (scenario, seed), split, reps)
                 measures = route_measures(scenario, runs, element_flows([r.flows for r in runs]))
                 costs = {i: tuple(m.cost for m in ms) for i, ms in measures.items()}
                 if store is not None:
@@ -528,7 +518,7 @@ def assign(
     finally:
         if store is not None:
             store.close()
-    runs = _simulate(runner, scenario, seed, reps, split)
+    runs = run_replications(runner, run_split, (scenario, seed), split, reps)
     flows = element_flows([r.flows for r in runs])
     return AssignmentOutcome(
         share_ci95=share_intervals(scenario, split, runs, flows),
@@ -542,20 +532,6 @@ def assign(
         flows=tuple(flows),
     )
 
-
-def _simulate(
-    runner: Executor, scenario: Scenario, seed: int, replications: int, split: Split
-) -> list[SplitRun]:
-    """The replications of ``split``, in replication order."""
-    tasks = [(split, batch) for batch in runner.batches(list(range(replications)))]
-    runs: list[SplitRun] = []
-    try:
-        for finished in runner.run(run_split, (scenario, seed), tasks):
-            runs.extend(finished)
-    except WorkerLostError:
-        raise WorkerLostError(replications - len(runs), "replications") from None
-    runs.sort(key=lambda run: run.replication)
-    return runs
 
 
 def _row(

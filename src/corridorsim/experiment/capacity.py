@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from corridorsim.errors import CorridorsimError, ParameterError
-from corridorsim.experiment.executors import Executor, LocalExecutor, WorkerLostError
+from corridorsim.experiment.executors import Executor, LocalExecutor, run_replications
 from corridorsim.experiment.flows import (
     ElementFlow,
     ReplicationFlows,
@@ -41,7 +41,7 @@ from corridorsim.experiment.flows import (
 )
 from corridorsim.experiment.stats import clean
 from corridorsim.network.distributions import MAX_DURATION_H
-from corridorsim.scenario.load import Scenario, ShipmentPlan
+from corridorsim.scenario.load import Scenario
 from corridorsim.scenario.schema import MAX_DEPARTURES, MAX_REPLICATIONS, tonnage_gap
 from corridorsim.sim.engine import run_replication
 from corridorsim.sim.records import CAUSES
@@ -154,14 +154,6 @@ def flow_plans(scenario: Scenario, shipment_id: str) -> list[int]:
                 "tonnes_per_month to scale (a capacity is a flow's tonnage)",
             )
     return found
-
-
-def annual_tonnes(plan: ShipmentPlan) -> float:
-    """A shipment's tonnes per year as its spec gives them."""
-    spec = plan.spec
-    if spec.tonnes_per_year is not None:
-        return float(spec.tonnes_per_year)
-    return float(spec.tonnes_per_month or 0.0) * 12
 
 
 def scaled(scenario: Scenario, indices: Sequence[int], factor: float) -> Scenario:
@@ -315,14 +307,16 @@ def capacity(
         raise ParameterError("replications", f"must be 1 to {MAX_REPLICATIONS:,} (got {reps})")
     _check_reachable(scenario, indices, criterion, limit)
     runner = executor if executor is not None else LocalExecutor(1)
-    base = sum(annual_tonnes(scenario.shipments[i]) for i in indices)
+    base = sum(scenario.shipments[i].tonnes_per_year for i in indices)
     elements = route_elements(scenario, indices)
     points: dict[float, CapacityPoint] = {}
     factor_bounds = _factor_bounds(scenario, indices)
 
     def at(factor: float) -> CapacityPoint:
         if factor not in points:
-            runs = _simulate(runner, (scenario, tuple(indices), seed), factor, reps)
+            runs = run_replications(
+                runner, run_scaled, (scenario, tuple(indices), seed), factor, reps
+            )
             points[factor] = evaluate(runs, base * factor, criterion, limit, elements)
             if progress:
                 progress(len(points), len(points) + 8)
@@ -426,16 +420,3 @@ def _check_reachable(
             "takes running alone, without a stop: no tonnage can meet it",
         )
 
-
-def _simulate(
-    runner: Executor, shared: tuple[Scenario, tuple[int, ...], int], factor: float, reps: int
-) -> list[FlowRun]:
-    tasks = [(factor, batch) for batch in runner.batches(list(range(reps)))]
-    runs: list[FlowRun] = []
-    try:
-        for finished in runner.run(run_scaled, shared, tasks):
-            runs.extend(finished)
-    except WorkerLostError:
-        raise WorkerLostError(reps - len(runs), "replications") from None
-    runs.sort(key=lambda run: run.replication)
-    return runs

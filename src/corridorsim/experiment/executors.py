@@ -216,6 +216,27 @@ def _results(
         raise WorkerLostError(lost)
 
 
+def run_replications(
+    executor: Executor,
+    fn: Callable[[S, tuple[T, list[int]]], Sequence[R]],
+    shared: S,
+    setting: T,
+    count: int,
+) -> list[R]:
+    """Replications ``0 .. count - 1`` run as ``fn(shared, (setting, replications))`` in the
+    executor's tasks, each result having a ``replication``: back in replication order. A lost
+    worker is a :class:`WorkerLostError` counting the replications that did not run."""
+    tasks = [(setting, batch) for batch in executor.batches(list(range(count)))]
+    runs: list[Any] = []
+    try:
+        for finished in executor.run(fn, shared, tasks):
+            runs.extend(finished)
+    except WorkerLostError:
+        raise WorkerLostError(count - len(runs), "replications") from None
+    runs.sort(key=lambda run: run.replication)
+    return runs
+
+
 def _dask_missing() -> ParameterError:
     return ParameterError("executor", "'dask' needs Dask: pip install 'corridorsim[distributed]'")
 

@@ -78,21 +78,21 @@ def replication_flows(rep: ReplicationResult, warmup_h: float) -> ReplicationFlo
     starts = start[inside]
     waits = legs["wait"][inside]
     tonnes = rep.consignments["tonnes"][rows]
-    # Labels are numbered per (text, country): one element may have several numbers.
-    texts = rep.labels
-    for number in np.unique(labels):
-        kind, _, element = texts[int(number)].partition(":")
+    # One pass over the legs grouped by label (a stable sort keeps each group's legs in
+    # order). Labels are numbered per (text, country): one element may have several numbers.
+    order = np.argsort(labels, kind="stable")
+    numbers, group_starts = np.unique(labels[order], return_index=True)
+    for number, group in zip(numbers, np.split(order, group_starts[1:]), strict=True):
+        kind, _, element = rep.labels[int(number)].partition(":")
         if kind not in ("link", "facility"):
             continue  # formation and fleet legs are waits at a node, not its facilities
-        mine = labels == number
         entry = out.by_element.setdefault((kind, element), [0.0, 0.0, 0.0, 0.0])
-        mine_rows = rows[mine]
         # A node with several facilities gives a consignment a leg at each: count it once.
-        first = np.unique(mine_rows, return_index=True)[1]
-        entry[0] += float(tonnes[mine][first].sum())
-        entry[1] += float(np.unique(starts[mine][first]).size)
+        first = group[np.unique(rows[group], return_index=True)[1]]
+        entry[0] += float(tonnes[first].sum())
+        entry[1] += float(np.unique(starts[first]).size)
         entry[2] += float(first.size)
-        entry[3] += float(waits[mine].sum())
+        entry[3] += float(waits[group].sum())
     return out
 
 

@@ -523,11 +523,15 @@ def _footnote(ax: Any, network: Network, tonnes: Mapping[str, float], waits: Seq
         text += (
             " Circles: " + "; ".join(circles) + f"; waits under {MIN_WAIT_H:g} h not drawn."
         )
-    # From the figure's left margin (a narrow detail panel is centred), below the panel.
-    left = ax.figure.subplotpars.left
+    _note_below(ax, text, width_in)
+
+
+def _note_below(ax: Any, text: str, width_in: float) -> None:
+    """``text`` in small grey print under ``ax``, from the figure's left margin (a narrow
+    detail panel is centred), wrapped to ``width_in``."""
     ax.annotate(
         _wrap(ax.figure, text, 7.5, width_in),
-        (left, 0),
+        (ax.figure.subplotpars.left, 0),
         xycoords=("figure fraction", "axes fraction"),
         xytext=(0, -34),
         textcoords="offset points",
@@ -731,19 +735,9 @@ def waiting_map(
                     color="#333333", zorder=10,
                     bbox={"boxstyle": "round,pad=0.6", "fc": "white", "ec": "#999999"})
     _waiting_legend(panels[0], drawn, kinds)
-    left = fig.subplotpars.left
-    panels[-1].annotate(
-        _wrap(fig, f"{note} {credit()}", 7.5, width_in + 2.2),
-        (left, 0),
-        xycoords=("figure fraction", "axes fraction"),
-        xytext=(0, -34),
-        textcoords="offset points",
-        fontsize=7.5,
-        color="#555555",
-        va="top",
-    )
-    fig.suptitle(wrapped, x=left, y=1 - 0.12 / fig.get_figheight(), ha="left", va="top",
-                 fontsize=13)
+    _note_below(panels[-1], f"{note} {credit()}", width_in + 2.2)
+    fig.suptitle(wrapped, x=fig.subplotpars.left, y=1 - 0.12 / fig.get_figheight(),
+                 ha="left", va="top", fontsize=13)
     save_figure(fig, path, dpi=dpi, tight=False)
 
 

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from rich.console import Group
 from rich.table import Table
 
-from corridorsim.experiment.assignment import tonnes_per_year
 from corridorsim.report.tables import describe_path
 
 if TYPE_CHECKING:
@@ -53,7 +52,7 @@ def assignment_tables(outcome: AssignmentOutcome) -> Group:
                        "generalized USD/t", "trains/run"):
             table.add_column(header, justify="right")
         cis = outcome.share_ci95.get(index, ())
-        total = tonnes_per_year(plan)
+        total = plan.tonnes_per_year
         for rank, (share, m) in enumerate(
             zip(outcome.split[index], outcome.measures[index], strict=True), 1
         ):

@@ -81,6 +81,16 @@ class ShipmentPlan:
         """Net tonnes per consignment."""
         return self.spec.wagons * self.cargo.tonnes_per_wagon
 
+    @property
+    def tonnes_per_year(self) -> float:
+        """The annual tonnage its spec gives (monthly factors keep the annual total); nan for
+        a shipment given by its departures instead."""
+        if self.spec.tonnes_per_year is not None:
+            return float(self.spec.tonnes_per_year)
+        if self.spec.tonnes_per_month is not None:
+            return float(self.spec.tonnes_per_month) * 12
+        return math.nan
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -283,7 +293,7 @@ def _raw_place_problems(
             network = load_network(path)
         except InputError:
             return []  # the network's own problems come when the scenario is fixed
-    problems = []
+    problems: list[str] = []
     for block, keys in (("shipments", ("origin", "destination")),
                         ("demand", ("origin", "destination")),
                         ("services", ("from", "to"))):
@@ -294,21 +304,7 @@ def _raw_place_problems(
             if not isinstance(item, Mapping):
                 continue
             for key in keys:
-                value = item.get(key)
-                places = (
-                    [((block, i, key), value)]
-                    if isinstance(value, str)
-                    else [((block, i, key, m), v) for m, v in enumerate(value)]
-                    if isinstance(value, list)
-                    else []
-                )
-                for loc, text in places:
-                    if not isinstance(text, str):
-                        continue
-                    try:
-                        resolve_node(network, text, what=key)
-                    except InputError as exc:
-                        problems.append(f"{where(loc)}{dotted(loc)}: {exc.problems[0]}")
+                problems += _unknown_places(network, (block, i, key), item.get(key), key, where)
     return problems
 
 
@@ -362,7 +358,7 @@ def _add_features(network: Network, spec: ScenarioFile, where: Any) -> Network:
                 what = "a node: a Point" if key == "nodes" else "a link: a LineString"
                 problems.append(f"{where(loc)}{dotted(loc)}: geometry: must be {what}")
                 continue
-            features.append((f"{where(loc)}{dotted(loc)}: ", _thawed(feature)))
+            features.append((f"{where(loc)}{dotted(loc)}: ", feature))
     if problems:
         raise InputError(problems)
     if not features:
@@ -372,15 +368,6 @@ def _add_features(network: Network, spec: ScenarioFile, where: Any) -> Network:
         return with_features(network, features, filename=f"{where(loc)}{dotted(loc)}")
     except InputError as exc:
         raise InputError(exc.problems) from None
-
-
-def _thawed(value: Any) -> Any:
-    """Plain dicts and lists of a frozen mapping (what a GeoJSON reader expects)."""
-    if isinstance(value, Mapping):
-        return {k: _thawed(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_thawed(v) for v in value]
-    return value
 
 
 def _check_no_opening_hours(network: Network, where: Any) -> None:
@@ -457,15 +444,27 @@ def _check_cargo_and_ends(
             f"(defined: {', '.join(spec.cargo)})"
         )
     for key in ("origin", "destination"):
-        value = getattr(flow, key)
-        places = [((*at, key), value)] if isinstance(value, str) else [
-            ((*at, key, m), text) for m, text in enumerate(value)
-        ]
-        for loc, text in places:
-            try:
-                resolve_node(network, text, what=key)
-            except InputError as exc:
-                yield f"{where(loc)}{dotted(loc)}: {exc.problems[0]}"
+        yield from _unknown_places(network, (*at, key), getattr(flow, key), key, where)
+
+
+def _unknown_places(
+    network: Network, at: PathKey, value: Any, what: str, where: Any
+) -> Iterator[str]:
+    """A line for each place ``value`` names (a node, or a list of them: a zone) that is no
+    node of ``network``; what is not text is left to the validation."""
+    if isinstance(value, str):
+        places: list[tuple[PathKey, Any]] = [(at, value)]
+    elif isinstance(value, list | tuple):
+        places = [((*at, m), text) for m, text in enumerate(value)]
+    else:
+        places = []
+    for loc, text in places:
+        if not isinstance(text, str):
+            continue
+        try:
+            resolve_node(network, text, what=what)
+        except InputError as exc:
+            yield f"{where(loc)}{dotted(loc)}: {exc.problems[0]}"
 
 
 def _check_references(network: Network, spec: ScenarioFile, where: Any) -> Iterator[str]:
